@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "kptdump",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kptdump", targets: ["kptdump"]),
+        .library(name: "PageTables", targets: ["PageTables"]),
+        .library(name: "KernelDump", targets: ["KernelDump"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libelf and libdw, through pkg-config. Only KernelDump imports it.
+        .systemLibrary(
+            name: "CElfUtils",
+            pkgConfig: "libdw",
+            providers: [.apt(["libelf-dev", "libdw-dev"])]
+        ),
+        // Pure Swift: addresses, the memory-reader protocol, architectures, the
+        // generic walker, range merging and the formatters. No C, no syscalls.
+        .target(name: "PageTables"),
+        // Everything that touches files and ELF: dump readers, VMCOREINFO,
+        // symbols, the kernel layout, snapshots.
+        .target(name: "KernelDump", dependencies: ["PageTables", "CElfUtils"]),
+        .executableTarget(
+            name: "kptdump",
+            dependencies: [
+                "PageTables", "KernelDump",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PageTablesTests", dependencies: ["PageTables"]),
+        .testTarget(name: "KernelDumpTests", dependencies: ["KernelDump", "PageTables"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

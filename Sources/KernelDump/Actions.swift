@@ -1,0 +1,106 @@
+import Glibc
+import PageTables
+
+/// What the command line asks for, and what it gets back. The CLI parses
+/// arguments and prints; everything else is here.
+public enum Actions {
+    /// Opens the kernel and its x86 layout.
+    public static func open(_ request: DumpRequest) throws(DumpError) -> (KernelSession, X86KernelLayout) {
+        let session = try KernelSession(request)
+        let layout = try X86KernelLayout.read(session)
+        return (session, layout)
+    }
+
+    /// Prints the listing of `table` to `write` and returns what the walk saw.
+    public static func listing(_ request: DumpRequest, table: TableChoice, cpu: Int,
+                               write: @escaping (String) -> Void,
+                               diagnostic: (String) -> Void) throws(DumpError) -> ListingResult {
+        let (session, layout) = try open(request)
+        let spec = try layout.table(table, session: session, cpu: cpu)
+        if table == .currentKernel || table == .currentUser { diagnostic("\(table.rawValue): \(spec.origin)") }
+        let result = writeListing(spec, memory: session.memory, write: write)
+        for w in session.warnings { diagnostic("warning: \(w)") }
+        for p in result.problems.prefix(10) {
+            diagnostic("warning: \(hex16(p.start))-\(hex16(p.end)): \(p.problem?.description ?? "")")
+        }
+        if result.problems.count > 10 { diagnostic("warning: ... and \(result.problems.count - 10) more marked ranges") }
+        return result
+    }
+
+    /// The facts `--verbose` and `info` print: what was detected and from where.
+    public static func describe(_ session: KernelSession, _ layout: X86KernelLayout) -> [(String, String)] {
+        var rows: [(String, String)] = [
+            ("dump", session.path + (session.isLive ? " (live)" : "")),
+            ("architecture", "x86_64"),
+            ("paging", (layout.fiveLevel ? "5-level" : "4-level") + " (from \(layout.fiveLevelSource))"),
+            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
+            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
+            ("symbols", session.symbols.sources.joined(separator: ", ")),
+            ("KERNELOFFSET", hex(session.vmcoreinfo?.kernelOffset ?? 0)),
+            ("phys_base", session.physBase.map(hex) ?? "unknown"),
+            ("page_offset_base", hex(layout.pageOffsetBase)),
+            ("vmalloc_base", hex(layout.vmallocBase)),
+            ("vmemmap_base", hex(layout.vmemmapBase)),
+            ("bases from", layout.basesSource),
+            ("markers from", layout.markersSource),
+            ("init_top_pgt", layout.initTopPgt.description),
+            ("KASAN", layout.kasan == nil ? "no" : "yes"),
+            ("CPUs with CR3", String(session.cpus.count)),
+        ]
+        for cpu in session.cpus { rows.append(("CPU \(cpu.index) CR3", hex(cpu.cr3))) }
+        return rows
+    }
+
+    public struct SnapshotSummary {
+        public var tables: [String]
+        public var skipped: [String]
+        public var ranges: Int
+        public var bytes: Int
+    }
+
+    /// Walks every table the dump has and writes a snapshot holding only what
+    /// those walks read.
+    public static func snapshot(_ request: DumpRequest, output: String) throws(DumpError) -> SnapshotSummary {
+        let (session, layout) = try open(request)
+        var tables: [String] = []
+        var skipped: [String] = []
+        for choice in TableChoice.allCases {
+            let cpus = (choice == .currentKernel || choice == .currentUser) ? Array(0..<session.cpus.count) : [0]
+            for cpu in cpus {
+                do {
+                    let spec = try layout.table(choice, session: session, cpu: cpu)
+                    _ = writeListing(spec, memory: session.memory) { _ in }
+                    tables.append(cpus.count > 1 ? "\(choice.rawValue) (CPU \(cpu))" : choice.rawValue)
+                } catch {
+                    skipped.append("\(choice.rawValue): \(error.description)")
+                }
+            }
+        }
+        var ranges: [(start: UInt64, bytes: [UInt8])] = []
+        for (start, count) in session.memory.mergedRanges() {
+            if let bytes = try? session.coreMemory.read(PhysicalAddress(start), count: Int(count)) {
+                ranges.append((start, bytes))
+            }
+        }
+        var notes = session.notes.filter { $0.name != KernelSession.snapshotNoteName }
+        if session.vmcoreinfoSource != "ELF note", let info = session.vmcoreinfo {
+            let text = info.lines.map { "\($0.key)=\($0.value)\n" }.joined()
+            notes.append(ElfFile.Note(name: "VMCOREINFO", type: 0, descriptor: Array(text.utf8)))
+        }
+        notes.append(SnapshotWriter.symbolNote(session.symbols.used, sizes: session.symbols.usedSizes,
+                                                complete: session.symbols.hasFullTable))
+        let writer = SnapshotWriter(machine: session.machine, notes: notes, ranges: ranges)
+        if samePath(output, session.path) {
+            throw .cannotOpen(path: output, reason: "refusing to overwrite the input dump")
+        }
+        try writer.write(to: output)
+        return SnapshotSummary(tables: tables, skipped: skipped, ranges: ranges.count,
+                               bytes: ranges.reduce(0) { $0 + $1.bytes.count })
+    }
+
+    static func samePath(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+    }
+}

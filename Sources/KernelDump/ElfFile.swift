@@ -1,0 +1,232 @@
+import CElfUtils
+import Glibc
+import PageTables
+
+/// The only file that calls libelf and libdw. Every call's failure becomes a
+/// `DumpError` carrying `elf_errmsg` at once.
+public final class ElfFile {
+    public let path: String
+    public let fileSize: UInt64
+    let fd: Int32
+    let elf: OpaquePointer
+
+    /// One program header, as the file states it.
+    public struct Segment: Sendable, Equatable {
+        public var type: UInt32
+        public var offset: UInt64
+        public var virtualAddress: UInt64
+        public var physicalAddress: UInt64
+        public var fileSize: UInt64
+        public var memorySize: UInt64
+    }
+
+    /// One ELF note: its name without the terminating NUL, its type and its bytes.
+    public struct Note: Sendable, Equatable {
+        public var name: String
+        public var type: UInt32
+        public var descriptor: [UInt8]
+    }
+
+    public struct Symbol: Sendable, Equatable {
+        public var name: String
+        public var value: UInt64
+        public var size: UInt64
+    }
+
+    /// Opens `path` read-only. Returns nil when the file does not start with the
+    /// ELF magic (the "not mine" answer of a format probe).
+    public static func probe(_ path: String) throws(DumpError) -> ElfFile? {
+        let fd = try openReadOnly(path)
+        var magic = [UInt8](repeating: 0, count: 4)
+        let n = magic.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress, 4, 0) }
+        if n < 0 {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw .io(path: path, offset: 0, reason: reason)
+        }
+        guard n == 4, magic == [0x7f, 0x45, 0x4c, 0x46] else {
+            close(fd)
+            return nil
+        }
+        return try ElfFile(path: path, fd: fd)
+    }
+
+    static func openReadOnly(_ path: String) throws(DumpError) -> Int32 {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let err = errno
+            if err == EACCES { throw path.hasPrefix("/proc/") ? .notRoot(path: path) : .cannotOpen(path: path, reason: "permission denied") }
+            if err == EPERM { throw .lockedDown(path: path) }
+            throw .cannotOpen(path: path, reason: String(cString: strerror(err)))
+        }
+        return fd
+    }
+
+    private init(path: String, fd: Int32) throws(DumpError) {
+        self.path = path
+        self.fd = fd
+        var st = stat()
+        fstat(fd, &st)
+        self.fileSize = UInt64(max(0, st.st_size))
+        _ = elf_version(UInt32(EV_CURRENT))
+        guard let elf = elf_begin(fd, ELF_C_READ, nil) else {
+            close(fd)
+            throw .elf(path: path, operation: "elf_begin", message: Self.lastError())
+        }
+        self.elf = elf
+    }
+
+    deinit {
+        elf_end(elf)
+        close(fd)
+    }
+
+    static func lastError() -> String {
+        guard let msg = elf_errmsg(-1) else { return "unknown libelf error" }
+        return String(cString: msg)
+    }
+
+    private func failure(_ operation: String) -> DumpError {
+        .elf(path: path, operation: operation, message: Self.lastError())
+    }
+
+    /// The ELF header.
+    public func header() throws(DumpError) -> GElf_Ehdr {
+        var ehdr = GElf_Ehdr()
+        guard gelf_getehdr(elf, &ehdr) != nil else { throw failure("reading the ELF header") }
+        return ehdr
+    }
+
+    /// True for ELFDATA2MSB files.
+    public func isBigEndian() throws(DumpError) -> Bool {
+        try header().e_ident.5 == UInt8(ELFDATA2MSB)
+    }
+
+    /// All program headers, each checked to lie inside the file.
+    public func segments() throws(DumpError) -> [Segment] {
+        var count = 0
+        guard elf_getphdrnum(elf, &count) == 0 else { throw failure("elf_getphdrnum") }
+        var result: [Segment] = []
+        result.reserveCapacity(count)
+        for i in 0..<count {
+            var ph = GElf_Phdr()
+            guard gelf_getphdr(elf, Int32(i), &ph) != nil else { throw failure("reading program header \(i)") }
+            result.append(Segment(type: ph.p_type, offset: ph.p_offset, virtualAddress: ph.p_vaddr,
+                                  physicalAddress: ph.p_paddr, fileSize: ph.p_filesz, memorySize: ph.p_memsz))
+        }
+        return result
+    }
+
+    /// Notes from every PT_NOTE segment (for cores) or SHT_NOTE section (for
+    /// vmlinux when it has no segments of that kind).
+    public func notes() throws(DumpError) -> [Note] {
+        var result: [Note] = []
+        for segment in try segments() where segment.type == UInt32(PT_NOTE) {
+            let (end, overflow) = segment.offset.addingReportingOverflow(segment.fileSize)
+            guard !overflow, end <= fileSize else {
+                throw .truncated(path: path, what: "PT_NOTE segment", offset: segment.offset,
+                                 needed: segment.fileSize, fileSize: fileSize)
+            }
+            guard segment.fileSize > 0 else { continue }
+            guard let data = elf_getdata_rawchunk(elf, Int64(segment.offset), Int(segment.fileSize), ELF_T_NHDR) else {
+                throw failure("reading notes at offset \(hex(segment.offset))")
+            }
+            result += parseNotes(data)
+        }
+        return result
+    }
+
+    private func parseNotes(_ data: UnsafeMutablePointer<Elf_Data>) -> [Note] {
+        var result: [Note] = []
+        var offset = 0
+        let size = data.pointee.d_size
+        guard let base = data.pointee.d_buf else { return [] }
+        while offset < size {
+            var nhdr = GElf_Nhdr()
+            var nameOffset = 0
+            var descOffset = 0
+            let next = gelf_getnote(data, offset, &nhdr, &nameOffset, &descOffset)
+            if next == 0 || next <= offset { break }
+            let nameBytes = UnsafeRawBufferPointer(start: base + nameOffset, count: Int(nhdr.n_namesz))
+            let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
+            let desc = [UInt8](UnsafeRawBufferPointer(start: base + descOffset, count: Int(nhdr.n_descsz)))
+            result.append(Note(name: name, type: nhdr.n_type, descriptor: desc))
+            offset = next
+        }
+        return result
+    }
+
+    /// The symbol table (SHT_SYMTAB), or the dynamic one when there is none.
+    public func symbols() throws(DumpError) -> [Symbol] {
+        var result: [Symbol] = []
+        var section: OpaquePointer? = nil
+        while let scn = elf_nextscn(elf, section) {
+            section = scn
+            var shdr = GElf_Shdr()
+            guard gelf_getshdr(scn, &shdr) != nil else { throw failure("gelf_getshdr") }
+            guard shdr.sh_type == UInt32(SHT_SYMTAB), shdr.sh_entsize > 0 else { continue }
+            guard let data = elf_getdata(scn, nil) else { throw failure("reading the symbol table") }
+            let count = Int(shdr.sh_size / shdr.sh_entsize)
+            result.reserveCapacity(count)
+            for i in 0..<count {
+                var sym = GElf_Sym()
+                guard gelf_getsym(data, Int32(i), &sym) != nil else { continue }
+                guard let cname = elf_strptr(elf, Int(shdr.sh_link), Int(sym.st_name)), cname.pointee != 0 else { continue }
+                result.append(Symbol(name: String(cString: cname), value: sym.st_value, size: sym.st_size))
+            }
+        }
+        return result
+    }
+
+    /// The GNU build-id, if the file has one.
+    public func buildID() -> [UInt8]? {
+        var ptr: UnsafeRawPointer? = nil
+        let n = dwelf_elf_gnu_build_id(elf, &ptr)
+        guard n > 0, let ptr else { return nil }
+        return [UInt8](UnsafeRawBufferPointer(start: ptr, count: Int(n)))
+    }
+
+    /// Reads `count` bytes at `offset`, throwing when the file ends first.
+    public func read(offset: UInt64, count: Int) throws(DumpError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        try read(offset: offset, into: &out)
+        return out
+    }
+
+    public func read(offset: UInt64, into buffer: inout [UInt8]) throws(DumpError) {
+        let count = buffer.count
+        var done = 0
+        while done < count {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                Glibc.pread(fd, raw.baseAddress! + done, count - done, off_t(Int64(bitPattern: offset &+ UInt64(done))))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, offset: offset &+ UInt64(done), reason: String(cString: strerror(errno)))
+            }
+            if n == 0 {
+                throw .truncated(path: path, what: "data", offset: offset, needed: UInt64(count), fileSize: fileSize)
+            }
+            done += n
+        }
+    }
+}
+
+extension ElfFile {
+    /// Bytes at link-time virtual address `address` of an allocated section with
+    /// file contents (for reading `linux_banner` out of a vmlinux).
+    public func sectionBytes(at address: UInt64, count: Int) throws(DumpError) -> [UInt8]? {
+        var section: OpaquePointer? = nil
+        while let scn = elf_nextscn(elf, section) {
+            section = scn
+            var shdr = GElf_Shdr()
+            guard gelf_getshdr(scn, &shdr) != nil else { throw .elf(path: path, operation: "gelf_getshdr", message: Self.lastError()) }
+            guard shdr.sh_type != UInt32(SHT_NOBITS), shdr.sh_addr != 0,
+                  address >= shdr.sh_addr, address - shdr.sh_addr < shdr.sh_size else { continue }
+            let within = address - shdr.sh_addr
+            let n = Int(min(UInt64(count), shdr.sh_size - within))
+            return try read(offset: shdr.sh_offset + within, count: n)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,230 @@
+import CElfUtils
+import Glibc
+import PageTables
+
+/// Where to read a kernel from, as the user gave it.
+public struct DumpRequest: Sendable {
+    /// A dump file, or nil for the running kernel through /proc/kcore.
+    public var core: String?
+    public var vmlinux: String?
+    public var systemMap: String?
+    public var kcorePath = "/proc/kcore"
+
+    public init(core: String?, vmlinux: String? = nil, systemMap: String? = nil) {
+        self.core = core
+        self.vmlinux = vmlinux
+        self.systemMap = systemMap
+    }
+}
+
+/// A kernel opened for reading: its memory, VMCOREINFO, CPU registers and the
+/// chain of symbol sources. Architecture-neutral; `X86KernelLayout` reads the
+/// x86 specifics out of it.
+public final class KernelSession {
+    public let path: String
+    public let isLive: Bool
+    public let file: ElfFile
+    public let machine: UInt16
+    public let bigEndian: Bool
+    public let notes: [ElfFile.Note]
+    public let vmcoreinfo: VmcoreInfo?
+    /// Where VMCOREINFO came from ("ELF note", "/sys/kernel/vmcoreinfo", "snapshot").
+    public let vmcoreinfoSource: String?
+    public let cpus: [CPUState]
+    public let symbols: SymbolChain
+    public let memory: RecordingMemory
+    public let coreMemory: ElfCoreMemory
+    /// Things the user should know that did not stop the run.
+    public private(set) var warnings: [String] = []
+
+    public static let snapshotNoteName = "KPTDUMP"
+
+    public init(_ request: DumpRequest) throws(DumpError) {
+        let path = request.core ?? request.kcorePath
+        self.isLive = request.core == nil
+        self.path = path
+        guard let file = try ElfFile.probe(path) else { throw .notElf(path: path) }
+        self.file = file
+        let header = try file.header()
+        guard header.e_type == UInt16(ET_CORE) else { throw .notCore(path: path, type: header.e_type) }
+        self.machine = header.e_machine
+        self.bigEndian = try file.isBigEndian()
+        guard machine == UInt16(EM_X86_64) else { throw .unsupportedMachine(path: path, machine: machine) }
+        let segments = try file.segments()
+        self.notes = try file.notes()
+        self.coreMemory = ElfCoreMemory(file: file, segments: segments)
+        self.memory = RecordingMemory(coreMemory)
+        for s in coreMemory.truncatedSegments {
+            warnings.append("\(path): truncated: PT_LOAD at offset \(hex(s.offset)) (physical \(hex(s.physicalAddress))) needs \(s.fileSize) bytes but the file has \(file.fileSize); pages there are marked")
+        }
+
+        var info: VmcoreInfo? = nil
+        var infoSource: String? = nil
+        if let note = notes.first(where: { $0.name == "VMCOREINFO" }) {
+            info = VmcoreInfo(text: String(decoding: note.descriptor, as: UTF8.self))
+            infoSource = "ELF note"
+        } else if isLive, let text = try? readTextFile("/sys/kernel/vmcoreinfo") {
+            info = Self.liveVmcoreinfo(sysfsText: text, memory: coreMemory)
+            infoSource = info == nil ? nil : "/sys/kernel/vmcoreinfo"
+        }
+        self.vmcoreinfo = info
+        self.vmcoreinfoSource = infoSource
+        self.cpus = CPUState.x86(from: notes, bigEndian: bigEndian)
+        self.symbols = try Self.symbolChain(request: request, path: path, isLive: isLive, info: info, notes: notes)
+        if info == nil && !symbols.hasFullTable {
+            throw .noVmcoreinfo(path: path)
+        }
+    }
+
+    /// /sys/kernel/vmcoreinfo holds "PHYS SIZE" of the note in memory.
+    static func liveVmcoreinfo(sysfsText: String, memory: ElfCoreMemory) -> VmcoreInfo? {
+        let f = sysfsText.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard f.count >= 2, let pa = UInt64(f[0], radix: 16), let size = Int(f[1], radix: 16), size < 1 << 20,
+              let bytes = try? memory.read(PhysicalAddress(pa), count: size) else { return nil }
+        // The note header (12 bytes) and "VMCOREINFO\0" padded to 12 precede the text.
+        let text = String(decoding: bytes.dropFirst(24), as: UTF8.self)
+        return VmcoreInfo(text: text)
+    }
+
+    private static func symbolChain(request: DumpRequest, path: String, isLive: Bool, info: VmcoreInfo?,
+                                    notes: [ElfFile.Note]) throws(DumpError) -> SymbolChain {
+        var tables: [SymbolTable] = []
+        let offset = info?.kernelOffset ?? 0
+        var vmlinuxPath = request.vmlinux
+        if vmlinuxPath == nil && isLive, let release = info?.osRelease ?? currentRelease() {
+            vmlinuxPath = findVmlinux(release: release)
+        }
+        if let vmlinuxPath {
+            guard let elf = try ElfFile.probe(vmlinuxPath) else { throw .notElf(path: vmlinuxPath) }
+            try checkMatch(vmlinux: elf, dump: path, info: info)
+            tables.append(try .vmlinux(elf, kernelOffset: offset))
+        }
+        if let map = request.systemMap {
+            tables.append(.parseMap(try readTextFile(map), source: map, kernelOffset: offset))
+        } else if isLive && tables.isEmpty, let text = try? readTextFile("/proc/kallsyms") {
+            let table = SymbolTable.parseMap(text, source: "/proc/kallsyms", kernelOffset: 0)
+            // Without root, kallsyms shows zeros: useless, so leave it out.
+            if table["_stext"] ?? 0 != 0 { tables.append(table) }
+        }
+        if let note = notes.first(where: { $0.name == snapshotNoteName }) {
+            let text = String(decoding: note.descriptor, as: UTF8.self)
+            tables.append(.vmcoreinfo(VmcoreInfo(text: text), source: "\(path) (snapshot symbols)"))
+        }
+        if let info { tables.append(.vmcoreinfo(info, source: "VMCOREINFO")) }
+        return SymbolChain(tables)
+    }
+
+    /// Refuses a vmlinux that is not the dump's kernel: BUILD-ID when both have
+    /// one, else OSRELEASE against the vmlinux's banner.
+    static func checkMatch(vmlinux: ElfFile, dump: String, info: VmcoreInfo?) throws(DumpError) {
+        guard let info else { return }
+        if let dumpID = info.buildID?.lowercased(), let id = vmlinux.buildID() {
+            let vmID = id.map { String($0, radix: 16).leftPadded(2) }.joined()
+            if !vmID.hasPrefix(dumpID) && !dumpID.hasPrefix(vmID) {
+                throw .vmlinuxMismatch(vmlinux: vmlinux.path, dump: dump, field: "BUILD-ID", vmlinuxValue: vmID, dumpValue: dumpID)
+            }
+            return
+        }
+        guard let release = info.osRelease else { return }
+        let symbols = try vmlinux.symbols()
+        guard let banner = symbols.first(where: { $0.name == "linux_banner" }),
+              let bytes = try vmlinux.sectionBytes(at: banner.value, count: 256) else { return }
+        let text = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        let words = text.split(separator: " ")
+        if words.count >= 3, words[0] == "Linux", words[1] == "version", words[2] != release {
+            throw .vmlinuxMismatch(vmlinux: vmlinux.path, dump: dump, field: "OSRELEASE", vmlinuxValue: String(words[2]), dumpValue: release)
+        }
+    }
+
+    /// Distribution places for a kernel's vmlinux with debug symbols.
+    public static func vmlinuxCandidates(release: String) -> [String] {
+        [
+            "/usr/lib/debug/boot/vmlinux-\(release)",
+            "/usr/lib/debug/lib/modules/\(release)/vmlinux",
+            "/usr/lib/debug/usr/lib/modules/\(release)/vmlinux",
+            "/boot/vmlinux-\(release)",
+            "/lib/modules/\(release)/build/vmlinux",
+            "/lib/modules/\(release)/vmlinux",
+        ]
+    }
+
+    static func findVmlinux(release: String) -> String? {
+        vmlinuxCandidates(release: release).first { access($0, R_OK) == 0 }
+    }
+
+    static func currentRelease() -> String? {
+        var u = utsname()
+        guard uname(&u) == 0 else { return nil }
+        return withUnsafeBytes(of: u.release) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    /// Notes a problem that does not stop the run.
+    public func warn(_ message: String) { warnings.append(message) }
+
+    // MARK: Kernel variables
+
+    /// `phys_base`: where the kernel image sits physically, from VMCOREINFO.
+    public var physBase: UInt64? { vmcoreinfo?.number("phys_base") }
+
+    /// Physical address of a kernel-image virtual address (`__pa_symbol`).
+    public func kernelImagePhysical(_ va: UInt64) -> PhysicalAddress? {
+        let startKernelMap: UInt64 = 0xffff_ffff_8000_0000
+        guard va >= startKernelMap, let physBase else { return nil }
+        return PhysicalAddress(va - startKernelMap &+ physBase)
+    }
+
+    /// Reads `count` bytes of a kernel-image object.
+    public func readKernelImage(_ va: UInt64, count: Int, name: String) throws(DumpError) -> [UInt8] {
+        guard let pa = kernelImagePhysical(va) else {
+            throw .unreadableVariable(name: name, address: va, reason: "not a kernel-image address, or phys_base unknown")
+        }
+        do {
+            return try memory.read(pa, count: count)
+        } catch {
+            throw .unreadableVariable(name: name, address: va, reason: error.description)
+        }
+    }
+
+    /// Reads the 64-bit kernel variable `name`, or nil when the symbol is unknown.
+    public func readVariable(_ name: String, size: Int = 8) throws(DumpError) -> UInt64? {
+        guard let va = symbols[name] else { return nil }
+        let bytes = try readKernelImage(va, count: size, name: name)
+        return decodeInteger(bytes, at: 0, size: size, order: bigEndian ? .big : .little)
+    }
+
+    /// A NUL-terminated string in the kernel image (at most `limit` bytes).
+    public func readCString(_ va: UInt64, limit: Int = 64) -> String? {
+        var out: [UInt8] = []
+        var cursor = va
+        while out.count < limit {
+            guard let pa = kernelImagePhysical(cursor), let chunk = try? memory.read(pa, count: 1) else { return nil }
+            if chunk[0] == 0 { return String(decoding: out, as: UTF8.self) }
+            out.append(chunk[0])
+            cursor &+= 1
+        }
+        return nil
+    }
+}
+
+func readTextFile(_ path: String) throws(DumpError) -> String {
+    guard let f = fopen(path, "r") else {
+        throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
+    }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buffer, 1, buffer.count, f)
+        if n <= 0 { break }
+        bytes.append(contentsOf: buffer[0..<n])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+extension String {
+    func leftPadded(_ width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

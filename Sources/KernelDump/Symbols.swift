@@ -1,0 +1,104 @@
+import PageTables
+
+/// Kernel symbols at their run-time addresses (KASLR already applied), with the
+/// name of the source they came from.
+public struct SymbolTable: Sendable {
+    public let source: String
+    /// True when a name missing from this table is missing from the kernel
+    /// (vmlinux, System.map, kallsyms, a snapshot of those); false for
+    /// VMCOREINFO's handful.
+    public let isComplete: Bool
+    private let addresses: [String: UInt64]
+    private let sizes: [String: UInt64]
+
+    public init(source: String, addresses: [String: UInt64], sizes: [String: UInt64] = [:], isComplete: Bool) {
+        self.source = source
+        self.isComplete = isComplete
+        self.addresses = addresses
+        self.sizes = sizes
+    }
+
+    public subscript(name: String) -> UInt64? { addresses[name] }
+    public func size(of name: String) -> UInt64? { sizes[name] }
+    public var count: Int { addresses.count }
+    public var isEmpty: Bool { addresses.isEmpty }
+
+    /// The symbols of a vmlinux ELF file, shifted by the KASLR offset.
+    public static func vmlinux(_ file: ElfFile, kernelOffset: UInt64) throws(DumpError) -> SymbolTable {
+        var addresses: [String: UInt64] = [:]
+        var sizes: [String: UInt64] = [:]
+        for s in try file.symbols() where s.value != 0 {
+            if addresses[s.name] == nil {
+                addresses[s.name] = s.value &+ kernelOffset
+                sizes[s.name] = s.size
+            }
+        }
+        return SymbolTable(source: file.path, addresses: addresses, sizes: sizes, isComplete: true)
+    }
+
+    /// `System.map` or `/proc/kallsyms` text: `ADDRESS TYPE NAME [module]` lines.
+    /// System.map holds link-time addresses (add `kernelOffset`); kallsyms holds
+    /// run-time ones (pass 0).
+    public static func parseMap(_ text: String, source: String, kernelOffset: UInt64) -> SymbolTable {
+        var addresses: [String: UInt64] = [:]
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 3, let value = UInt64(fields[0], radix: 16) else { continue }
+            let name = String(fields[2])
+            if addresses[name] == nil { addresses[name] = value &+ kernelOffset }
+        }
+        return SymbolTable(source: source, addresses: addresses, isComplete: true)
+    }
+
+    /// The `SYMBOL(name)=hex` lines of VMCOREINFO (run-time addresses).
+    public static func vmcoreinfo(_ info: VmcoreInfo, source: String) -> SymbolTable {
+        var addresses: [String: UInt64] = [:]
+        var sizes: [String: UInt64] = [:]
+        for (key, value) in info.lines where key.hasSuffix(")") {
+            if key.hasPrefix("SYMBOL(") {
+                let name = String(key.dropFirst(7).dropLast())
+                if addresses[name] == nil, let v = UInt64(value.trimmingSpaces, radix: 16) { addresses[name] = v }
+            } else if key.hasPrefix("SYMBOL_SIZE(") {
+                let name = String(key.dropFirst(12).dropLast())
+                if let v = UInt64(value.trimmingSpaces) { sizes[name] = v }
+            }
+        }
+        return SymbolTable(source: source, addresses: addresses, sizes: sizes, isComplete: info["COMPLETE"] == "1")
+    }
+}
+
+/// Several symbol tables asked in order; remembers which names were used so a
+/// snapshot can keep exactly those.
+public final class SymbolChain {
+    public let tables: [SymbolTable]
+    public private(set) var used: [String: UInt64] = [:]
+    public private(set) var usedSizes: [String: UInt64] = [:]
+
+    public init(_ tables: [SymbolTable]) { self.tables = tables.filter { !$0.isEmpty } }
+
+    public subscript(name: String) -> UInt64? {
+        for t in tables {
+            if let v = t[name] {
+                used[name] = v
+                return v
+            }
+        }
+        return nil
+    }
+
+    public func size(of name: String) -> UInt64? {
+        for t in tables {
+            if let s = t.size(of: name), s > 0 {
+                usedSizes[name] = s
+                return s
+            }
+        }
+        return nil
+    }
+
+    /// The sources in order, for `info` and error messages.
+    public var sources: [String] { tables.map(\.source) }
+
+    /// True when a full symbol table (not just VMCOREINFO's few) is available.
+    public var hasFullTable: Bool { tables.contains { $0.isComplete } }
+}

@@ -1,0 +1,81 @@
+import PageTables
+
+extension X86KernelLayout {
+    /// The PTI switch bit: with page-table isolation the user copy of a PGD is
+    /// the page right after the kernel one (PTI_PGTABLE_SWITCH_BIT = PAGE_SHIFT).
+    static let ptiSwitch: UInt64 = 0x1000
+
+    /// The table behind one debugfs file, in this dump.
+    ///
+    /// - `kernel`: init_mm, rooted at `init_top_pgt`.
+    /// - `current-kernel`: the PGD in CPU `cpu`'s CR3 as the dump saved it.
+    /// - `current-user`: its PTI user copy when PTI is active, else the same PGD
+    ///   (the kernel's `ptdump_walk_pgd_level_debugfs(..., true)` does the same).
+    /// - `efi`: `efi_mm.pgd`.
+    public func table(_ choice: TableChoice, session: KernelSession, cpu: Int) throws(DumpError) -> TableSpec {
+        let arch = paging
+        func spec(_ root: PhysicalAddress, _ origin: String) -> TableSpec {
+            TableSpec(name: choice.rawValue, root: root, ranges: walkRanges, architecture: arch,
+                      markers: markers, kasan: kasan, origin: origin)
+        }
+        switch choice {
+        case .kernel:
+            return spec(initTopPgt, "init_mm: init_top_pgt at physical \(initTopPgt)")
+        case .currentKernel, .currentUser:
+            guard cpu >= 0, cpu < session.cpus.count else {
+                throw .noCPUState(path: session.path, cpu: cpu, available: session.cpus.count)
+            }
+            let cr3 = session.cpus[cpu].cr3
+            var pgd = cr3 & arch.pfnMask
+            // With PTI configured PGDs are 8 KiB aligned; a CPU caught in user mode
+            // holds the user copy, so clear the switch bit to find the kernel one.
+            if ptiConfigured { pgd &= ~Self.ptiSwitch }
+            let origin = "CPU \(cpu): CR3 \(hex(cr3))"
+            if choice == .currentKernel { return spec(PhysicalAddress(pgd), origin + ", kernel PGD \(hex(pgd))") }
+            guard ptiConfigured else {
+                throw .noTable(name: "current-user", reason: "the kernel has no CONFIG_PAGE_TABLE_ISOLATION")
+            }
+            if ptiActive(kernelPGD: pgd, session: session) {
+                return spec(PhysicalAddress(pgd | Self.ptiSwitch), origin + ", PTI user PGD \(hex(pgd | Self.ptiSwitch))")
+            }
+            return spec(PhysicalAddress(pgd), origin + ", PTI inactive: kernel PGD \(hex(pgd))")
+        case .efi:
+            let pgd = try efiPGD(session: session)
+            return spec(pgd, "efi_mm.pgd at physical \(pgd)")
+        }
+    }
+
+    /// PTI is active when the user copy of a PGD maps part of the kernel half
+    /// (the entry trampoline, the CPU entry area); inactive, that page stays zero.
+    func ptiActive(kernelPGD: UInt64, session: KernelSession) -> Bool {
+        guard let bytes = try? session.memory.read(PhysicalAddress(kernelPGD | Self.ptiSwitch), count: 4096) else { return false }
+        for i in 256..<512 where decodeInteger(bytes, at: i * 8, size: 8, order: .little) ?? 0 != 0 { return true }
+        return false
+    }
+
+    /// `efi_mm.pgd`. The offset of `pgd` in `mm_struct` is found from `init_mm`,
+    /// whose `pgd` holds the address of `swapper_pg_dir`: no layout is assumed.
+    func efiPGD(session: KernelSession) throws(DumpError) -> PhysicalAddress {
+        let s = session.symbols
+        guard let efiMM = s["efi_mm"] else {
+            throw .noTable(name: "efi", reason: "no efi_mm symbol (kernel without CONFIG_EFI, or no vmlinux/System.map)")
+        }
+        guard let initMM = s["init_mm"], let swapper = s["init_top_pgt"] ?? s["swapper_pg_dir"] else {
+            throw .missingSymbol(name: "init_mm", source: s.sources.joined(separator: ", "))
+        }
+        let window = 1024
+        let initBytes = try session.readKernelImage(initMM, count: window, name: "init_mm")
+        guard let offset = stride(from: 0, to: window, by: 8).first(where: {
+            decodeInteger(initBytes, at: $0, size: 8, order: .little) == swapper
+        }) else {
+            throw .noTable(name: "efi", reason: "could not locate mm_struct.pgd in init_mm")
+        }
+        let efiBytes = try session.readKernelImage(efiMM + UInt64(offset), count: 8, name: "efi_mm.pgd")
+        let va = decodeInteger(efiBytes, at: 0, size: 8, order: .little) ?? 0
+        guard va != 0 else { throw .noTable(name: "efi", reason: "efi_mm.pgd is NULL (no EFI runtime services)") }
+        // efi_pgd comes from __get_free_pages: a direct-map address.
+        if va >= pageOffsetBase && va - pageOffsetBase < 1 << 52 { return PhysicalAddress(va - pageOffsetBase) }
+        if let pa = session.kernelImagePhysical(va) { return pa }
+        throw .noTable(name: "efi", reason: "efi_mm.pgd \(hex(va)) is not a direct-map address")
+    }
+}

@@ -1,0 +1,35 @@
+/// One `---[ NAME ]---` boundary of the listing.
+public struct AddressMarker: Sendable, Equatable {
+    /// First address of the region it names.
+    public var start: UInt64
+    public var name: String
+    /// Lines printed in this region before the rest are counted as skipped
+    /// (x86's ESPfix area prints 16); 0 means no limit.
+    public var maxLines: Int
+
+    public init(start: UInt64, name: String, maxLines: Int = 0) {
+        self.start = start
+        self.name = name
+        self.maxLines = maxLines
+    }
+}
+
+/// The kernel's `address_markers[]` for one kernel at one moment, in the
+/// kernel's order, ending before the terminator `{ -1, NULL }` (which the
+/// merger supplies). Built from the dump and symbols, never a global.
+public struct MarkerTable: Sendable, Equatable {
+    public var markers: [AddressMarker]
+
+    public init(_ markers: [AddressMarker]) { self.markers = markers }
+
+    /// The marker at `index`, or the terminator past the end.
+    public subscript(index: Int) -> AddressMarker {
+        index < markers.count ? markers[index] : AddressMarker(start: .max, name: "")
+    }
+
+    /// The marker whose region holds `address` (the last one starting at or
+    /// before it), for naming a range in diagnostics.
+    public func region(of address: UInt64) -> AddressMarker? {
+        markers.last { $0.start <= address }
+    }
+}

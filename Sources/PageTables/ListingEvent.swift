@@ -1,0 +1,66 @@
+/// A problem the walker found with one entry. It becomes a marked line in the
+/// listing; the walk goes on.
+public enum WalkProblem: Sendable, Equatable, CustomStringConvertible {
+    /// The table this entry points to is not in the dump (or could not be read).
+    case tableUnreadable(PhysicalAddress, level: TableLevel, reason: String)
+    /// The table this entry points to is one of its own ancestors.
+    case tableCycle(PhysicalAddress, level: TableLevel)
+    /// The table has been walked too many times already in this walk.
+    case tableRevisited(PhysicalAddress, level: TableLevel, times: Int)
+
+    public var description: String {
+        switch self {
+        case .tableUnreadable(let pa, let level, let reason):
+            return "\(level.name) table at \(pa) unreadable: \(reason)"
+        case .tableCycle(let pa, let level):
+            return "\(level.name) table at \(pa) is its own ancestor (cycle)"
+        case .tableRevisited(let pa, let level, let times):
+            return "\(level.name) table at \(pa) already walked \(times) times"
+        }
+    }
+
+    /// A short tag for the listing's flag column.
+    public var tag: String {
+        switch self {
+        case .tableUnreadable(let pa, _, _): return "!! table \(hex(pa.rawValue)) not in dump"
+        case .tableCycle(let pa, _): return "!! table \(hex(pa.rawValue)) cycle"
+        case .tableRevisited(let pa, _, _): return "!! table \(hex(pa.rawValue)) revisited"
+        }
+    }
+}
+
+extension TableLevel {
+    /// The kernel's lower-case level name.
+    public var name: String { ["pgd", "p4d", "pud", "pmd", "pte"][rawValue] }
+}
+
+/// One finished line of a listing: a run of entries with equal protection at one
+/// level, as the kernel's `note_page()` flushes it.
+public struct MappedRange: Sendable, Equatable {
+    public var start: UInt64
+    /// Exclusive end, exactly as printed: the final range of a walk ends at 0.
+    public var end: UInt64
+    /// 0 = PGD ... 4 = PTE.
+    public var level: TableLevel
+    /// The entry's own protection bits (architecture-defined).
+    public var protection: UInt64
+    /// The protection accumulated down the levels (x86), else equal to `protection`.
+    public var effective: UInt64
+    /// The physical address mapped at `start`, when the first entry was a present leaf.
+    public var physicalStart: PhysicalAddress?
+    /// Set when the walker could not follow an entry in this range.
+    public var problem: WalkProblem?
+    /// Index of the marker region the range was printed under.
+    public var markerIndex: Int
+
+    /// `end - start` with the kernel's unsigned wrap-around.
+    public var size: UInt64 { end &- start }
+}
+
+/// What the merger emits, in listing order.
+public enum ListingEvent: Sendable, Equatable {
+    /// A `---[ NAME ]---` header; `index` is its position in the marker table.
+    case marker(index: Int, AddressMarker)
+    /// A finished range.
+    case range(MappedRange)
+}

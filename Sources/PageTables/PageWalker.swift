@@ -1,0 +1,233 @@
+/// One address range to walk, `[start, end)`, where `end == .max` means the
+/// top of the address space, as the kernel's `ptdump_range` uses `~0UL`.
+public struct WalkRange: Sendable, Equatable {
+    public var start: UInt64
+    public var end: UInt64
+    public init(_ start: UInt64, _ end: UInt64) {
+        self.start = start
+        self.end = end
+    }
+}
+
+/// The KASAN early-shadow shortcut of mm/ptdump.c: an upper entry that points
+/// at one of the shared early-shadow tables is noted once, at PTE level, with
+/// the value of the first early-shadow PTE, and not descended into.
+public struct KasanEarlyShadow: Sendable, Equatable {
+    /// Physical addresses of `kasan_early_shadow_{p4d,pud,pmd,pte}`, indexed by
+    /// the level of the table (p4d ... pte). Levels the kernel does not check
+    /// (because its `CONFIG_PGTABLE_LEVELS` is lower) are absent.
+    public var tables: [TableLevel: PhysicalAddress]
+    /// `pte_val(kasan_early_shadow_pte[0])`.
+    public var pteValue: UInt64
+
+    public init(tables: [TableLevel: PhysicalAddress], pteValue: UInt64) {
+        self.tables = tables
+        self.pteValue = pteValue
+    }
+}
+
+/// Counters for one walk, for --verbose and benchmarks.
+public struct WalkStatistics: Sendable, Equatable {
+    public var tablesRead = 0
+    public var tableBytesRead = 0
+    public var cacheHits = 0
+    public var badEntries = 0
+    public var problems = 0
+    public init() {}
+}
+
+/// The generic page-table walker: mm/pagewalk.c's `walk_page_range_novma()`
+/// with mm/ptdump.c's callbacks, for any `PagingArchitecture`.
+///
+/// Bounded on any input: the depth is at most five levels, a table that is its
+/// own ancestor is not entered, and a table walked more than `maxVisits` times
+/// is marked instead of walked again.
+public final class PageWalker {
+    public let architecture: any PagingArchitecture
+    public let memory: any PhysicalMemory
+    public var kasan: KasanEarlyShadow?
+    /// A table entered more often than this is marked instead. ESPfix legitimately
+    /// shares one PTE table among thousands of PMD entries (512 x 512 at most).
+    public var maxVisits = 1 << 19
+    /// All table visits in one walk; bounds the work on corrupt tables that all
+    /// point at each other without forming a cycle.
+    public var maxTotalVisits = 1 << 21
+    private var totalVisits = 0
+    public private(set) var statistics = WalkStatistics()
+
+    private var geometry: PagingGeometry
+    private var merger: RangeMerger!
+    private var path: [UInt64] = []
+    private var visits: [UInt64: Int] = [:]
+    private var cache = TableCache(capacity: 256)
+
+    public init(architecture: any PagingArchitecture, memory: any PhysicalMemory, kasan: KasanEarlyShadow? = nil) {
+        self.architecture = architecture
+        self.memory = memory
+        self.kasan = kasan
+        self.geometry = architecture.geometry
+    }
+
+    /// Walks `ranges` of the table rooted at `root` and feeds `merger`, then
+    /// flushes it, as `ptdump_walk_pgd()` does.
+    public func walk(root: PhysicalAddress, ranges: [WalkRange], into merger: RangeMerger) {
+        self.merger = merger
+        visits = [:]
+        totalVisits = 0
+        for range in ranges where range.start < range.end {
+            path = []
+            let top = loadTable(root, level: .pgd)
+            switch top {
+            case .entries(let entries):
+                path = [root.rawValue]
+                walkLevel(.pgd, entries: entries, address: range.start, end: range.end)
+            case .problem(let problem):
+                // The root itself is unreadable: the whole range is one marked entry.
+                merger.note(address: range.start, level: .pgd, entry: 0, problem: problem)
+            }
+        }
+        merger.finish()
+        self.merger = nil
+    }
+
+    private enum Table {
+        case entries([UInt64])
+        case problem(WalkProblem)
+    }
+
+    private func walkLevel(_ level: TableLevel, entries: [UInt64], address start: UInt64, end: UInt64) {
+        var address = start
+        if level == .pte {
+            walkPTEs(entries, address: address, end: end)
+            return
+        }
+        guard let child = level.below else { return }
+        let childFolded = geometry[child].isFolded
+        repeat {
+            let next = geometry.addressEnd(address, end, at: level)
+            let entry = entries[geometry.index(of: address, at: level)]
+            visitUpper(level, child: child, childFolded: childFolded, entry: entry, address: address, next: next)
+            address = next
+        } while address != end
+    }
+
+    private func visitUpper(_ level: TableLevel, child: TableLevel, childFolded: Bool, entry: UInt64, address: UInt64, next: UInt64) {
+        // The constant answers of pgtable-nop?d.h for the parent of a folded level.
+        let isNone = !childFolded && architecture.isNone(entry, at: level)
+        let checksBad = level == .pgd || level == .p4d
+        let isBad = !childFolded && !isNone && checksBad && architecture.isBad(entry, at: level)
+        if isNone || isBad {
+            if isBad { statistics.badEntries += 1 }
+            merger.note(address: address, level: geometry.realDepth(level), entry: 0)
+            return
+        }
+        if let kasan, let table = kasan.tables[child],
+           architecture.tableAddress(entry, at: level).rawValue >> UInt64(geometry.pageShift)
+            == table.rawValue >> UInt64(geometry.pageShift) {
+            merger.note(address: address, level: .pte, entry: kasan.pteValue)
+            return
+        }
+        merger.effectiveProtection(level: level, entry: entry)
+        let isLeaf = !childFolded && architecture.isLeaf(entry, at: level)
+        if isLeaf { merger.note(address: address, level: level, entry: entry) }
+
+        // pgd and p4d descend unconditionally (walk_p4d_range / walk_pud_range are
+        // called whatever the callback said); pud and pmd stop at leaves and at
+        // entries that are not present.
+        if !checksBad {
+            let isPresent = childFolded || architecture.isPresent(entry, at: level)
+            if isLeaf || !isPresent { return }
+        }
+        if childFolded {
+            walkLevel(child, entries: [entry], address: address, end: next)
+            return
+        }
+        let tablePA = architecture.tableAddress(entry, at: level)
+        switch loadTable(tablePA, level: child) {
+        case .entries(let entries):
+            path.append(tablePA.rawValue)
+            walkLevel(child, entries: entries, address: address, end: next)
+            path.removeLast()
+        case .problem(let problem):
+            statistics.problems += 1
+            merger.note(address: address, level: level, entry: entry, problem: problem)
+        }
+    }
+
+    private func walkPTEs(_ entries: [UInt64], address start: UInt64, end: UInt64) {
+        var address = start
+        let page = geometry.pageSize
+        while true {
+            let entry = entries[geometry.index(of: address, at: .pte)]
+            merger.effectiveProtection(level: .pte, entry: entry)
+            merger.note(address: address, level: .pte, entry: entry)
+            if address >= end &- page { break }
+            address &+= page
+        }
+    }
+
+    private func loadTable(_ pa: PhysicalAddress, level: TableLevel) -> Table {
+        if path.contains(pa.rawValue) { return .problem(.tableCycle(pa, level: level)) }
+        let count = (visits[pa.rawValue] ?? 0) + 1
+        visits[pa.rawValue] = count
+        totalVisits += 1
+        if count > maxVisits || totalVisits > maxTotalVisits { return .problem(.tableRevisited(pa, level: level, times: count - 1)) }
+        let bytes = geometry.tableBytes(level)
+        if let cached = cache.lookup(pa.rawValue, count: bytes / geometry.entrySize) {
+            statistics.cacheHits += 1
+            return .entries(cached)
+        }
+        do {
+            let raw = try memory.read(pa, count: bytes)
+            statistics.tablesRead += 1
+            statistics.tableBytesRead += bytes
+            var entries = [UInt64](repeating: 0, count: bytes / geometry.entrySize)
+            let size = geometry.entrySize
+            let order = geometry.byteOrder
+            raw.withUnsafeBytes { buffer in
+                for i in 0..<entries.count {
+                    var value: UInt64 = 0
+                    if size == 8 {
+                        let le = buffer.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)
+                        value = order == .little ? UInt64(littleEndian: le) : UInt64(bigEndian: le)
+                    } else {
+                        value = decodeInteger(raw, at: i * size, size: size, order: order) ?? 0
+                    }
+                    entries[i] = value
+                }
+            }
+            cache.insert(pa.rawValue, entries)
+            return .entries(entries)
+        } catch {
+            return .problem(.tableUnreadable(pa, level: level, reason: error.description))
+        }
+    }
+}
+
+/// A small cache of recently read tables, so a table shared by several entries
+/// is read from the dump once while memory stays bounded.
+struct TableCache {
+    let capacity: Int
+    private var tables: [UInt64: [UInt64]] = [:]
+    private var order: [UInt64] = []
+    private var next = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func lookup(_ pa: UInt64, count: Int) -> [UInt64]? {
+        guard let t = tables[pa], t.count == count else { return nil }
+        return t
+    }
+
+    mutating func insert(_ pa: UInt64, _ entries: [UInt64]) {
+        if tables[pa] != nil { tables[pa] = entries; return }
+        if order.count < capacity {
+            order.append(pa)
+        } else {
+            tables[order[next]] = nil
+            order[next] = pa
+            next = (next + 1) % capacity
+        }
+        tables[pa] = entries
+    }
+}

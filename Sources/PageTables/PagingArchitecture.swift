@@ -1,0 +1,49 @@
+/// What an architecture tells the generic walker about its entries.
+///
+/// The walker reproduces mm/pagewalk.c and mm/ptdump.c; an architecture only
+/// answers the questions those files ask of `p?d_none`, `p?d_bad`, `p?d_leaf`,
+/// `p?d_present`, the table pointer and the protection bits. Each predicate is
+/// asked only for a level whose child is not folded: the walker supplies the
+/// constant answers of include/asm-generic/pgtable-nop?d.h itself.
+///
+/// To add an architecture, implement this protocol and a marker table; the
+/// walker and the merger do not change.
+public protocol PagingArchitecture: Sendable {
+    /// The paging form of the table being walked.
+    var geometry: PagingGeometry { get }
+
+    /// `p?d_none()` (and `pte_none()`).
+    func isNone(_ entry: UInt64, at level: TableLevel) -> Bool
+
+    /// `pgd_bad()` / `p4d_bad()`: the walker asks only at PGD and P4D, where
+    /// `p?d_none_or_clear_bad()` turns a bad entry into a hole.
+    func isBad(_ entry: UInt64, at level: TableLevel) -> Bool
+
+    /// `p?d_leaf()`: the entry maps memory itself instead of pointing to a table.
+    func isLeaf(_ entry: UInt64, at level: TableLevel) -> Bool
+
+    /// `pud_present()` / `pmd_present()`: a non-leaf entry that is not present is
+    /// not descended into.
+    func isPresent(_ entry: UInt64, at level: TableLevel) -> Bool
+
+    /// The physical address of the table a non-leaf entry points to.
+    func tableAddress(_ entry: UInt64, at level: TableLevel) -> PhysicalAddress
+
+    /// The physical address a present leaf maps at its first byte.
+    func leafAddress(_ entry: UInt64, at level: TableLevel) -> PhysicalAddress
+
+    /// The bits that the listing compares and prints (x86: `val & PTE_FLAGS_MASK`).
+    func protection(_ entry: UInt64) -> UInt64
+
+    /// Whether the architecture's ptdump has an `effective_prot` hook (x86 does;
+    /// arm64 and riscv compare only the entry's own bits).
+    var tracksEffectiveProtection: Bool { get }
+
+    /// Combines the effective protection of the level above (nil at the top)
+    /// with this entry's own bits.
+    func effectiveProtection(higher: UInt64?, own: UInt64) -> UInt64
+
+    /// True when a range with this effective protection is both writable and
+    /// executable, by the architecture's W+X rule.
+    func isWritableAndExecutable(protection: UInt64, effective: UInt64) -> Bool
+}

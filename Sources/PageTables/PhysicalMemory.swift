@@ -1,0 +1,110 @@
+/// Byte order of multi-byte values in guest memory.
+public enum ByteOrder: Sendable {
+    case little
+    case big
+}
+
+/// Why guest memory could not be read. These are data for the walker (a marked
+/// entry), not reasons to stop a run.
+public enum MemoryError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No part of the dump holds this physical address.
+    case notInDump(PhysicalAddress)
+    /// The dump says the page exists but its bytes could not be read (truncated file,
+    /// I/O error, bad compression).
+    case unreadable(PhysicalAddress, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notInDump(let pa): return "physical address \(pa) is not in the dump"
+        case .unreadable(let pa, let why): return "physical address \(pa) could not be read: \(why)"
+        }
+    }
+}
+
+/// The one interface through which the walker, the architectures and the
+/// formatters see guest memory.
+///
+/// Implementations: an ELF core's PT_LOAD segments, /proc/kcore through the direct
+/// map, a kdump-compressed file, or a sparse in-memory image in tests.
+public protocol PhysicalMemory: AnyObject {
+    /// Reads exactly `count` bytes starting at `address`.
+    ///
+    /// - Throws: `MemoryError` when any byte of the range is missing. Partial reads
+    ///   are never returned.
+    func read(_ address: PhysicalAddress, count: Int) throws(MemoryError) -> [UInt8]
+}
+
+extension PhysicalMemory {
+    /// Reads one integer of `size` bytes (1...8) in the given byte order.
+    public func readInteger(_ address: PhysicalAddress, size: Int, order: ByteOrder) throws(MemoryError) -> UInt64 {
+        let bytes = try read(address, count: size)
+        return decodeInteger(bytes, at: 0, size: size, order: order) ?? 0
+    }
+}
+
+/// Decodes `size` bytes (1...8) at `offset` in `bytes`; nil when they run out.
+public func decodeInteger(_ bytes: [UInt8], at offset: Int, size: Int, order: ByteOrder) -> UInt64? {
+    guard size >= 1, size <= 8, offset >= 0, offset <= bytes.count - size else { return nil }
+    var value: UInt64 = 0
+    for i in 0..<size {
+        let b = UInt64(bytes[offset + i])
+        switch order {
+        case .little: value |= b << (8 * UInt64(i))
+        case .big: value = (value << 8) | b
+        }
+    }
+    return value
+}
+
+/// A sparse physical memory held in a dictionary of pages: for tests and for
+/// tables built in code.
+public final class SparseMemory: PhysicalMemory {
+    public let pageSize: UInt64
+    public private(set) var pages: [UInt64: [UInt8]] = [:]
+
+    public init(pageSize: UInt64 = 4096) { self.pageSize = pageSize }
+
+    /// Stores `value` as `size` little- or big-endian bytes at `address`, creating
+    /// zero-filled pages as needed.
+    public func write(_ address: UInt64, value: UInt64, size: Int = 8, order: ByteOrder = .little) {
+        for i in 0..<size {
+            let shift = order == .little ? 8 * i : 8 * (size - 1 - i)
+            writeByte(address &+ UInt64(i), UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+        }
+    }
+
+    public func writeBytes(_ address: UInt64, _ bytes: [UInt8]) {
+        for (i, b) in bytes.enumerated() { writeByte(address &+ UInt64(i), b) }
+    }
+
+    /// Makes a zero-filled page exist at `address` (rounded down).
+    public func addPage(_ address: UInt64) {
+        let base = address & ~(pageSize - 1)
+        if pages[base] == nil { pages[base] = [UInt8](repeating: 0, count: Int(pageSize)) }
+    }
+
+    private func writeByte(_ address: UInt64, _ byte: UInt8) {
+        let base = address & ~(pageSize - 1)
+        addPage(base)
+        pages[base]![Int(address - base)] = byte
+    }
+
+    public func read(_ address: PhysicalAddress, count: Int) throws(MemoryError) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        var cursor = address.rawValue
+        var left = count
+        while left > 0 {
+            let base = cursor & ~(pageSize - 1)
+            guard let page = pages[base] else { throw .notInDump(PhysicalAddress(cursor)) }
+            let offset = Int(cursor - base)
+            let n = min(left, Int(pageSize) - offset)
+            out.append(contentsOf: page[offset..<offset + n])
+            left -= n
+            let (next, overflow) = cursor.addingReportingOverflow(UInt64(n))
+            if overflow && left > 0 { throw .notInDump(PhysicalAddress(cursor)) }
+            cursor = next
+        }
+        return out
+    }
+}

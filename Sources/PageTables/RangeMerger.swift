@@ -1,0 +1,104 @@
+/// The kernel's `note_page()` state machine: it receives the walker's notes in
+/// address order and turns runs of equal entries into ranges and marker headers.
+///
+/// A new range starts when the protection, the effective protection or the level
+/// changes, or when the address reaches the next marker. The physical address is
+/// never compared, so two adjacent ranges can look the same. On x86 at most one
+/// marker advances per flush, so a header can lag behind the range it names.
+public final class RangeMerger {
+    public let architecture: any PagingArchitecture
+    public let markers: MarkerTable
+    private let emit: (ListingEvent) -> Void
+
+    private var level: Int = -1
+    private var currentProt: UInt64 = 0
+    private var currentEffective: UInt64 = 0
+    private var protLevels = [UInt64](repeating: 0, count: 5)
+    private var start: UInt64 = 0
+    private var physicalStart: PhysicalAddress?
+    private var problem: WalkProblem?
+    private var markerIndex = 0
+
+    /// Pages in ranges that are writable and executable by the architecture's rule,
+    /// counted as the kernel's `note_wx()` counts them.
+    public private(set) var writableExecutablePages: UInt64 = 0
+    public private(set) var writableExecutableRanges: [MappedRange] = []
+
+    public init(architecture: any PagingArchitecture, markers: MarkerTable, emit: @escaping (ListingEvent) -> Void) {
+        self.architecture = architecture
+        self.markers = markers
+        self.emit = emit
+    }
+
+    /// The kernel's `effective_prot()` hook, called for every upper entry that
+    /// is not none and for every PTE, before `note`.
+    public func effectiveProtection(level: TableLevel, entry: UInt64) {
+        let own = architecture.protection(entry)
+        let higher: UInt64? = level == .pgd ? nil : protLevels[level.rawValue - 1]
+        protLevels[level.rawValue] = architecture.effectiveProtection(higher: higher, own: own)
+    }
+
+    /// The kernel's `note_page()`. `level` is nil for the final flush.
+    public func note(address: UInt64, level newLevel: TableLevel?, entry: UInt64, problem newProblem: WalkProblem? = nil) {
+        let levelNumber = newLevel?.rawValue ?? -1
+        let newProt = architecture.protection(entry)
+        let newEffective: UInt64
+        if entry == 0 || newLevel == nil {
+            newEffective = 0
+        } else if !architecture.tracksEffectiveProtection {
+            newEffective = newProt
+        } else {
+            newEffective = protLevels[levelNumber]
+        }
+        let newPhysical: PhysicalAddress? =
+            (newLevel != nil && entry != 0 && newProblem == nil && isLeafNote(entry, newLevel!))
+            ? architecture.leafAddress(entry, at: newLevel!) : nil
+
+        if level == -1 {
+            currentProt = newProt
+            currentEffective = newEffective
+            level = levelNumber
+            markerIndex = 0
+            physicalStart = newPhysical
+            problem = newProblem
+            emit(.marker(index: 0, markers[0]))
+            return
+        }
+        let nextMarker = markers[markerIndex + 1]
+        let changed = newProt != currentProt || newEffective != currentEffective
+            || levelNumber != level || address >= nextMarker.start
+            || newProblem != nil || problem != nil
+        guard changed else { return }
+
+        if let flushedLevel = TableLevel(rawValue: level) {
+            let range = MappedRange(
+                start: start, end: address, level: flushedLevel, protection: currentProt,
+                effective: currentEffective, physicalStart: physicalStart, problem: problem,
+                markerIndex: markerIndex)
+            if problem == nil && architecture.isWritableAndExecutable(protection: currentProt, effective: currentEffective) {
+                writableExecutablePages &+= range.size >> UInt64(architecture.geometry.pageShift)
+                writableExecutableRanges.append(range)
+            }
+            emit(.range(range))
+        }
+        if address >= nextMarker.start {
+            markerIndex += 1
+            emit(.marker(index: markerIndex, markers[markerIndex]))
+        }
+        start = address
+        currentProt = newProt
+        currentEffective = newEffective
+        level = levelNumber
+        physicalStart = newPhysical
+        problem = newProblem
+    }
+
+    /// The final `note_page(st, 0, -1, 0)` that flushes the last range.
+    public func finish() {
+        note(address: 0, level: nil, entry: 0)
+    }
+
+    private func isLeafNote(_ entry: UInt64, _ level: TableLevel) -> Bool {
+        level == .pte ? !architecture.isNone(entry, at: .pte) : architecture.isLeaf(entry, at: level)
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Glibc
+import KernelDump
+
+/// Exit statuses scripts can rely on.
+enum ExitStatus {
+    /// The listing was printed and every table could be read.
+    static let success: Int32 = 0
+    /// The input could not be used; nothing (or only part) was printed.
+    static let error: Int32 = 2
+    /// The listing was printed, but some entries are marked because their
+    /// tables were missing from the dump or looped.
+    static let incomplete: Int32 = 3
+}
+
+@main
+struct Kptdump: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kptdump",
+        abstract: "Print a Linux kernel's page tables the way the kernel's own ptdump does.",
+        discussion: """
+            Reads a crash dump (ELF: kdump's vmcore, makedumpfile -E, QEMU dump-guest-memory, \
+            virsh dump --memory-only) or, with no --core, the running kernel through /proc/kcore \
+            (as root). The output is the text of /sys/kernel/debug/page_tables/<table> for that \
+            kernel at that moment.
+
+            Exit status: 0 listing complete; 2 unusable input; 3 listing printed but some \
+            entries are marked because their tables are missing from the dump.
+            """,
+        subcommands: [List.self, Snapshot.self, Info.self],
+        defaultSubcommand: List.self
+    )
+}
+
+/// Options shared by every subcommand that reads a kernel.
+struct InputOptions: ParsableArguments {
+    @Option(name: .long, help: "Crash dump to read (default: the running kernel's /proc/kcore).")
+    var core: String?
+
+    @Option(name: .long, help: "vmlinux with symbols (default: found by release in the distribution's debug paths).")
+    var vmlinux: String?
+
+    @Option(name: .customLong("system-map"), help: "System.map to take symbols from.")
+    var systemMap: String?
+
+    var request: DumpRequest { DumpRequest(core: core, vmlinux: vmlinux, systemMap: systemMap) }
+}
+
+/// Prints `message` to stderr as `kptdump: message`.
+func diagnose(_ message: String) {
+    writeAll(2, Array("kptdump: \(message)\n".utf8))
+}
+
+/// Writes every byte to file descriptor `fd`, retrying short writes.
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return }
+        done += n
+    }
+}
+
+/// Runs `body`, turning a `DumpError` into one message and exit status 2.
+func reportingErrors<T>(_ body: () throws(DumpError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        diagnose(error.description)
+        throw ExitCode(ExitStatus.error)
+    }
+}

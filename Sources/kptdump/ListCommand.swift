@@ -1,0 +1,57 @@
+import ArgumentParser
+import Glibc
+import KernelDump
+
+extension TableChoice: ExpressibleByArgument {}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Print a page-table listing (the default command)."
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: "Which table: \(TableChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var table: TableChoice = .kernel
+
+    @Option(help: "CPU whose CR3 gives the current-kernel and current-user tables.")
+    var cpu: Int = 0
+
+    @Flag(name: .shortAndLong, help: "Also print what was detected, and walk statistics, on stderr.")
+    var verbose = false
+
+    func run() throws {
+        let out = OutputBuffer()
+        let result = try reportingErrors { () throws(DumpError) in
+            if verbose {
+                let (session, layout) = try Actions.open(input.request)
+                for (key, value) in Actions.describe(session, layout) { diagnose("\(key): \(value)") }
+            }
+            return try Actions.listing(input.request, table: table, cpu: cpu, write: out.write, diagnostic: diagnose)
+        }
+        out.flush()
+        if verbose {
+            let s = result.statistics
+            diagnose("walk: \(s.tablesRead) table pages read (\(s.tableBytesRead) bytes), \(s.cacheHits) cache hits, \(s.badEntries) bad entries, \(s.problems) marked")
+        }
+        if !result.problems.isEmpty { throw ExitCode(ExitStatus.incomplete) }
+    }
+}
+
+/// Buffers stdout writes into large chunks.
+final class OutputBuffer {
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        writeAll(1, buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
