@@ -26,6 +26,21 @@ public struct KasanEarlyShadow: Sendable, Equatable {
     }
 }
 
+/// Receives the walker's callbacks in address order: the ptdump hooks
+/// `effective_prot()` and `note_page()`. `RangeMerger` turns them into a listing;
+/// other observers collect leaves for cross-checks or translation.
+public protocol WalkObserver: AnyObject {
+    /// Called for every upper entry that is not none, and every PTE, before `note`.
+    func effectiveProtection(level: TableLevel, entry: UInt64)
+    /// A leaf, a PTE or a hole (`entry == 0`) at `address`; `problem` marks an
+    /// entry whose table could not be followed.
+    func note(address: UInt64, level: TableLevel?, entry: UInt64, problem: WalkProblem?)
+    /// The final flush, after all ranges.
+    func finish()
+}
+
+extension RangeMerger: WalkObserver {}
+
 /// Counters for one walk, for --verbose and benchmarks.
 public struct WalkStatistics: Sendable, Equatable {
     public var tablesRead = 0
@@ -56,7 +71,7 @@ public final class PageWalker {
     public private(set) var statistics = WalkStatistics()
 
     private var geometry: PagingGeometry
-    private var merger: RangeMerger!
+    private var merger: (any WalkObserver)!
     private var path: [UInt64] = []
     private var visits: [UInt64: Int] = [:]
     private var cache = TableCache(capacity: 256)
@@ -70,7 +85,7 @@ public final class PageWalker {
 
     /// Walks `ranges` of the table rooted at `root` and feeds `merger`, then
     /// flushes it, as `ptdump_walk_pgd()` does.
-    public func walk(root: PhysicalAddress, ranges: [WalkRange], into merger: RangeMerger) {
+    public func walk(root: PhysicalAddress, ranges: [WalkRange], into merger: any WalkObserver) {
         self.merger = merger
         visits = [:]
         totalVisits = 0
@@ -118,18 +133,18 @@ public final class PageWalker {
         let isBad = !childFolded && !isNone && checksBad && architecture.isBad(entry, at: level)
         if isNone || isBad {
             if isBad { statistics.badEntries += 1 }
-            merger.note(address: address, level: geometry.realDepth(level), entry: 0)
+            merger.note(address: address, level: geometry.realDepth(level), entry: 0, problem: nil)
             return
         }
         if let kasan, let table = kasan.tables[child],
            architecture.tableAddress(entry, at: level).rawValue >> UInt64(geometry.pageShift)
             == table.rawValue >> UInt64(geometry.pageShift) {
-            merger.note(address: address, level: .pte, entry: kasan.pteValue)
+            merger.note(address: address, level: .pte, entry: kasan.pteValue, problem: nil)
             return
         }
         merger.effectiveProtection(level: level, entry: entry)
         let isLeaf = !childFolded && architecture.isLeaf(entry, at: level)
-        if isLeaf { merger.note(address: address, level: level, entry: entry) }
+        if isLeaf { merger.note(address: address, level: level, entry: entry, problem: nil) }
 
         // pgd and p4d descend unconditionally (walk_p4d_range / walk_pud_range are
         // called whatever the callback said); pud and pmd stop at leaves and at
@@ -160,7 +175,7 @@ public final class PageWalker {
         while true {
             let entry = entries[geometry.index(of: address, at: .pte)]
             merger.effectiveProtection(level: .pte, entry: entry)
-            merger.note(address: address, level: .pte, entry: entry)
+            merger.note(address: address, level: .pte, entry: entry, problem: nil)
             if address >= end &- page { break }
             address &+= page
         }

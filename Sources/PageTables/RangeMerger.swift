@@ -39,7 +39,7 @@ public final class RangeMerger {
     }
 
     /// The kernel's `note_page()`. `level` is nil for the final flush.
-    public func note(address: UInt64, level newLevel: TableLevel?, entry: UInt64, problem newProblem: WalkProblem? = nil) {
+    public func note(address: UInt64, level newLevel: TableLevel?, entry: UInt64, problem newProblem: WalkProblem?) {
         let levelNumber = newLevel?.rawValue ?? -1
         let newProt = architecture.protection(entry)
         let newEffective: UInt64
@@ -95,7 +95,7 @@ public final class RangeMerger {
 
     /// The final `note_page(st, 0, -1, 0)` that flushes the last range.
     public func finish() {
-        note(address: 0, level: nil, entry: 0)
+        note(address: 0, level: nil, entry: 0, problem: nil)
     }
 
     private func isLeafNote(_ entry: UInt64, _ level: TableLevel) -> Bool {

@@ -1,0 +1,33 @@
+/// One present leaf as the walk found it: a page or block, its physical address
+/// and raw entry.
+public struct Leaf: Sendable, Equatable {
+    public var address: UInt64
+    public var level: TableLevel
+    public var entry: UInt64
+    public var physical: PhysicalAddress
+    public var size: UInt64
+}
+
+/// A walk observer that reports every present leaf, unmerged: for cross-checks
+/// against another view of the same tables (QEMU's `info tlb`) and translation.
+public final class LeafCollector: WalkObserver {
+    public let architecture: any PagingArchitecture
+    private let onLeaf: (Leaf) -> Void
+
+    public init(architecture: any PagingArchitecture, onLeaf: @escaping (Leaf) -> Void) {
+        self.architecture = architecture
+        self.onLeaf = onLeaf
+    }
+
+    public func effectiveProtection(level: TableLevel, entry: UInt64) {}
+
+    public func note(address: UInt64, level: TableLevel?, entry: UInt64, problem: WalkProblem?) {
+        guard let level, problem == nil, entry != 0, architecture.isPresent(entry, at: .pte),
+              level == .pte || architecture.isLeaf(entry, at: level) else { return }
+        onLeaf(Leaf(address: address, level: level, entry: entry,
+                    physical: architecture.leafAddress(entry, at: level),
+                    size: architecture.geometry.entrySpan(level)))
+    }
+
+    public func finish() {}
+}
