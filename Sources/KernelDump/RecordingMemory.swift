@@ -5,7 +5,7 @@ import PageTables
 public final class RecordingMemory: PhysicalMemory {
     public let base: any PhysicalMemory
     public private(set) var recorded: [UInt64: Int] = [:]
-    public var isRecording = false
+    public var isRecording = true
 
     public init(_ base: any PhysicalMemory) { self.base = base }
 
