@@ -106,6 +106,15 @@ public final class ElfFile {
     public func segments() throws(DumpError) -> [Segment] {
         var count = 0
         guard elf_getphdrnum(elf, &count) == 0 else { throw failure("elf_getphdrnum") }
+        let ehdr = try header()
+        // libelf quietly reports 0 headers when the table is cut off; check the
+        // header's own count against the file (PN_XNUM = 0xffff defers to libelf).
+        let declared = ehdr.e_phnum == 0xffff ? count : Int(ehdr.e_phnum)
+        let tableSize = UInt64(declared) * UInt64(ehdr.e_phentsize)
+        let (tableEnd, overflow) = ehdr.e_phoff.addingReportingOverflow(tableSize)
+        guard !overflow, tableEnd <= fileSize else {
+            throw .truncated(path: path, what: "\(declared) program headers", offset: ehdr.e_phoff, needed: tableSize, fileSize: fileSize)
+        }
         var result: [Segment] = []
         result.reserveCapacity(count)
         for i in 0..<count {

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+@testable import KernelDump
+import PageTables
+
+/// Dump files synthesised in code: good ones open, bad ones give one clear message.
+@Suite struct ElfCoreReaderTests {
+    static func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("kptdump-test-\(getpid())-\(name)").path
+    }
+
+    static func vmcoreinfo(_ extra: String = "") -> ElfFile.Note {
+        let text = """
+            OSRELEASE=6.1.0-test
+            PAGESIZE=4096
+            SYMBOL(init_top_pgt)=ffffffff82000000
+            NUMBER(phys_base)=0
+            NUMBER(pgtable_l5_enabled)=0
+            KERNELOFFSET=0
+            NUMBER(KERNEL_IMAGE_SIZE)=1073741824
+            \(extra)
+            """
+        return ElfFile.Note(name: "VMCOREINFO", type: 0, descriptor: Array(text.utf8))
+    }
+
+    /// A core whose kernel table (PGD at 0x2000000) maps one 4K page.
+    static func writeCore(_ name: String, notes: [ElfFile.Note] = [vmcoreinfo()]) throws -> String {
+        let m = SparseMemory()
+        m.write(0x200_0000 + 273 * 8, value: 0x200_1063)
+        m.write(0x200_1000, value: 0x200_2063)
+        m.write(0x200_2000, value: 0x200_3063)
+        m.write(0x200_3000, value: 0x5000 | 0x163 | 1 << 63)
+        let ranges = m.pages.keys.sorted().map { (start: $0, bytes: m.pages[$0]!) }
+        let path = temporaryPath(name)
+        try SnapshotWriter(machine: 62, notes: notes, ranges: ranges).write(to: path)
+        return path
+    }
+
+    func message(_ request: DumpRequest) -> String? {
+        do {
+            _ = try Actions.open(request)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func synthesisedCoreListsItsOneMapping() throws {
+        let path = try Self.writeCore("good")
+        var text = ""
+        let result = try Actions.listing(DumpRequest(core: path), table: .kernel, cpu: 0, write: { text += $0 }, diagnostic: { _ in })
+        #expect(result.problems.isEmpty)
+        #expect(text.contains("0xffff888000000000-0xffff888000001000           4K     RW                 GLB NX pte\n"))
+        // Without address_markers and symbols the markers are computed.
+        #expect(text.hasPrefix("---[ User Space ]---\n"))
+    }
+
+    @Test func notAnElfFile() throws {
+        let path = Self.temporaryPath("not-elf")
+        try Data("hello, this is not a dump".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(message(DumpRequest(core: path)) == "\(path): not an ELF file (bad magic at offset 0)")
+    }
+
+    @Test func missingFile() {
+        let path = Self.temporaryPath("does-not-exist")
+        #expect(message(DumpRequest(core: path)) == "\(path): cannot open: No such file or directory")
+    }
+
+    @Test func elfButNotACore() throws {
+        let path = try Self.writeCore("exec")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[16] = 2   // ET_EXEC
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(message(DumpRequest(core: path)) == "\(path): ELF file of type 2, not a core dump (ET_CORE = 4)")
+    }
+
+    @Test func truncatedSegmentsAreMarkedNotFatal() throws {
+        let path = try Self.writeCore("truncated")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count - 4096 - 100).write(to: URL(fileURLWithPath: path))
+        var text = ""
+        var diagnostics: [String] = []
+        let result = try Actions.listing(DumpRequest(core: path), table: .kernel, cpu: 0,
+                                         write: { text += $0 }, diagnostic: { diagnostics.append($0) })
+        #expect(!result.problems.isEmpty)
+        #expect(diagnostics.contains { $0.contains("truncated: PT_LOAD at offset") })
+        // The PMD table lost its last 100 bytes: the PUD entry pointing at it is marked.
+        #expect(text.contains("0xffff888000000000-0xffff888040000000           1G !! table 0x2002000 not in dump pud\n"))
+    }
+
+    @Test func truncatedProgramHeaders() throws {
+        let path = try Self.writeCore("truncated-headers")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(100).write(to: URL(fileURLWithPath: path))
+        #expect(message(DumpRequest(core: path)) == "\(path): truncated: 2 program headers needs bytes 0x40..0xb0 but the file has 100 bytes")
+    }
+
+    @Test func noVmcoreinfoAndNoVmlinux() throws {
+        let path = try Self.writeCore("no-vmcoreinfo", notes: [])
+        #expect(message(DumpRequest(core: path)) == "\(path): no VMCOREINFO note in the dump and no vmlinux given; pass --vmlinux or --system-map")
+    }
+
+    @Test func vmcoreinfoWithoutPhysBase() throws {
+        let note = ElfFile.Note(name: "VMCOREINFO", type: 0, descriptor: Array("OSRELEASE=6.1\nSYMBOL(init_top_pgt)=ffffffff82000000\n".utf8))
+        let path = try Self.writeCore("no-phys-base", notes: [note])
+        #expect(message(DumpRequest(core: path)) == "\(path): VMCOREINFO field NUMBER(phys_base) has an unusable value 'missing'")
+    }
+
+    @Test func snapshotRefusesToOverwriteItsInput() throws {
+        let path = try Self.writeCore("self-overwrite")
+        #expect(throws: DumpError.self) { try Actions.snapshot(DumpRequest(core: path), output: path) }
+        #expect(message(DumpRequest(core: path)) == nil)
+    }
+
+    @Test func vmcoreinfoParsing() {
+        let info = VmcoreInfo(text: "OSRELEASE=6.1.0\nNUMBER(x)=-1\nSYMBOL(a)=ffffffff81000000\ngarbage\nPAGESIZE=abc\n")
+        #expect(info.osRelease == "6.1.0")
+        #expect(info.number("x") == UInt64.max)
+        #expect(info.symbol("a") == 0xffff_ffff_8100_0000)
+        #expect(info.pageSize == nil)
+    }
+}
