@@ -88,11 +88,12 @@ import PageTables
         #expect(text.contains("0xffff888000000000-0xffff888040000000           1G !! table 0x2002000 not in dump pud\n"))
     }
 
+    /// One note segment and four pages: five headers of 56 bytes from offset 64.
     @Test func truncatedProgramHeaders() throws {
         let path = try Self.writeCore("truncated-headers")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(100).write(to: URL(fileURLWithPath: path))
-        #expect(message(DumpRequest(core: path)) == "\(path): truncated: 2 program headers needs bytes 0x40..0xb0 but the file has 100 bytes")
+        #expect(message(DumpRequest(core: path)) == "\(path): truncated: 5 program headers needs bytes 0x40..0x158 but the file has 100 bytes")
     }
 
     @Test func noVmcoreinfoAndNoVmlinux() throws {
