@@ -13,6 +13,7 @@ import re
 import struct
 import sys
 
+sys.dont_write_bytecode = True  # keep __pycache__ out of the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import elfnotes  # noqa: E402
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what kptdump needs, builds it, and lists the page tables of the shipped
+# sample: a snapshot of Debian's stock 6.1 kernel dumped under QEMU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for pkg in libelf-dev libdw-dev zstd pkg-config; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=$([ "$(id -u)" = 0 ] && echo || echo sudo)
+  $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+fi
+swift build -c release >&2
+sample=$(mktemp --suffix=.core)
+trap 'rm -f "$sample"' EXIT
+zstd -d -q -f Resources/fixtures/x86_64/debian-stock-4level/snapshot.core.zst -o "$sample"
+.build/release/kptdump --core "$sample" "$@"
