@@ -57,6 +57,9 @@ public final class ElfFile {
             let err = errno
             if err == EACCES { throw path.hasPrefix("/proc/") ? .notRoot(path: path) : .cannotOpen(path: path, reason: "permission denied") }
             if err == EPERM { throw .lockedDown(path: path) }
+            if err == ENOENT && path == "/proc/kcore" {
+                throw .cannotOpen(path: path, reason: "this kernel has no /proc/kcore (CONFIG_PROC_KCORE is off, or /proc is a container's); pass --core DUMP")
+            }
             throw .cannotOpen(path: path, reason: String(cString: strerror(err)))
         }
         return fd
