@@ -35,8 +35,9 @@ import PageTables
         return String(bits.map { e & $0.0 != 0 ? $0.1 : "-" })
     }
 
-    @Test func everyPresentLeafAgreesWithQEMUInfoTLB() throws {
-        let dir = Fixtures.root.appendingPathComponent("x86_64/debian-stock-4level")
+    @Test(arguments: ["debian-stock-4level", "debian-stock-5level"])
+    func everyPresentLeafAgreesWithQEMUInfoTLB(_ state: String) throws {
+        let dir = Fixtures.root.appendingPathComponent("x86_64/\(state)")
         let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
         let tlbText = try String(contentsOf: Fixtures.decompressed(dir.appendingPathComponent("info-tlb.txt.zst")), encoding: .utf8)
         let expected = Self.parseTLB(tlbText)
@@ -54,7 +55,7 @@ import PageTables
 
         let missing = expected.subtracting(ours)
         let extra = ours.subtracting(expected)
-        print("stock kernel vs info tlb: \(expected.count) TLB leaves, \(ours.count) walked leaves, \(missing.count) missing, \(extra.count) extra")
+        print("\(state) vs info tlb: \(expected.count) TLB leaves, \(ours.count) walked leaves, \(missing.count) missing, \(extra.count) extra")
         let firstMissing = missing.sorted { $0.virtual < $1.virtual }.prefix(3).map { "\(hex($0.virtual)) \(hex($0.physical)) \($0.flags)" }
         let firstExtra = extra.sorted { $0.virtual < $1.virtual }.prefix(3).map { "\(hex($0.virtual)) \(hex($0.physical)) \($0.flags)" }
         #expect(missing.count == 0, "first missing: \(firstMissing)")
