@@ -16,6 +16,13 @@ public enum Actions {
                                write: @escaping (String) -> Void,
                                diagnostic: (String) -> Void) throws(DumpError) -> ListingResult {
         let (session, layout) = try open(request)
+        return try listing(session, layout, table: table, cpu: cpu, write: write, diagnostic: diagnostic)
+    }
+
+    /// The same, for a kernel already opened.
+    public static func listing(_ session: KernelSession, _ layout: X86KernelLayout, table: TableChoice, cpu: Int,
+                               write: @escaping (String) -> Void,
+                               diagnostic: (String) -> Void) throws(DumpError) -> ListingResult {
         let spec = try layout.table(table, session: session, cpu: cpu)
         if table == .currentKernel || table == .currentUser { diagnostic("\(table.rawValue): \(spec.origin)") }
         let result = writeListing(spec, memory: session.memory, write: write)

@@ -24,11 +24,11 @@ struct List: ParsableCommand {
     func run() throws {
         let out = OutputBuffer()
         let result = try reportingErrors { () throws(DumpError) in
+            let (session, layout) = try Actions.open(input.request)
             if verbose {
-                let (session, layout) = try Actions.open(input.request)
                 for (key, value) in Actions.describe(session, layout) { diagnose("\(key): \(value)") }
             }
-            return try Actions.listing(input.request, table: table, cpu: cpu, write: out.write, diagnostic: diagnose)
+            return try Actions.listing(session, layout, table: table, cpu: cpu, write: out.write, diagnostic: diagnose)
         }
         out.flush()
         if verbose {
