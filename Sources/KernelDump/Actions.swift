@@ -23,7 +23,12 @@ public enum Actions {
     public static func listing(_ session: KernelSession, _ layout: X86KernelLayout, table: TableChoice, cpu: Int,
                                write: @escaping (String) -> Void,
                                diagnostic: (String) -> Void) throws(DumpError) -> ListingResult {
-        let spec = try layout.table(table, session: session, cpu: cpu)
+        guard let spec = try layout.table(table, session: session, cpu: cpu) else {
+            // The kernel's own file is empty in this state; so is ours.
+            diagnostic("\(table.rawValue): efi_mm.pgd is NULL (no EFI runtime services): nothing to list")
+            return ListingResult(statistics: WalkStatistics(), writableExecutablePages: 0,
+                                 writableExecutableRanges: [], problems: [])
+        }
         if table == .currentKernel || table == .currentUser { diagnostic("\(table.rawValue): \(spec.origin)") }
         let result = writeListing(spec, memory: session.memory, write: write)
         for w in session.warnings { diagnostic("warning: \(w)") }
@@ -75,7 +80,10 @@ public enum Actions {
             let cpus = (choice == .currentKernel || choice == .currentUser) ? Array(0..<session.cpus.count) : [0]
             for cpu in cpus {
                 do {
-                    let spec = try layout.table(choice, session: session, cpu: cpu)
+                    guard let spec = try layout.table(choice, session: session, cpu: cpu) else {
+                        skipped.append("\(choice.rawValue): empty (efi_mm.pgd is NULL)")
+                        continue
+                    }
                     _ = writeListing(spec, memory: session.memory) { _ in }
                     tables.append(cpus.count > 1 ? "\(choice.rawValue) (CPU \(cpu))" : choice.rawValue)
                 } catch {

@@ -12,7 +12,10 @@ extension X86KernelLayout {
     /// - `current-user`: its PTI user copy when PTI is active, else the same PGD
     ///   (the kernel's `ptdump_walk_pgd_level_debugfs(..., true)` does the same).
     /// - `efi`: `efi_mm.pgd`.
-    public func table(_ choice: TableChoice, session: KernelSession, cpu: Int) throws(DumpError) -> TableSpec {
+    ///
+    /// Returns nil when the kernel's own file is empty: `efi` with a NULL
+    /// `efi_mm.pgd` (no EFI runtime services).
+    public func table(_ choice: TableChoice, session: KernelSession, cpu: Int) throws(DumpError) -> TableSpec? {
         let arch = paging
         func spec(_ root: PhysicalAddress, _ origin: String) -> TableSpec {
             TableSpec(name: choice.rawValue, root: root, ranges: walkRanges, architecture: arch,
@@ -40,7 +43,7 @@ extension X86KernelLayout {
             }
             return spec(PhysicalAddress(pgd), origin + ", PTI inactive: kernel PGD \(hex(pgd))")
         case .efi:
-            let pgd = try efiPGD(session: session)
+            guard let pgd = try efiPGD(session: session) else { return nil }
             return spec(pgd, "efi_mm.pgd at physical \(pgd)")
         }
     }
@@ -55,7 +58,7 @@ extension X86KernelLayout {
 
     /// `efi_mm.pgd`. The offset of `pgd` in `mm_struct` is found from `init_mm`,
     /// whose `pgd` holds the address of `swapper_pg_dir`: no layout is assumed.
-    func efiPGD(session: KernelSession) throws(DumpError) -> PhysicalAddress {
+    func efiPGD(session: KernelSession) throws(DumpError) -> PhysicalAddress? {
         let s = session.symbols
         guard let efiMM = s["efi_mm"] else {
             throw .noTable(name: "efi", reason: "no efi_mm symbol (kernel without CONFIG_EFI, or no vmlinux/System.map)")
@@ -72,7 +75,7 @@ extension X86KernelLayout {
         }
         let efiBytes = try session.readKernelImage(efiMM + UInt64(offset), count: 8, name: "efi_mm.pgd")
         let va = decodeInteger(efiBytes, at: 0, size: 8, order: .little) ?? 0
-        guard va != 0 else { throw .noTable(name: "efi", reason: "efi_mm.pgd is NULL (no EFI runtime services)") }
+        guard va != 0 else { return nil }
         // efi_pgd comes from __get_free_pages: a direct-map address.
         if va >= pageOffsetBase && va - pageOffsetBase < 1 << 52 { return PhysicalAddress(va - pageOffsetBase) }
         if let pa = session.kernelImagePhysical(va) { return pa }

@@ -44,7 +44,7 @@ import PageTables
         #expect(expected.count > 70_000)
 
         let (session, layout) = try Actions.open(DumpRequest(core: snapshot.path))
-        let spec = try layout.table(.currentKernel, session: session, cpu: 0)
+        let spec = try #require(try layout.table(.currentKernel, session: session, cpu: 0))
         var ours = Set<TLBLine>()
         let collector = LeafCollector(architecture: spec.architecture) { leaf in
             ours.insert(TLBLine(virtual: leaf.address, physical: leaf.physical.rawValue,

@@ -49,7 +49,12 @@ WANTED=(
 # Dependencies that tinyconfig turns off and the options above need:
 #   ACPI            EFI "depends on ACPI" on x86 (arch/x86/Kconfig)
 #   CPU_MITIGATIONS PAGE_TABLE_ISOLATION sits inside "if CPU_MITIGATIONS"
-DEPS=(ACPI CPU_MITIGATIONS)
+#   PCI             without it ACPICA has no PCI_Config region handler
+#                   (include/acpi/platform/aclinux.h), fails to load q35's DSDT
+#                   ("ACPI Error: AE_BAD_PARAMETER, During Region initialization"),
+#                   and qemu_fw_cfg never finds its ACPI device QEMU0002, so the
+#                   guest never tells QEMU where its VMCOREINFO note is.
+DEPS=(ACPI CPU_MITIGATIONS PCI)
 
 mk tinyconfig
 args=()

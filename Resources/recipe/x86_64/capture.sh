@@ -9,7 +9,9 @@
 #        READY_TIMEOUT seconds to wait for the guest (default 600)
 #
 # Produces in OUT_ROOT/STATE: vmcore.elf, serial.log, page_tables/<name>.txt,
-# vmcoreinfo.txt, cmdline.txt, info-registers.txt, info-tlb.txt (CPU 0; and
+# vmcoreinfo.txt (/sys/kernel/vmcoreinfo: the note's physical address and size),
+# vmcoreinfo-note.txt (the note's text, read back from vmcore.elf),
+# cmdline.txt, info-registers.txt, info-tlb.txt (CPU 0; and
 # info-tlb-cpuN.txt for further CPUs), qemu-cmd.txt, timings.txt, and
 # symlinks vmlinux, System.map, bzImage into BUILD_DIR.
 set -euo pipefail
@@ -107,7 +109,11 @@ sha256sum "$BUILD_DIR/vmlinux" "$BZIMAGE" > "$OUT/kernel-sha256.txt"
 } | tee "$OUT/timings.txt"
 
 echo "--- checks"
-grep -m1 OSRELEASE "$OUT/vmcoreinfo.txt" || true
-readelf -n "$OUT/vmcore.elf" | grep -i -c vmcoreinfo | sed 's/^/VMCOREINFO notes in dump: /'
+grep -a '^init:' "$OUT/serial.log" | tr -d '\r' || true
+if python3 "$HERE/vmcoreinfo-note.py" "$OUT/vmcore.elf" > "$OUT/vmcoreinfo-note.txt"; then
+    grep OSRELEASE "$OUT/vmcoreinfo-note.txt"
+else
+    echo "WARNING: no VMCOREINFO note in $OUT/vmcore.elf" >&2
+fi
 ls -l "$OUT/vmcore.elf"
 wc -l "$OUT"/page_tables/*.txt

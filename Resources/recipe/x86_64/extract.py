@@ -15,7 +15,10 @@ import os
 import re
 import sys
 
-PTDUMP_LINE = re.compile(rb"^(0x[0-9a-f]{16}-0x[0-9a-f]{16} .*|---\[ .* \]---)$")
+PTDUMP_LINE = re.compile(
+    rb"^(0x[0-9a-f]{16}-0x[0-9a-f]{16} .*"      # a range
+    rb"|---\[ .* \]---"                        # an address marker
+    rb"|\.\.\. \d+ entr(y|ies) skipped \.\.\. )$")  # a region over its line cap (ESPfix; arch/x86/mm/dump_pagetables.c)
 
 
 def main():

@@ -123,9 +123,11 @@ int main(void)
 	/* SYSLOG_ACTION_CONSOLE_LEVEL: only KERN_EMERG reaches the console. */
 	klogctl(8, NULL, 1);
 
-	out(access("/sys/firmware/qemu_fw_cfg", F_OK) == 0
-		    ? "init: /sys/firmware/qemu_fw_cfg present\n"
-		    : "init: /sys/firmware/qemu_fw_cfg absent\n");
+	/* The directory exists as soon as the driver is built in; "rev" only
+	 * once it has found the device (and written VMCOREINFO's address). */
+	out(access("/sys/firmware/qemu_fw_cfg/rev", F_OK) == 0
+		    ? "init: fw_cfg device found\n"
+		    : "init: fw_cfg device NOT found (no VMCOREINFO in dumps)\n");
 
 	const char *dir = "/sys/kernel/debug/page_tables";
 	char *names[64];
