@@ -43,7 +43,7 @@ import PageTables
         let ours = try Fixtures.listing(snapshot: snapshot, table: c.table, cpu: cpu)
         let comparison = LineComparison(ours: ours, kernels: kernels)
         print("\(c): \(comparison)")
-        #expect(comparison.lines > 10)
+        #expect(comparison.lines > 10 || kernels.isEmpty)
         #expect(comparison.differing == 0, "\(comparison)")
         #expect(ours == kernels)
     }
