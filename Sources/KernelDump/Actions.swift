@@ -103,7 +103,8 @@ public enum Actions {
             notes.append(ElfFile.Note(name: "VMCOREINFO", type: 0, descriptor: Array(text.utf8)))
         }
         notes.append(SnapshotWriter.symbolNote(session.symbols.used, sizes: session.symbols.usedSizes,
-                                                complete: session.symbols.hasFullTable))
+                                                complete: session.symbols.hasFullTable,
+                                                physBase: session.physBase))
         let writer = SnapshotWriter(machine: session.machine, notes: notes, ranges: ranges)
         if samePath(output, session.path) {
             throw .cannotOpen(path: output, reason: "refusing to overwrite the input dump")

@@ -70,7 +70,16 @@ public final class KernelSession {
         self.vmcoreinfo = info
         self.vmcoreinfoSource = infoSource
         self.cpus = CPUState.x86(from: notes, bigEndian: bigEndian)
-        self.symbols = try Self.symbolChain(request: request, path: path, isLive: isLive, info: info, notes: notes)
+        var imageOffset: (kaslr: UInt64, physBase: UInt64)? = nil
+        if info?.number("phys_base") == nil, let vmlinux = request.vmlinux, let linkText = try Self.linkTimeText(vmlinux) {
+            imageOffset = Self.kernelImageFromCR3(cpus: cpus, memory: coreMemory, linkText: linkText)
+        }
+        self.derivedImage = imageOffset
+        self.symbols = try Self.symbolChain(request: request, path: path, isLive: isLive, info: info, notes: notes,
+                                            kernelOffset: imageOffset?.kaslr)
+        if let imageOffset {
+            warnings.append("no phys_base in VMCOREINFO: the kernel image was found through CPU 0's CR3 (KASLR offset \(hex(imageOffset.kaslr)), phys_base \(hex(imageOffset.physBase)))")
+        }
         if info == nil && !symbols.hasFullTable {
             throw .noVmcoreinfo(path: path)
         }
@@ -87,9 +96,9 @@ public final class KernelSession {
     }
 
     private static func symbolChain(request: DumpRequest, path: String, isLive: Bool, info: VmcoreInfo?,
-                                    notes: [ElfFile.Note]) throws(DumpError) -> SymbolChain {
+                                    notes: [ElfFile.Note], kernelOffset: UInt64?) throws(DumpError) -> SymbolChain {
         var tables: [SymbolTable] = []
-        let offset = info?.kernelOffset ?? 0
+        let offset = kernelOffset ?? info?.kernelOffset ?? 0
         var vmlinuxPath = request.vmlinux
         if vmlinuxPath == nil && isLive, let release = info?.osRelease ?? currentRelease() {
             vmlinuxPath = findVmlinux(release: release)
@@ -166,7 +175,45 @@ public final class KernelSession {
     // MARK: Kernel variables
 
     /// `phys_base`: where the kernel image sits physically, from VMCOREINFO.
-    public var physBase: UInt64? { vmcoreinfo?.number("phys_base") }
+    public var physBase: UInt64? {
+        vmcoreinfo?.number("phys_base") ?? derivedImage?.physBase ?? snapshotFacts?.number("phys_base")
+    }
+
+    /// The "KPTDUMP" note of a snapshot: symbols used, and facts derived when the
+    /// original dump had no VMCOREINFO.
+    public var snapshotFacts: VmcoreInfo? {
+        notes.first { $0.name == Self.snapshotNoteName }.map { VmcoreInfo(text: String(decoding: $0.descriptor, as: UTF8.self)) }
+    }
+
+    /// KASLR offset and phys_base found from the page tables, for dumps without
+    /// VMCOREINFO (QEMU without `-device vmcoreinfo`).
+    public let derivedImage: (kaslr: UInt64, physBase: UInt64)?
+
+    static func linkTimeText(_ vmlinux: String) throws(DumpError) -> UInt64? {
+        guard let elf = try ElfFile.probe(vmlinux) else { return nil }
+        return try elf.symbols().first { $0.name == "_text" }?.value
+    }
+
+    /// The kernel image mapping starts at `_text`: cleanup_highmap() clears the
+    /// high-kernel PMDs below it. So the first present leaf above
+    /// `__START_KERNEL_map` in any CPU's tables gives the run-time `_text`, hence
+    /// the KASLR offset, and its physical address gives phys_base.
+    static func kernelImageFromCR3(cpus: [CPUState], memory: any PhysicalMemory, linkText: UInt64) -> (kaslr: UInt64, physBase: UInt64)? {
+        let startKernelMap: UInt64 = 0xffff_ffff_8000_0000
+        for cpu in cpus {
+            let arch = X86_64Paging(fiveLevel: (cpu.cr4 ?? 0) & (1 << 12) != 0)
+            for root in [cpu.cr3 & arch.pfnMask & ~UInt64(0x1000), cpu.cr3 & arch.pfnMask] {
+                var first: Leaf?
+                let collector = LeafCollector(architecture: arch) { if first == nil { first = $0 } }
+                PageWalker(architecture: arch, memory: memory)
+                    .walk(root: PhysicalAddress(root), ranges: [WalkRange(startKernelMap, startKernelMap + (1 << 30))], into: collector)
+                if let first, first.address >= linkText {
+                    return (first.address - linkText, first.physical.rawValue - (first.address - startKernelMap))
+                }
+            }
+        }
+        return nil
+    }
 
     /// Physical address of a kernel-image virtual address (`__pa_symbol`).
     public func kernelImagePhysical(_ va: UInt64) -> PhysicalAddress? {

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -103,6 +104,12 @@ static int cmp_names(const void *a, const void *b)
 
 int main(void)
 {
+	/* Fault in every page now (bss buffers included) so that the user half of
+	 * current_kernel printed first equals the tables at dump time, after the
+	 * later files were printed. Without this, buffers filled by a later, larger
+	 * read add pages after current_kernel was printed. */
+	mlockall(MCL_CURRENT | MCL_FUTURE);
+
 	do_mount("proc", "/proc", "proc");
 	do_mount("sysfs", "/sys", "sysfs");
 	do_mount("devtmpfs", "/dev", "devtmpfs");
