@@ -12,7 +12,8 @@
 # vmcoreinfo.txt (/sys/kernel/vmcoreinfo: the note's physical address and size),
 # vmcoreinfo-note.txt (the note's text, read back from vmcore.elf),
 # cmdline.txt, info-registers.txt, info-tlb.txt (CPU 0; and
-# info-tlb-cpuN.txt for further CPUs), qemu-cmd.txt, timings.txt, and
+# info-tlb-cpuN.txt for further CPUs), qemu-cmd.txt, initrd.cpio.gz, timings.txt,
+# kernel-sha256.txt, and
 # symlinks vmlinux, System.map, bzImage into BUILD_DIR.
 set -euo pipefail
 
@@ -67,15 +68,15 @@ dir /proc 0755 0 0
 dir /sys 0755 0 0
 file /init $IRD/init 0755 0 0
 EOF
-"$GEN" "$IRD/initramfs.list" | gzip -9 > "$IRD/initrd.cpio.gz"
+"$GEN" "$IRD/initramfs.list" | gzip -9 > "$OUT/initrd.cpio.gz"
 
 SOCK=$OUT/qmp.sock
 QEMU=(qemu-system-x86_64 -accel tcg -M q35 -cpu "$CPU" -m "$MEM" -smp "$SMP"
       "${FW[@]}"
-      -kernel "$BZIMAGE" -initrd "$IRD/initrd.cpio.gz" -append "$APPEND"
+      -kernel "$BZIMAGE" -initrd "$OUT/initrd.cpio.gz" -append "$APPEND"
       -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
       -qmp "unix:$SOCK,server=on,wait=off" -no-reboot)
-printf '%q ' "${QEMU[@]}" > "$OUT/qemu-cmd.txt"; echo >> "$OUT/qemu-cmd.txt"
+python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}" > "$OUT/qemu-cmd.txt"
 
 t0=$(date +%s.%N)
 "${QEMU[@]}" &
@@ -95,6 +96,7 @@ wait $QPID || true
 trap - EXIT
 t2=$(date +%s.%N)
 rm -f "$SOCK"
+chmod a+r "$OUT/vmcore.elf"   # QEMU creates it 0400
 
 python3 "$HERE/extract.py" "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || echo "extract.py reported problems (see extract.log)"
 
@@ -115,5 +117,6 @@ if python3 "$HERE/vmcoreinfo-note.py" "$OUT/vmcore.elf" > "$OUT/vmcoreinfo-note.
 else
     echo "WARNING: no VMCOREINFO note in $OUT/vmcore.elf" >&2
 fi
+python3 "$HERE/check-tlb.py" "$OUT" current_kernel || echo "WARNING: info tlb and ptdump disagree" >&2
 ls -l "$OUT/vmcore.elf"
 wc -l "$OUT"/page_tables/*.txt
