@@ -12,11 +12,17 @@
  * current_kernel and current_user files must show init's own page tables,
  * and when the host dumps memory the idle CPU's CR3 is still init's.
  *
+ * It first pins itself to CPU 0, so that with -smp N the dump's first CPU
+ * (and QEMU's monitor CPU) is the one whose CR3 is init's page table; another
+ * CPU that never ran a user task keeps swapper_pg_dir (init_top_pgt) in CR3.
+ *
  * Build: gcc -static -O2 -o init init.c
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +110,11 @@ static int cmp_names(const void *a, const void *b)
 
 int main(void)
 {
+	cpu_set_t cpu0;
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	int pinned = sched_setaffinity(0, sizeof cpu0, &cpu0);
+
 	/* Fault in every page now (bss buffers included) so that the user half of
 	 * current_kernel printed first equals the tables at dump time, after the
 	 * later files were printed. Without this, buffers filled by a later, larger
@@ -135,6 +146,13 @@ int main(void)
 	out(access("/sys/firmware/qemu_fw_cfg/rev", F_OK) == 0
 		    ? "init: fw_cfg device found\n"
 		    : "init: fw_cfg device NOT found (no VMCOREINFO in dumps)\n");
+
+	if (pinned != 0)
+		out("init: could not pin to CPU 0\n");
+	else if (sched_getcpu() != 0)
+		out("init: pinned, yet not on CPU 0\n");
+	else
+		out("init: on CPU 0\n");
 
 	const char *dir = "/sys/kernel/debug/page_tables";
 	char *names[64];
