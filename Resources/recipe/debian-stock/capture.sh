@@ -216,7 +216,7 @@ section CMDLINE >"$OUT/cmdline.txt"
 section VMCOREINFO >"$OUT/vmcoreinfo.txt"
 section KALLSYMS >"$OUT/kallsyms-subset.txt"
 rm -f "$OUT/serial.clean"
-python3 "$HERE/elfnotes.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt"
+python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt"
 {
     echo "kernel ABI:       $KVER"
     echo "package:          linux-image-$KVER-unsigned $PKGVER"
@@ -235,7 +235,7 @@ python3 "$HERE/elfnotes.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt"
     echo "CR3:              $(grep -o 'CR3=[0-9a-f]*' "$OUT/info-registers.txt" | tr '\n' ' ')"
     echo "CR4:              $(grep -o 'CR4=[0-9a-f]*' "$OUT/info-registers.txt" | tr '\n' ' ')"
     echo "notes:"
-    python3 "$HERE/elfnotes.py" --list "$OUT/vmcore.elf" | sed 's/^/  /'
+    python3 "$HERE/../lib/elfnotes.py" --list "$OUT/vmcore.elf" | sed 's/^/  /'
 } | tee "$OUT/summary.txt"
 
 fail=0

@@ -112,7 +112,7 @@ sha256sum "$BUILD_DIR/vmlinux" "$BZIMAGE" > "$OUT/kernel-sha256.txt"
 
 echo "--- checks"
 grep -a '^init:' "$OUT/serial.log" | tr -d '\r' || true
-if python3 "$HERE/vmcoreinfo-note.py" "$OUT/vmcore.elf" > "$OUT/vmcoreinfo-note.txt"; then
+if python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" > "$OUT/vmcoreinfo-note.txt"; then
     grep OSRELEASE "$OUT/vmcoreinfo-note.txt"
 else
     echo "WARNING: no VMCOREINFO note in $OUT/vmcore.elf" >&2
