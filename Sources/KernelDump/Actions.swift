@@ -27,7 +27,7 @@ public enum Actions {
             // The kernel's own file is empty in this state; so is ours.
             diagnostic("\(table.rawValue): efi_mm.pgd is NULL (no EFI runtime services): nothing to list")
             return ListingResult(statistics: WalkStatistics(), writableExecutablePages: 0,
-                                 writableExecutableRanges: [], problems: [])
+                                 problems: [])
         }
         if table == .currentKernel || table == .currentUser { diagnostic("\(table.rawValue): \(spec.origin)") }
         let result = writeListing(spec, memory: session.memory, write: write)

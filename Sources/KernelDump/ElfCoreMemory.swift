@@ -44,9 +44,6 @@ public final class ElfCoreMemory: PhysicalMemory {
         self.truncatedSegments = truncated
     }
 
-    /// Total bytes of physical memory the dump describes.
-    public var describedBytes: UInt64 { extents.reduce(0) { $0 &+ $1.memorySize } }
-
     private func extent(containing pa: UInt64) -> Extent? {
         var lo = 0
         var hi = extents.count

@@ -70,13 +70,26 @@ public final class KernelSession {
         self.vmcoreinfo = info
         self.vmcoreinfoSource = infoSource
         self.cpus = CPUState.x86(from: notes, bigEndian: bigEndian)
+        // The vmlinux is read once: its link-time symbols serve the match check,
+        // the kernel-image search and the symbol table.
+        var vmlinux: (path: String, symbols: [ElfFile.Symbol])? = nil
+        var vmlinuxPath = request.vmlinux
+        if vmlinuxPath == nil && isLive, let release = info?.osRelease ?? Self.currentRelease() {
+            vmlinuxPath = Self.findVmlinux(release: release)
+        }
+        if let vmlinuxPath {
+            guard let elf = try ElfFile.probe(vmlinuxPath) else { throw .notElf(path: vmlinuxPath) }
+            let linkSymbols = try elf.symbols()
+            try Self.checkMatch(vmlinux: elf, symbols: linkSymbols, dump: path, info: info)
+            vmlinux = (vmlinuxPath, linkSymbols)
+        }
         var imageOffset: (kaslr: UInt64, physBase: UInt64)? = nil
-        if info?.number("phys_base") == nil, let vmlinux = request.vmlinux, let linkText = try Self.linkTimeText(vmlinux) {
+        if info?.number("phys_base") == nil, let linkText = vmlinux?.symbols.first(where: { $0.name == "_text" })?.value {
             imageOffset = Self.kernelImageFromCR3(cpus: cpus, memory: coreMemory, linkText: linkText)
         }
         self.derivedImage = imageOffset
         self.symbols = try Self.symbolChain(request: request, path: path, isLive: isLive, info: info, notes: notes,
-                                            kernelOffset: imageOffset?.kaslr)
+                                            vmlinux: vmlinux, kernelOffset: imageOffset?.kaslr)
         if let imageOffset {
             warnings.append("no phys_base in VMCOREINFO: the kernel image was found through CPU 0's CR3 (KASLR offset \(hex(imageOffset.kaslr)), phys_base \(hex(imageOffset.physBase)))")
         }
@@ -96,17 +109,12 @@ public final class KernelSession {
     }
 
     private static func symbolChain(request: DumpRequest, path: String, isLive: Bool, info: VmcoreInfo?,
-                                    notes: [ElfFile.Note], kernelOffset: UInt64?) throws(DumpError) -> SymbolChain {
+                                    notes: [ElfFile.Note], vmlinux: (path: String, symbols: [ElfFile.Symbol])?,
+                                    kernelOffset: UInt64?) throws(DumpError) -> SymbolChain {
         var tables: [SymbolTable] = []
         let offset = kernelOffset ?? info?.kernelOffset ?? 0
-        var vmlinuxPath = request.vmlinux
-        if vmlinuxPath == nil && isLive, let release = info?.osRelease ?? currentRelease() {
-            vmlinuxPath = findVmlinux(release: release)
-        }
-        if let vmlinuxPath {
-            guard let elf = try ElfFile.probe(vmlinuxPath) else { throw .notElf(path: vmlinuxPath) }
-            try checkMatch(vmlinux: elf, dump: path, info: info)
-            tables.append(try .vmlinux(elf, kernelOffset: offset))
+        if let vmlinux {
+            tables.append(.vmlinux(vmlinux.symbols, source: vmlinux.path, kernelOffset: offset))
         }
         if let map = request.systemMap {
             tables.append(.parseMap(try readTextFile(map), source: map, kernelOffset: offset))
@@ -125,7 +133,7 @@ public final class KernelSession {
 
     /// Refuses a vmlinux that is not the dump's kernel: BUILD-ID when both have
     /// one, else OSRELEASE against the vmlinux's banner.
-    static func checkMatch(vmlinux: ElfFile, dump: String, info: VmcoreInfo?) throws(DumpError) {
+    static func checkMatch(vmlinux: ElfFile, symbols: [ElfFile.Symbol], dump: String, info: VmcoreInfo?) throws(DumpError) {
         guard let info else { return }
         if let dumpID = info.buildID?.lowercased(), let id = vmlinux.buildID() {
             let vmID = id.map { String($0, radix: 16).leftPadded(2) }.joined()
@@ -135,7 +143,6 @@ public final class KernelSession {
             return
         }
         guard let release = info.osRelease else { return }
-        let symbols = try vmlinux.symbols()
         guard let banner = symbols.first(where: { $0.name == "linux_banner" }),
               let bytes = try vmlinux.sectionBytes(at: banner.value, count: 256) else { return }
         let text = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
@@ -189,11 +196,6 @@ public final class KernelSession {
     /// VMCOREINFO (QEMU without `-device vmcoreinfo`).
     public let derivedImage: (kaslr: UInt64, physBase: UInt64)?
 
-    static func linkTimeText(_ vmlinux: String) throws(DumpError) -> UInt64? {
-        guard let elf = try ElfFile.probe(vmlinux) else { return nil }
-        return try elf.symbols().first { $0.name == "_text" }?.value
-    }
-
     /// The kernel image mapping starts at `_text`: cleanup_highmap() clears the
     /// high-kernel PMDs below it. So the first present leaf above
     /// `__START_KERNEL_map` in any CPU's tables gives the run-time `_text`, hence
@@ -208,7 +210,9 @@ public final class KernelSession {
                 PageWalker(architecture: arch, memory: memory)
                     .walk(root: PhysicalAddress(root), ranges: [WalkRange(startKernelMap, startKernelMap + (1 << 30))], into: collector)
                 if let first, first.address >= linkText {
-                    return (first.address - linkText, first.physical.rawValue - (first.address - startKernelMap))
+                    // phys_base can be "negative" (the image sits below its link
+                    // address); the kernel's unsigned arithmetic wraps, so does ours.
+                    return (first.address - linkText, first.physical.rawValue &- (first.address - startKernelMap))
                 }
             }
         }
@@ -241,15 +245,22 @@ public final class KernelSession {
         return decodeInteger(bytes, at: 0, size: size, order: bigEndian ? .big : .little)
     }
 
-    /// A NUL-terminated string in the kernel image (at most `limit` bytes).
+    /// A NUL-terminated string in the kernel image (at most `limit` bytes), read
+    /// a page-bounded chunk at a time.
     public func readCString(_ va: UInt64, limit: Int = 64) -> String? {
         var out: [UInt8] = []
         var cursor = va
         while out.count < limit {
-            guard let pa = kernelImagePhysical(cursor), let chunk = try? memory.read(pa, count: 1) else { return nil }
-            if chunk[0] == 0 { return String(decoding: out, as: UTF8.self) }
-            out.append(chunk[0])
-            cursor &+= 1
+            let toPageEnd = Int(0x1000 - (cursor & 0xfff))
+            let n = min(limit - out.count, toPageEnd)
+            guard let pa = kernelImagePhysical(cursor) else { return nil }
+            // A snapshot may hold only the string's own bytes: fall back to one byte.
+            guard let chunk = (try? memory.read(pa, count: n)) ?? (try? memory.read(pa, count: 1)) else { return nil }
+            if let nul = chunk.firstIndex(of: 0) {
+                return String(decoding: out + chunk[..<nul], as: UTF8.self)
+            }
+            out += chunk
+            cursor &+= UInt64(chunk.count)
         }
         return nil
     }

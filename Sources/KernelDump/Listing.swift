@@ -4,7 +4,6 @@ import PageTables
 public struct ListingResult {
     public var statistics: WalkStatistics
     public var writableExecutablePages: UInt64
-    public var writableExecutableRanges: [MappedRange]
     /// Ranges the walker had to mark (unreadable or looping tables).
     public var problems: [MappedRange]
 }
@@ -21,5 +20,5 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, write: @
     let walker = PageWalker(architecture: spec.architecture, memory: memory, kasan: spec.kasan)
     walker.walk(root: spec.root, ranges: spec.ranges, into: merger)
     return ListingResult(statistics: walker.statistics, writableExecutablePages: merger.writableExecutablePages,
-                         writableExecutableRanges: merger.writableExecutableRanges, problems: problems)
+                         problems: problems)
 }

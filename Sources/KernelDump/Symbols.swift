@@ -23,17 +23,17 @@ public struct SymbolTable: Sendable {
     public var count: Int { addresses.count }
     public var isEmpty: Bool { addresses.isEmpty }
 
-    /// The symbols of a vmlinux ELF file, shifted by the KASLR offset.
-    public static func vmlinux(_ file: ElfFile, kernelOffset: UInt64) throws(DumpError) -> SymbolTable {
+    /// A vmlinux's link-time symbols, shifted by the KASLR offset.
+    public static func vmlinux(_ symbols: [ElfFile.Symbol], source: String, kernelOffset: UInt64) -> SymbolTable {
         var addresses: [String: UInt64] = [:]
         var sizes: [String: UInt64] = [:]
-        for s in try file.symbols() where s.value != 0 {
+        for s in symbols where s.value != 0 {
             if addresses[s.name] == nil {
                 addresses[s.name] = s.value &+ kernelOffset
                 sizes[s.name] = s.size
             }
         }
-        return SymbolTable(source: file.path, addresses: addresses, sizes: sizes, isComplete: true)
+        return SymbolTable(source: source, addresses: addresses, sizes: sizes, isComplete: true)
     }
 
     /// `System.map` or `/proc/kallsyms` text: `ADDRESS TYPE NAME [module]` lines.

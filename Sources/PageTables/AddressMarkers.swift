@@ -26,10 +26,4 @@ public struct MarkerTable: Sendable, Equatable {
     public subscript(index: Int) -> AddressMarker {
         index < markers.count ? markers[index] : AddressMarker(start: .max, name: "")
     }
-
-    /// The marker whose region holds `address` (the last one starting at or
-    /// before it), for naming a range in diagnostics.
-    public func region(of address: UInt64) -> AddressMarker? {
-        markers.last { $0.start <= address }
-    }
 }

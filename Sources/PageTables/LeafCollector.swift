@@ -21,6 +21,9 @@ public final class LeafCollector: WalkObserver {
 
     public func effectiveProtection(level: TableLevel, entry: UInt64) {}
 
+    /// Keeps entries whose hardware present bit is set, asked at PTE level at
+    /// every level: x86's `pmd_present()` also counts PSE and PROTNONE, which
+    /// the MMU (and QEMU's `info tlb`) does not.
     public func note(address: UInt64, level: TableLevel?, entry: UInt64, problem: WalkProblem?) {
         guard let level, problem == nil, entry != 0, architecture.isPresent(entry, at: .pte),
               level == .pte || architecture.isLeaf(entry, at: level) else { return }

@@ -22,7 +22,6 @@ public final class RangeMerger {
     /// Pages in ranges that are writable and executable by the architecture's rule,
     /// counted as the kernel's `note_wx()` counts them.
     public private(set) var writableExecutablePages: UInt64 = 0
-    public private(set) var writableExecutableRanges: [MappedRange] = []
 
     public init(architecture: any PagingArchitecture, markers: MarkerTable, emit: @escaping (ListingEvent) -> Void) {
         self.architecture = architecture
@@ -50,16 +49,19 @@ public final class RangeMerger {
         } else {
             newEffective = protLevels[levelNumber]
         }
-        let newPhysical: PhysicalAddress? =
-            (newLevel != nil && entry != 0 && newProblem == nil && isLeafNote(entry, newLevel!))
-            ? architecture.leafAddress(entry, at: newLevel!) : nil
+        // Only the first entry of a range needs its physical address; computed
+        // when a range starts, not for every PTE that joins one.
+        func physicalAddress() -> PhysicalAddress? {
+            guard let newLevel, entry != 0, newProblem == nil, isLeafNote(entry, newLevel) else { return nil }
+            return architecture.leafAddress(entry, at: newLevel)
+        }
 
         if level == -1 {
             currentProt = newProt
             currentEffective = newEffective
             level = levelNumber
             markerIndex = 0
-            physicalStart = newPhysical
+            physicalStart = physicalAddress()
             problem = newProblem
             emit(.marker(index: 0, markers[0]))
             return
@@ -77,7 +79,6 @@ public final class RangeMerger {
                 markerIndex: markerIndex)
             if problem == nil && architecture.isWritableAndExecutable(protection: currentProt, effective: currentEffective) {
                 writableExecutablePages &+= range.size >> UInt64(architecture.geometry.pageShift)
-                writableExecutableRanges.append(range)
             }
             emit(.range(range))
         }
@@ -89,7 +90,7 @@ public final class RangeMerger {
         currentProt = newProt
         currentEffective = newEffective
         level = levelNumber
-        physicalStart = newPhysical
+        physicalStart = physicalAddress()
         problem = newProblem
     }
 

@@ -121,3 +121,17 @@ import PageTables
         #expect(info.pageSize == nil)
     }
 }
+
+extension ElfCoreReaderTests {
+    /// A "vmlinux" carrying only a GNU build-id note, against a dump whose
+    /// VMCOREINFO names another build.
+    @Test func vmlinuxWithAnotherBuildIDIsRefused() throws {
+        let core = try Self.writeCore("buildid-dump", notes: [Self.vmcoreinfo("BUILD-ID=00112233445566778899aabbccddeeff00112233")])
+        let buildID: [UInt8] = [0xde, 0xad, 0xbe, 0xef] + [UInt8](repeating: 0x11, count: 16)
+        let vmlinux = Self.temporaryPath("buildid-vmlinux")
+        try SnapshotWriter(machine: 62, notes: [ElfFile.Note(name: "GNU", type: 3, descriptor: buildID)], ranges: [])
+            .write(to: vmlinux)
+        #expect(message(DumpRequest(core: core, vmlinux: vmlinux)) ==
+            "\(vmlinux) does not match \(core): BUILD-ID is deadbeef11111111111111111111111111111111 in vmlinux but 00112233445566778899aabbccddeeff00112233 in the dump")
+    }
+}
