@@ -4,10 +4,10 @@ import PageTables
 /// What the command line asks for, and what it gets back. The CLI parses
 /// arguments and prints; everything else is here.
 public enum Actions {
-    /// Opens the kernel and its x86 layout.
-    public static func open(_ request: DumpRequest) throws(DumpError) -> (KernelSession, X86KernelLayout) {
+    /// Opens the kernel and reads its architecture's layout.
+    public static func open(_ request: DumpRequest) throws(DumpError) -> (KernelSession, any KernelLayout) {
         let session = try KernelSession(request)
-        let layout = try X86KernelLayout.read(session)
+        let layout = try readKernelLayout(session)
         return (session, layout)
     }
 
@@ -20,12 +20,13 @@ public enum Actions {
     }
 
     /// The same, for a kernel already opened.
-    public static func listing(_ session: KernelSession, _ layout: X86KernelLayout, table: TableChoice, cpu: Int,
+    public static func listing(_ session: KernelSession, _ layout: any KernelLayout, table: TableChoice, cpu: Int,
                                write: @escaping (String) -> Void,
                                diagnostic: (String) -> Void) throws(DumpError) -> ListingResult {
         guard let spec = try layout.table(table, session: session, cpu: cpu) else {
             // The kernel's own file is empty in this state; so is ours.
             diagnostic("\(table.rawValue): efi_mm.pgd is NULL (no EFI runtime services): nothing to list")
+            for w in session.warnings { diagnostic("warning: \(w)") }
             return ListingResult(statistics: WalkStatistics(), writableExecutablePages: 0,
                                  problems: [])
         }
@@ -40,27 +41,8 @@ public enum Actions {
     }
 
     /// The facts `--verbose` and `info` print: what was detected and from where.
-    public static func describe(_ session: KernelSession, _ layout: X86KernelLayout) -> [(String, String)] {
-        var rows: [(String, String)] = [
-            ("dump", session.path + (session.isLive ? " (live)" : "")),
-            ("architecture", "x86_64"),
-            ("paging", (layout.fiveLevel ? "5-level" : "4-level") + " (from \(layout.fiveLevelSource))"),
-            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
-            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
-            ("symbols", session.symbols.sources.joined(separator: ", ")),
-            ("KERNELOFFSET", hex(session.vmcoreinfo?.kernelOffset ?? 0)),
-            ("phys_base", session.physBase.map(hex) ?? "unknown"),
-            ("page_offset_base", hex(layout.pageOffsetBase)),
-            ("vmalloc_base", hex(layout.vmallocBase)),
-            ("vmemmap_base", hex(layout.vmemmapBase)),
-            ("bases from", layout.basesSource),
-            ("markers from", layout.markersSource),
-            ("init_top_pgt", layout.initTopPgt.description),
-            ("KASAN", layout.kasan == nil ? "no" : "yes"),
-            ("CPUs with CR3", String(session.cpus.count)),
-        ]
-        for cpu in session.cpus { rows.append(("CPU \(cpu.index) CR3", hex(cpu.cr3))) }
-        return rows
+    public static func describe(_ session: KernelSession, _ layout: any KernelLayout) -> [(String, String)] {
+        layout.describe(session)
     }
 
     public struct SnapshotSummary {
@@ -102,9 +84,10 @@ public enum Actions {
             let text = info.lines.map { "\($0.key)=\($0.value)\n" }.joined()
             notes.append(ElfFile.Note(name: "VMCOREINFO", type: 0, descriptor: Array(text.utf8)))
         }
+        var facts = session.derivedFacts
+        if session.architecture == .x86_64, let physBase = session.physBase { facts["phys_base"] = physBase }
         notes.append(SnapshotWriter.symbolNote(session.symbols.used, sizes: session.symbols.usedSizes,
-                                                complete: session.symbols.hasFullTable,
-                                                physBase: session.physBase))
+                                                complete: session.symbols.hasFullTable, facts: facts))
         let writer = SnapshotWriter(machine: session.machine, notes: notes, ranges: ranges)
         if samePath(output, session.path) {
             throw .cannotOpen(path: output, reason: "refusing to overwrite the input dump")

@@ -1,4 +1,5 @@
 import CElfUtils
+import Glibc
 import PageTables
 
 /// Physical memory of an ELF core: the PT_LOAD segments, found by physical
@@ -89,4 +90,53 @@ public final class ElfCoreMemory: PhysicalMemory {
         }
         return out
     }
+
+    /// Physical addresses where `pattern` occurs in the dump's stored bytes, in
+    /// address order, at most `limit` of them. Reads each segment once in large
+    /// chunks; not through the walk's recording reader, so a snapshot stays small.
+    public func search(_ pattern: [UInt8], limit: Int) -> [UInt64] {
+        guard !pattern.isEmpty else { return [] }
+        let chunk = 8 << 20
+        var hits: [UInt64] = []
+        var buffer = [UInt8](repeating: 0, count: chunk + pattern.count)
+        for e in extents {
+            var within: UInt64 = 0
+            while within < e.fileSize {
+                let n = Int(min(UInt64(chunk + pattern.count - 1), e.fileSize - within))
+                var slice = [UInt8](repeating: 0, count: n)
+                do { try file.read(offset: e.fileOffset + within, into: &slice) } catch { break }
+                buffer.replaceSubrange(0..<n, with: slice)
+                var from = 0
+                while from + pattern.count <= n {
+                    let found: Int? = buffer.withUnsafeBytes { hay in
+                        pattern.withUnsafeBytes { needle in
+                            guard let base = hay.baseAddress, let want = needle.baseAddress else { return nil }
+                            return findBytes(base, from: from, to: n, needle: want, length: pattern.count)
+                        }
+                    }
+                    // A hit in the overlap is found again at the start of the next chunk.
+                    guard let at = found, at < chunk else { break }
+                    hits.append(e.physical + within + UInt64(at))
+                    if hits.count >= limit { return hits }
+                    from = at + 1
+                }
+                within += UInt64(chunk)
+            }
+        }
+        return hits
+    }
+}
+
+/// The first offset in `[from, to)` where `length` bytes equal `needle`: memchr
+/// for the first byte, memcmp for the rest (glibc's memmem is not imported).
+private func findBytes(_ base: UnsafeRawPointer, from: Int, to: Int, needle: UnsafeRawPointer, length: Int) -> Int? {
+    let first = Int32(needle.load(as: UInt8.self))
+    var at = from
+    while at + length <= to {
+        guard let p = memchr(base + at, first, to - length + 1 - at) else { return nil }
+        let offset = base.distance(to: UnsafeRawPointer(p))
+        if memcmp(base + offset, needle, length) == 0 { return offset }
+        at = offset + 1
+    }
+    return nil
 }

@@ -25,6 +25,7 @@ public final class KernelSession {
     public let isLive: Bool
     public let file: ElfFile
     public let machine: UInt16
+    public let architecture: KernelArchitecture
     public let bigEndian: Bool
     public let notes: [ElfFile.Note]
     public let vmcoreinfo: VmcoreInfo?
@@ -49,7 +50,10 @@ public final class KernelSession {
         guard header.e_type == UInt16(ET_CORE) else { throw .notCore(path: path, type: header.e_type) }
         self.machine = header.e_machine
         self.bigEndian = try file.isBigEndian()
-        guard machine == UInt16(EM_X86_64) else { throw .unsupportedMachine(path: path, machine: machine) }
+        guard let architecture = KernelArchitecture(machine: machine) else {
+            throw .unsupportedMachine(path: path, machine: machine)
+        }
+        self.architecture = architecture
         let segments = try file.segments()
         self.notes = try file.notes()
         self.coreMemory = ElfCoreMemory(file: file, segments: segments)
@@ -66,10 +70,15 @@ public final class KernelSession {
         } else if isLive, let text = try? readTextFile("/sys/kernel/vmcoreinfo") {
             info = Self.liveVmcoreinfo(sysfsText: text, memory: coreMemory)
             infoSource = info == nil ? nil : "/sys/kernel/vmcoreinfo"
+        } else if let (found, pa) = Self.scanForVmcoreinfo(coreMemory) {
+            // QEMU without -device vmcoreinfo (riscv cannot have it): the kernel's
+            // own note still sits in its memory.
+            info = found
+            infoSource = "note found in memory at physical \(hex(pa))"
         }
         self.vmcoreinfo = info
         self.vmcoreinfoSource = infoSource
-        self.cpus = CPUState.x86(from: notes, bigEndian: bigEndian)
+        self.cpus = architecture == .x86_64 ? CPUState.x86(from: notes, bigEndian: bigEndian) : []
         // The vmlinux is read once: its link-time symbols serve the match check,
         // the kernel-image search and the symbol table.
         var vmlinux: (path: String, symbols: [ElfFile.Symbol])? = nil
@@ -84,10 +93,11 @@ public final class KernelSession {
             vmlinux = (vmlinuxPath, linkSymbols)
         }
         var imageOffset: (kaslr: UInt64, physBase: UInt64)? = nil
-        if info?.number("phys_base") == nil, let linkText = vmlinux?.symbols.first(where: { $0.name == "_text" })?.value {
+        if architecture == .x86_64, info?.number("phys_base") == nil, let linkText = vmlinux?.symbols.first(where: { $0.name == "_text" })?.value {
             imageOffset = Self.kernelImageFromCR3(cpus: cpus, memory: coreMemory, linkText: linkText)
         }
         self.derivedImage = imageOffset
+        self.vmlinuxFile = vmlinux.flatMap { v in try? ElfFile.probe(v.path) }
         self.symbols = try Self.symbolChain(request: request, path: path, isLive: isLive, info: info, notes: notes,
                                             vmlinux: vmlinux, kernelOffset: imageOffset?.kaslr)
         if let imageOffset {
@@ -96,6 +106,26 @@ public final class KernelSession {
         if info == nil && !symbols.hasFullTable {
             throw .noVmcoreinfo(path: path)
         }
+    }
+
+    /// The vmlinux, when one was given or found: its section bytes serve content
+    /// searches (riscv's kernel image has no VMCOREINFO of its own place).
+    public let vmlinuxFile: ElfFile?
+
+    /// Finds the kernel's VMCOREINFO note in physical memory: its 12-byte header,
+    /// the name "VMCOREINFO" padded to 12 bytes, then the text, which starts
+    /// with OSRELEASE (kernel/crash_core.c writes it first).
+    static func scanForVmcoreinfo(_ memory: ElfCoreMemory) -> (VmcoreInfo, UInt64)? {
+        let pattern = Array("VMCOREINFO\0\0OSRELEASE=".utf8)
+        for hit in memory.search(pattern, limit: 8) where hit >= 12 {
+            guard let header = try? memory.read(PhysicalAddress(hit - 12), count: 12),
+                  decodeInteger(header, at: 0, size: 4, order: .little) == 11,
+                  let size = decodeInteger(header, at: 4, size: 4, order: .little), size > 10, size < 1 << 16,
+                  let text = try? memory.read(PhysicalAddress(hit + 12), count: Int(size)) else { continue }
+            let info = VmcoreInfo(text: String(decoding: text.prefix { $0 != 0 }, as: UTF8.self))
+            if info.osRelease != nil { return (info, hit - 12) }
+        }
+        return nil
     }
 
     /// /sys/kernel/vmcoreinfo holds "PHYS SIZE" of the note in memory.
@@ -219,8 +249,18 @@ public final class KernelSession {
         return nil
     }
 
-    /// Physical address of a kernel-image virtual address (`__pa_symbol`).
+    /// Translates kernel virtual addresses (image and linear map) for
+    /// architectures other than x86-64; their layout reader installs it.
+    public var addressTranslator: ((UInt64) -> UInt64?)?
+
+    /// Facts derived from the dump rather than read from VMCOREINFO, kept in
+    /// snapshots so that the small file opens the same way (`NUMBER(name)`).
+    public var derivedFacts: [String: UInt64] = [:]
+
+    /// Physical address of a kernel virtual address: `__pa_symbol` for the
+    /// image, and on arm64 and riscv also the linear map.
     public func kernelImagePhysical(_ va: UInt64) -> PhysicalAddress? {
+        if let addressTranslator { return addressTranslator(va).map { PhysicalAddress($0) } }
         let startKernelMap: UInt64 = 0xffff_ffff_8000_0000
         guard va >= startKernelMap, let physBase else { return nil }
         return PhysicalAddress(va - startKernelMap &+ physBase)
@@ -251,7 +291,7 @@ public final class KernelSession {
         var out: [UInt8] = []
         var cursor = va
         while out.count < limit {
-            let toPageEnd = Int(0x1000 - (cursor & 0xfff))
+            let toPageEnd = Int(0x1000 - (cursor & 0xfff))  // the smallest page size
             let n = min(limit - out.count, toPageEnd)
             guard let pa = kernelImagePhysical(cursor) else { return nil }
             // A snapshot may hold only the string's own bytes: fall back to one byte.

@@ -10,11 +10,17 @@ public struct ListingResult {
 
 /// Walks `spec` and streams the kernel's text listing to `write`, line by line.
 public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, write: @escaping (String) -> Void) -> ListingResult {
-    var formatter = X86PtdumpFormatter()
+    var x86 = X86PtdumpFormatter()
     var problems: [MappedRange] = []
-    let merger = RangeMerger(architecture: spec.architecture, markers: spec.markers) { event in
+    let style = spec.style
+    let merger = RangeMerger(architecture: spec.architecture, markers: spec.markers,
+                             markerAdvance: spec.markerAdvance) { event in
         if case .range(let r) = event, r.problem != nil { problems.append(r) }
-        let text = formatter.format(event)
+        let text: String
+        switch style {
+        case .x86: text = x86.format(event)
+        case .tableDriven(let s): text = TableDrivenFormatter(style: s).format(event)
+        }
         if !text.isEmpty { write(text) }
     }
     let walker = PageWalker(architecture: spec.architecture, memory: memory, kasan: spec.kasan)

@@ -1,30 +1,8 @@
 import PageTables
 
-/// Which page table to list, named as the debugfs files under
-/// /sys/kernel/debug/page_tables/.
-public enum TableChoice: String, CaseIterable, Sendable {
-    case kernel
-    case currentKernel = "current-kernel"
-    case currentUser = "current-user"
-    case efi
-}
-
-/// One table ready to walk: its root, the ranges ptdump walks, the markers and
-/// the architecture that classifies its entries.
-public struct TableSpec {
-    public var name: String
-    public var root: PhysicalAddress
-    public var ranges: [WalkRange]
-    public var architecture: any PagingArchitecture
-    public var markers: MarkerTable
-    public var kasan: KasanEarlyShadow?
-    /// How the root was found, printed by --verbose and `info`.
-    public var origin: String
-}
-
 /// The x86-64 facts one kernel's ptdump depends on, each read from the dump or
 /// its symbols, with where it came from.
-public struct X86KernelLayout {
+public struct X86KernelLayout: KernelLayout {
     public var fiveLevel: Bool
     public var fiveLevelSource: String
     public var smeMask: UInt64
@@ -125,23 +103,8 @@ public struct X86KernelLayout {
     /// max_lines; }`, ending with `{ -1, NULL }`.
     static func readMarkerTable(_ session: KernelSession) throws(DumpError) -> MarkerTable? {
         guard let va = session.symbols["address_markers"] else { return nil }
-        let stride = 24
-        let limit = session.symbols.size(of: "address_markers").map { Int(min($0, 4096)) / stride } ?? 32
-        guard limit > 1 else { return nil }
-        let bytes = try session.readKernelImage(va, count: limit * stride, name: "address_markers")
-        let order: ByteOrder = session.bigEndian ? .big : .little
-        var markers: [AddressMarker] = []
-        for i in 0..<limit {
-            guard let start = decodeInteger(bytes, at: i * stride, size: 8, order: order),
-                  let namePtr = decodeInteger(bytes, at: i * stride + 8, size: 8, order: order),
-                  let maxLines = decodeInteger(bytes, at: i * stride + 16, size: 8, order: order) else { return nil }
-            if namePtr == 0 {
-                return start == .max && !markers.isEmpty ? MarkerTable(markers) : nil
-            }
-            guard let name = session.readCString(namePtr), !name.isEmpty, maxLines < 1 << 20 else { return nil }
-            markers.append(AddressMarker(start: start, name: name, maxLines: Int(maxLines)))
-        }
-        return nil
+        return try session.readMarkerArray(at: va, stride: 24, hasMaxLines: true, name: "address_markers",
+                                           sizeHint: session.symbols.size(of: "address_markers"))
     }
 
     /// The marker list of Linux 6.1's dump_pagetables.c, with each optional
@@ -191,5 +154,30 @@ public struct X86KernelLayout {
         }
         let first = try session.readKernelImage(pteVA, count: 8, name: "kasan_early_shadow_pte")
         return KasanEarlyShadow(tables: tables, pteValue: decodeInteger(first, at: 0, size: 8, order: .little) ?? 0)
+    }
+
+    /// The facts `--verbose` and `info` print: what was detected and from where.
+    public func describe(_ session: KernelSession) -> [(String, String)] {
+        let layout = self
+        var rows: [(String, String)] = [
+            ("dump", session.path + (session.isLive ? " (live)" : "")),
+            ("architecture", "x86_64"),
+            ("paging", (layout.fiveLevel ? "5-level" : "4-level") + " (from \(layout.fiveLevelSource))"),
+            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
+            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
+            ("symbols", session.symbols.sources.joined(separator: ", ")),
+            ("KERNELOFFSET", hex(session.vmcoreinfo?.kernelOffset ?? 0)),
+            ("phys_base", session.physBase.map(hex) ?? "unknown"),
+            ("page_offset_base", hex(layout.pageOffsetBase)),
+            ("vmalloc_base", hex(layout.vmallocBase)),
+            ("vmemmap_base", hex(layout.vmemmapBase)),
+            ("bases from", layout.basesSource),
+            ("markers from", layout.markersSource),
+            ("init_top_pgt", layout.initTopPgt.description),
+            ("KASAN", layout.kasan == nil ? "no" : "yes"),
+            ("CPUs with CR3", String(session.cpus.count)),
+        ]
+        for cpu in session.cpus { rows.append(("CPU \(cpu.index) CR3", hex(cpu.cr3))) }
+        return rows
     }
 }

@@ -19,7 +19,7 @@ extension X86KernelLayout {
         let arch = paging
         func spec(_ root: PhysicalAddress, _ origin: String) -> TableSpec {
             TableSpec(name: choice.rawValue, root: root, ranges: walkRanges, architecture: arch,
-                      markers: markers, kasan: kasan, origin: origin)
+                      markers: markers, kasan: kasan, origin: origin, style: .x86, markerAdvance: .oncePerFlush)
         }
         switch choice {
         case .kernel:
@@ -56,27 +56,17 @@ extension X86KernelLayout {
         return false
     }
 
-    /// `efi_mm.pgd`. The offset of `pgd` in `mm_struct` is found from `init_mm`,
-    /// whose `pgd` holds the address of `swapper_pg_dir`: no layout is assumed.
+    /// `efi_mm.pgd`, a direct-map address from `__get_free_pages`.
     func efiPGD(session: KernelSession) throws(DumpError) -> PhysicalAddress? {
         let s = session.symbols
         guard let efiMM = s["efi_mm"] else {
             throw .noTable(name: "efi", reason: "no efi_mm symbol (kernel without CONFIG_EFI, or no vmlinux/System.map)")
         }
-        guard let initMM = s["init_mm"], let swapper = s["init_top_pgt"] ?? s["swapper_pg_dir"] else {
-            throw .missingSymbol(name: "init_mm", source: s.sources.joined(separator: ", "))
+        guard let swapper = s["init_top_pgt"] ?? s["swapper_pg_dir"] else {
+            throw .missingSymbol(name: "init_top_pgt", source: s.sources.joined(separator: ", "))
         }
-        let window = 1024
-        let initBytes = try session.readKernelImage(initMM, count: window, name: "init_mm")
-        guard let offset = stride(from: 0, to: window, by: 8).first(where: {
-            decodeInteger(initBytes, at: $0, size: 8, order: .little) == swapper
-        }) else {
-            throw .noTable(name: "efi", reason: "could not locate mm_struct.pgd in init_mm")
-        }
-        let efiBytes = try session.readKernelImage(efiMM + UInt64(offset), count: 8, name: "efi_mm.pgd")
-        let va = decodeInteger(efiBytes, at: 0, size: 8, order: .little) ?? 0
+        let va = try session.mmPGD(efiMM, name: "efi_mm", swapperVA: swapper)
         guard va != 0 else { return nil }
-        // efi_pgd comes from __get_free_pages: a direct-map address.
         if va >= pageOffsetBase && va - pageOffsetBase < 1 << 52 { return PhysicalAddress(va - pageOffsetBase) }
         if let pa = session.kernelImagePhysical(va) { return pa }
         throw .noTable(name: "efi", reason: "efi_mm.pgd \(hex(va)) is not a direct-map address")

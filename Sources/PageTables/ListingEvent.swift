@@ -48,6 +48,8 @@ public struct MappedRange: Sendable, Equatable {
     public var effective: UInt64
     /// The physical address mapped at `start`, when the first entry was a present leaf.
     public var physicalStart: PhysicalAddress?
+    /// The raw entry noted at `start` (0 for a hole): riscv prints its PFN.
+    public var firstEntry: UInt64 = 0
     /// Set when the walker could not follow an entry in this range.
     public var problem: WalkProblem?
     /// Index of the marker region the range was printed under.

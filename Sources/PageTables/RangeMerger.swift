@@ -3,11 +3,12 @@
 ///
 /// A new range starts when the protection, the effective protection or the level
 /// changes, or when the address reaches the next marker. The physical address is
-/// never compared, so two adjacent ranges can look the same. On x86 at most one
-/// marker advances per flush, so a header can lag behind the range it names.
+/// never compared, so two adjacent ranges can look the same. How far the marker
+/// headers catch up at each flush differs between architectures (`MarkerAdvance`).
 public final class RangeMerger {
     public let architecture: any PagingArchitecture
     public let markers: MarkerTable
+    public let markerAdvance: MarkerAdvance
     private let emit: (ListingEvent) -> Void
 
     private var level: Int = -1
@@ -16,6 +17,7 @@ public final class RangeMerger {
     private var protLevels = [UInt64](repeating: 0, count: 5)
     private var start: UInt64 = 0
     private var physicalStart: PhysicalAddress?
+    private var firstEntry: UInt64 = 0
     private var problem: WalkProblem?
     private var markerIndex = 0
 
@@ -23,9 +25,11 @@ public final class RangeMerger {
     /// counted as the kernel's `note_wx()` counts them.
     public private(set) var writableExecutablePages: UInt64 = 0
 
-    public init(architecture: any PagingArchitecture, markers: MarkerTable, emit: @escaping (ListingEvent) -> Void) {
+    public init(architecture: any PagingArchitecture, markers: MarkerTable,
+                markerAdvance: MarkerAdvance = .oncePerFlush, emit: @escaping (ListingEvent) -> Void) {
         self.architecture = architecture
         self.markers = markers
+        self.markerAdvance = markerAdvance
         self.emit = emit
     }
 
@@ -57,13 +61,16 @@ public final class RangeMerger {
         }
 
         if level == -1 {
+            start = address
             currentProt = newProt
             currentEffective = newEffective
             level = levelNumber
             markerIndex = 0
             physicalStart = physicalAddress()
+            firstEntry = entry
             problem = newProblem
             emit(.marker(index: 0, markers[0]))
+            if markerAdvance == .twicePerCallback { advanceMarker(ifReached: address) }
             return
         }
         let nextMarker = markers[markerIndex + 1]
@@ -75,23 +82,39 @@ public final class RangeMerger {
         if let flushedLevel = TableLevel(rawValue: level) {
             let range = MappedRange(
                 start: start, end: address, level: flushedLevel, protection: currentProt,
-                effective: currentEffective, physicalStart: physicalStart, problem: problem,
-                markerIndex: markerIndex)
+                effective: currentEffective, physicalStart: physicalStart, firstEntry: firstEntry,
+                problem: problem, markerIndex: markerIndex)
             if problem == nil && architecture.isWritableAndExecutable(protection: currentProt, effective: currentEffective) {
                 writableExecutablePages &+= range.size >> UInt64(architecture.geometry.pageShift)
             }
             emit(.range(range))
         }
-        if address >= nextMarker.start {
-            markerIndex += 1
-            emit(.marker(index: markerIndex, markers[markerIndex]))
+        switch markerAdvance {
+        case .oncePerFlush:
+            advanceMarker(ifReached: address)
+        case .twicePerCallback:
+            // Once inside the flush and once more after it, every callback.
+            advanceMarker(ifReached: address)
+            advanceMarker(ifReached: address)
+        case .untilCurrent:
+            while advanceMarker(ifReached: address) {}
         }
         start = address
         currentProt = newProt
         currentEffective = newEffective
         level = levelNumber
         physicalStart = physicalAddress()
+        firstEntry = entry
         problem = newProblem
+    }
+
+    /// Moves to the next marker and emits its header when `address` reached it.
+    @discardableResult
+    private func advanceMarker(ifReached address: UInt64) -> Bool {
+        guard address >= markers[markerIndex + 1].start, markerIndex < markers.markers.count else { return false }
+        markerIndex += 1
+        emit(.marker(index: markerIndex, markers[markerIndex]))
+        return true
     }
 
     /// The final `note_page(st, 0, -1, 0)` that flushes the last range.
@@ -102,4 +125,15 @@ public final class RangeMerger {
     private func isLeafNote(_ entry: UInt64, _ level: TableLevel) -> Bool {
         level == .pte ? !architecture.isNone(entry, at: .pte) : architecture.isLeaf(entry, at: level)
     }
+}
+
+/// How far `note_page()` moves through the marker list at one flush.
+public enum MarkerAdvance: Sendable, Equatable {
+    /// x86 (dump_pagetables.c): one marker per flush, so a header can lag.
+    case oncePerFlush
+    /// arm64 (arch/arm64/mm/ptdump.c): one inside the flush and one more checked
+    /// on every callback, the first included.
+    case twicePerCallback
+    /// riscv (arch/riscv/mm/ptdump.c): a `while` loop catches up completely.
+    case untilCurrent
 }

@@ -1,0 +1,185 @@
+import PageTables
+
+/// The arm64 facts one kernel's ptdump depends on, read from VMCOREINFO
+/// (arch/arm64/kernel/crash_core.c writes VA_BITS, kimage_voffset, PHYS_OFFSET,
+/// TCR_EL1_T1SZ, the region bounds and KERNELOFFSET), the symbols, and the
+/// kernel's own ptdump data in memory.
+public struct Arm64KernelLayout: KernelLayout {
+    public var pageShift: Int
+    public var vaBits: Int
+    /// `vabits_actual` = 64 - TCR_EL1.T1SZ: fewer than `vaBits` when a 52-bit
+    /// kernel runs on a CPU without LVA/LPA2.
+    public var actualVABits: Int
+    public var kimageVoffset: UInt64
+    public var physOffset: UInt64
+    public var paging: Arm64Paging
+    public var attributes: ProtectionTable
+    public var attributesSource: String
+    public var markers: MarkerTable
+    public var markersSource: String
+    public var pageOffset: UInt64
+    public var swapper: PhysicalAddress
+    public var swapperVA: UInt64
+
+    /// Reads the layout of the arm64 kernel in `session`.
+    public static func read(_ session: KernelSession) throws(DumpError) -> Arm64KernelLayout {
+        guard let info = session.vmcoreinfo else { throw .noVmcoreinfo(path: session.path) }
+        func need(_ name: String) throws(DumpError) -> UInt64 {
+            guard let v = info.number(name) else {
+                throw .badVmcoreinfo(path: session.path, field: "NUMBER(\(name))", value: "missing")
+            }
+            return v
+        }
+        let pageSize = info.pageSize ?? 0
+        guard [4096, 16384, 65536].contains(pageSize) else {
+            throw .badVmcoreinfo(path: session.path, field: "PAGESIZE", value: info["PAGESIZE"] ?? "missing")
+        }
+        let pageShift = pageSize.trailingZeroBitCount
+        let vaBits = Int(try need("VA_BITS"))
+        guard (36...52).contains(vaBits) else {
+            throw .badVmcoreinfo(path: session.path, field: "NUMBER(VA_BITS)", value: String(vaBits))
+        }
+        let kimageVoffset = try need("kimage_voffset")
+        let physOffset = try need("PHYS_OFFSET")
+        var actual = vaBits
+        if let t1sz = info.number("TCR_EL1_T1SZ"), (12...39).contains(t1sz) { actual = 64 - Int(t1sz) }
+        // Linux 6.1: PAGE_OFFSET = -(1 << VA_BITS), PAGE_END = -(1 << (VA_BITS_MIN - 1)).
+        let computedPageOffset: UInt64 = 0 &- (1 << UInt64(vaBits))
+        let pageEnd: UInt64 = 0 &- (1 << UInt64(min(vaBits, 48) - 1))
+        session.addressTranslator = { va in
+            // __lm_to_phys() for the linear map, __kimg_to_phys() for the image.
+            if va >= computedPageOffset && va < pageEnd { return (va & ~computedPageOffset) &+ physOffset }
+            return va &- kimageVoffset
+        }
+
+        let swapperVA = try requireSymbol(session, "swapper_pg_dir")
+        let swapper = PhysicalAddress(swapperVA &- kimageVoffset)
+
+        var attributes = Arm64Paging.attributes6_1
+        var attributesSource = "built-in table of Linux 5.11-6.1"
+        if let table = session.readProtectionTable("pte_bits") {
+            attributes = table
+            attributesSource = "the kernel's pte_bits[] in memory"
+        } else {
+            session.warn("the kernel's pte_bits[] is not readable (no ptdump in this kernel, or no vmlinux); attributes printed with \(attributesSource)")
+        }
+        // LPA2 exists from Linux 6.9 with 4K/16K pages; 6.1's 52-bit VA needs 64K.
+        let lpa2 = pageShift != 16 && actual == 52
+        let paging = Arm64Paging(pageShift: pageShift, vaBits: vaBits, lpa2: lpa2, protectionMask: attributes.mask)
+
+        var markers = MarkerTable([])
+        var markersSource = ""
+        var pageOffset = computedPageOffset
+        if let ptinfo = session.readPtdumpInfo("kernel_ptdump_info", hasEnd: false),
+           let table = try? session.readMarkerArray(at: ptinfo.markers, stride: 16, hasMaxLines: false, name: "address_markers") {
+            markers = table
+            pageOffset = ptinfo.baseAddress
+            markersSource = "the kernel's kernel_ptdump_info and address_markers[] in memory"
+        } else if let va = session.symbols["address_markers"],
+                  let table = try? session.readMarkerArray(at: va, stride: 16, hasMaxLines: false, name: "address_markers",
+                                                           sizeHint: session.symbols.size(of: "address_markers")) {
+            markers = table
+            markersSource = "the kernel's address_markers[] in memory"
+        } else {
+            markers = computedMarkers(info: info, pageOffset: computedPageOffset, pageEnd: pageEnd)
+            markersSource = "computed from VMCOREINFO"
+            session.warn("the kernel's address_markers[] is not readable; markers computed from VMCOREINFO (Fixmap start estimated, KASAN not shown)")
+        }
+        return Arm64KernelLayout(
+            pageShift: pageShift, vaBits: vaBits, actualVABits: actual, kimageVoffset: kimageVoffset,
+            physOffset: physOffset, paging: paging, attributes: attributes, attributesSource: attributesSource,
+            markers: markers, markersSource: markersSource, pageOffset: pageOffset, swapper: swapper,
+            swapperVA: swapperVA)
+    }
+
+    /// Linux 6.1's marker list (arch/arm64/mm/ptdump.c) from the VMCOREINFO
+    /// region bounds; PCI I/O and Fixmap follow memory.h's fixed offsets below
+    /// VMEMMAP_START, and the Fixmap size is estimated.
+    static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, pageEnd: UInt64) -> MarkerTable {
+        let n = { (name: String) in info.number(name) ?? 0 }
+        let vmemmapStart = n("VMEMMAP_START")
+        let pciIOEnd = vmemmapStart &- (8 << 20)
+        let pciIOStart = pciIOEnd &- (16 << 20)
+        let fixaddrTop = vmemmapStart &- (32 << 20)
+        return MarkerTable([
+            AddressMarker(start: pageOffset, name: "Linear Mapping start"),
+            AddressMarker(start: pageEnd, name: "Linear Mapping end"),
+            AddressMarker(start: n("MODULES_VADDR"), name: "Modules start"),
+            AddressMarker(start: n("MODULES_END"), name: "Modules end"),
+            AddressMarker(start: n("VMALLOC_START"), name: "vmalloc() area"),
+            AddressMarker(start: n("VMALLOC_END"), name: "vmalloc() end"),
+            AddressMarker(start: fixaddrTop &- (4 << 20), name: "Fixmap start"),
+            AddressMarker(start: fixaddrTop, name: "Fixmap end"),
+            AddressMarker(start: pciIOStart, name: "PCI I/O start"),
+            AddressMarker(start: pciIOEnd, name: "PCI I/O end"),
+            AddressMarker(start: vmemmapStart, name: "vmemmap start"),
+            AddressMarker(start: n("VMEMMAP_END"), name: "vmemmap end"),
+        ])
+    }
+
+    var style: ListingStyle {
+        .tableDriven(TableDrivenFormatter.Style(levelNames: paging.levelNames, attributes: attributes,
+                                                printsEmptyRanges: true))
+    }
+
+    /// `kernel`: init_mm from PAGE_OFFSET to the top, as `ptdump_walk()` does.
+    /// `efi`: efi_mm below TASK_SIZE_64, with the kernel's efi_ptdump_info markers.
+    public func table(_ choice: TableChoice, session: KernelSession, cpu: Int) throws(DumpError) -> TableSpec? {
+        switch choice {
+        case .kernel:
+            return TableSpec(name: "kernel", root: swapper, ranges: [WalkRange(pageOffset, .max)],
+                             architecture: paging, markers: markers, kasan: nil,
+                             origin: "init_mm: swapper_pg_dir at physical \(swapper)", style: style,
+                             markerAdvance: .twicePerCallback)
+        case .efi:
+            guard let efiMM = session.symbols["efi_mm"] else {
+                throw .noTable(name: "efi", reason: "no efi_mm symbol (kernel without CONFIG_EFI, or no vmlinux)")
+            }
+            let pgdVA = try session.mmPGD(efiMM, name: "efi_mm", swapperVA: swapperVA)
+            guard pgdVA != 0, let pgd = session.kernelImagePhysical(pgdVA) else { return nil }
+            var efiMarkers = MarkerTable([AddressMarker(start: 0, name: "UEFI runtime start"),
+                                          AddressMarker(start: 1 << UInt64(min(actualVABits, 48)), name: "UEFI runtime end")])
+            var base: UInt64 = 0
+            if let info = session.readPtdumpInfo("efi_ptdump_info", hasEnd: false),
+               let table = try? session.readMarkerArray(at: info.markers, stride: 16, hasMaxLines: false, name: "efi markers") {
+                efiMarkers = table
+                base = info.baseAddress
+            }
+            let taskSize: UInt64 = 1 << UInt64(actualVABits)
+            let end: UInt64 = base < taskSize ? taskSize : .max
+            return TableSpec(name: "efi", root: pgd, ranges: [WalkRange(base, end)], architecture: paging,
+                             markers: efiMarkers, kasan: nil, origin: "efi_mm.pgd at physical \(pgd)", style: style,
+                             markerAdvance: .twicePerCallback)
+        case .currentKernel, .currentUser:
+            throw .noTable(name: choice.rawValue, reason: "arm64 has kernel_page_tables and efi_page_tables only")
+        }
+    }
+
+    public func describe(_ session: KernelSession) -> [(String, String)] {
+        [
+            ("dump", session.path + (session.isLive ? " (live)" : "")),
+            ("architecture", "arm64"),
+            ("page size", "\(1 << pageShift) (VMCOREINFO PAGESIZE)"),
+            ("VA_BITS", "\(vaBits) configured, \(actualVABits) in use (TCR_EL1.T1SZ)"),
+            ("levels", "\(paging.levelCount)" + (paging.lpa2 ? " (LPA2)" : "")),
+            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
+            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
+            ("symbols", session.symbols.sources.joined(separator: ", ")),
+            ("KERNELOFFSET", hex(session.vmcoreinfo?.kernelOffset ?? 0)),
+            ("kimage_voffset", hex(kimageVoffset)),
+            ("PHYS_OFFSET", hex(physOffset)),
+            ("PAGE_OFFSET", hex(pageOffset)),
+            ("markers from", markersSource),
+            ("attributes from", attributesSource),
+            ("swapper_pg_dir", swapper.description),
+        ]
+    }
+}
+
+/// A symbol the layout cannot do without.
+func requireSymbol(_ session: KernelSession, _ name: String) throws(DumpError) -> UInt64 {
+    guard let va = session.symbols[name] else {
+        throw .missingSymbol(name: name, source: session.symbols.sources.joined(separator: ", "))
+    }
+    return va
+}

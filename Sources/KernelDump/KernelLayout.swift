@@ -1,0 +1,55 @@
+import PageTables
+
+/// Which page table to list, named as the debugfs files: x86 has
+/// /sys/kernel/debug/page_tables/{kernel,current_kernel,current_user,efi};
+/// arm64 and riscv have /sys/kernel/debug/{kernel,efi}_page_tables.
+public enum TableChoice: String, CaseIterable, Sendable {
+    case kernel
+    case currentKernel = "current-kernel"
+    case currentUser = "current-user"
+    case efi
+}
+
+/// How a listing's lines look.
+public enum ListingStyle {
+    /// arch/x86/mm/dump_pagetables.c.
+    case x86
+    /// arch/arm64/mm/ptdump.c and arch/riscv/mm/ptdump.c.
+    case tableDriven(TableDrivenFormatter.Style)
+}
+
+/// One table ready to walk: its root, the ranges ptdump walks, the markers, the
+/// architecture that classifies its entries and the style that prints them.
+public struct TableSpec {
+    public var name: String
+    public var root: PhysicalAddress
+    public var ranges: [WalkRange]
+    public var architecture: any PagingArchitecture
+    public var markers: MarkerTable
+    public var kasan: KasanEarlyShadow?
+    /// How the root was found, printed by --verbose and `info`.
+    public var origin: String
+    public var style: ListingStyle
+    public var markerAdvance: MarkerAdvance
+}
+
+/// What one architecture reads out of a kernel: the tables it can list and the
+/// facts behind them. Each conforming type derives everything from the dump,
+/// VMCOREINFO and the symbols, and records where each fact came from.
+public protocol KernelLayout {
+    /// The table behind one debugfs file; nil when the kernel's own file is
+    /// empty in this state (no EFI runtime services).
+    func table(_ choice: TableChoice, session: KernelSession, cpu: Int) throws(DumpError) -> TableSpec?
+
+    /// Rows for `info` and `--verbose`: what was detected and from where.
+    func describe(_ session: KernelSession) -> [(String, String)]
+}
+
+/// Reads the layout of the kernel in `session`, for its architecture.
+public func readKernelLayout(_ session: KernelSession) throws(DumpError) -> any KernelLayout {
+    switch session.architecture {
+    case .x86_64: return try X86KernelLayout.read(session)
+    case .arm64: return try Arm64KernelLayout.read(session)
+    case .riscv64: return try Riscv64KernelLayout.read(session)
+    }
+}

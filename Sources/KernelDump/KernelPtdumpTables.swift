@@ -1,0 +1,99 @@
+import PageTables
+
+/// Readers for the kernel's own ptdump tables, found by symbol in the dump's
+/// memory. A kernel built with ptdump (PTDUMP_DEBUGFS or DEBUG_WX) carries its
+/// marker list, its attribute table and its walk bounds as data; reading them
+/// keeps kptdump right on versions and configurations it was never shown.
+/// Each reader validates what it reads and returns nil when the data does not
+/// have the expected shape, so the caller falls back to a computed table.
+extension KernelSession {
+    var byteOrder: ByteOrder { bigEndian ? .big : .little }
+
+    /// An `addr_marker[]` array ending with `{ -1, NULL }`: `{ unsigned long
+    /// start; const char *name; }` on arm64 and riscv (stride 16), with `unsigned
+    /// long max_lines` after them on x86 (stride 24).
+    func readMarkerArray(at va: UInt64, stride: Int, hasMaxLines: Bool, name: String,
+                         sizeHint: UInt64? = nil) throws(DumpError) -> MarkerTable? {
+        let limit = sizeHint.map { Int(min($0, 4096)) / stride } ?? 32
+        guard limit > 1 else { return nil }
+        let bytes = try readKernelImage(va, count: limit * stride, name: name)
+        var markers: [AddressMarker] = []
+        for i in 0..<limit {
+            guard let start = decodeInteger(bytes, at: i * stride, size: 8, order: byteOrder),
+                  let namePointer = decodeInteger(bytes, at: i * stride + 8, size: 8, order: byteOrder) else { return nil }
+            let maxLines = hasMaxLines ? decodeInteger(bytes, at: i * stride + 16, size: 8, order: byteOrder) ?? 0 : 0
+            if namePointer == 0 {
+                return start == .max && !markers.isEmpty ? MarkerTable(markers) : nil
+            }
+            guard let text = readCString(namePointer), !text.isEmpty, maxLines < 1 << 20 else { return nil }
+            markers.append(AddressMarker(start: start, name: text, maxLines: Int(maxLines)))
+        }
+        return nil
+    }
+
+    /// The head of a `ptdump_info` (arm64: `{ mm, markers, base_addr }`) or
+    /// `ptd_mm_info` (riscv: `{ mm, markers, base_addr, end }`).
+    struct PtdumpInfo {
+        var mm: UInt64
+        var markers: UInt64
+        var baseAddress: UInt64
+        var end: UInt64?
+    }
+
+    func readPtdumpInfo(_ symbol: String, hasEnd: Bool) -> PtdumpInfo? {
+        guard let va = symbols[symbol],
+              let bytes = try? readKernelImage(va, count: hasEnd ? 32 : 24, name: symbol),
+              let mm = decodeInteger(bytes, at: 0, size: 8, order: byteOrder),
+              let markers = decodeInteger(bytes, at: 8, size: 8, order: byteOrder),
+              let base = decodeInteger(bytes, at: 16, size: 8, order: byteOrder) else { return nil }
+        let end = hasEnd ? decodeInteger(bytes, at: 24, size: 8, order: byteOrder) : nil
+        return PtdumpInfo(mm: mm, markers: markers, baseAddress: base, end: end)
+    }
+
+    /// A `prot_bits[]` table of `{ u64 mask; u64 val; const char *set; const
+    /// char *clear; }` rows (arm64 in every version, riscv before 6.7). The
+    /// row count comes from the symbol's size; without it nothing is guessed.
+    func readProtectionTable(_ symbol: String) -> ProtectionTable? {
+        guard let va = symbols[symbol], let size = symbols.size(of: symbol),
+              size % 32 == 0, size >= 32, size <= 64 * 32,
+              let bytes = try? readKernelImage(va, count: Int(size), name: symbol) else { return nil }
+        var rows: [ProtectionBit] = []
+        for i in 0..<Int(size) / 32 {
+            guard let mask = decodeInteger(bytes, at: i * 32, size: 8, order: byteOrder),
+                  let value = decodeInteger(bytes, at: i * 32 + 8, size: 8, order: byteOrder),
+                  let setPointer = decodeInteger(bytes, at: i * 32 + 16, size: 8, order: byteOrder),
+                  let clearPointer = decodeInteger(bytes, at: i * 32 + 24, size: 8, order: byteOrder),
+                  mask != 0, value & ~mask == 0 else { return nil }
+            var set: String? = nil
+            var clear: String? = nil
+            if setPointer != 0 {
+                guard let s = readCString(setPointer, limit: 32) else { return nil }
+                set = s
+            }
+            if clearPointer != 0 {
+                guard let s = readCString(clearPointer, limit: 32) else { return nil }
+                clear = s
+            }
+            rows.append(ProtectionBit(mask: mask, value: value, set: set, clear: clear))
+        }
+        return ProtectionTable(rows)
+    }
+
+    /// `mm_struct.pgd` of the mm at `mmVA`. The field's offset is found in
+    /// `init_mm`, whose `pgd` holds the address of `swapper_pg_dir`: no
+    /// structure layout is assumed.
+    func mmPGD(_ mmVA: UInt64, name: String, swapperVA: UInt64) throws(DumpError) -> UInt64 {
+        guard let initMM = symbols["init_mm"] else {
+            throw .missingSymbol(name: "init_mm", source: symbols.sources.joined(separator: ", "))
+        }
+        let window = 1024
+        let initBytes = try readKernelImage(initMM, count: window, name: "init_mm")
+        guard let offset = Swift.stride(from: 0, to: window, by: 8).first(where: {
+            decodeInteger(initBytes, at: $0, size: 8, order: byteOrder) == swapperVA
+        }) else {
+            throw .noTable(name: name, reason: "could not locate mm_struct.pgd in init_mm")
+        }
+        let bytes = try readKernelImage(mmVA + UInt64(offset), count: 8, name: "\(name).pgd")
+        return decodeInteger(bytes, at: 0, size: 8, order: byteOrder) ?? 0
+    }
+}

@@ -1,0 +1,177 @@
+import PageTables
+
+/// The riscv64 facts one kernel's ptdump depends on.
+///
+/// Linux 6.1 on riscv writes no architecture lines into VMCOREINFO and QEMU
+/// cannot add the note to a riscv dump, so everything comes from the kernel's
+/// memory: the image is found by its own `linux_banner` (the vmlinux says what
+/// the bytes are and where they sit in the image), confirmed through
+/// `swapper_pg_dir`, and the paging mode, markers and walk bounds are read from
+/// the kernel's variables.
+public struct Riscv64KernelLayout: KernelLayout {
+    public var mode: Riscv64Paging.Mode
+    public var modeSource: String
+    /// `kernel_map.va_kernel_pa_offset`: image virtual minus physical.
+    public var imageOffset: UInt64
+    public var imageOffsetSource: String
+    public var paging: Riscv64Paging
+    public var attributes: ProtectionTable
+    public var attributesSource: String
+    public var markers: MarkerTable
+    public var markersSource: String
+    public var walkRange: WalkRange
+    public var swapper: PhysicalAddress
+    public var swapperVA: UInt64
+
+    public static func read(_ session: KernelSession) throws(DumpError) -> Riscv64KernelLayout {
+        let swapperVA = try requireSymbol(session, "swapper_pg_dir")
+        let (offset, offsetSource) = try findImage(session, swapperVA: swapperVA)
+        session.derivedFacts["va_kernel_pa_offset"] = offset
+        session.addressTranslator = { va in va &- offset }
+
+        let (mode, modeSource) = try readMode(session)
+        let release = session.vmcoreinfo?.osRelease ?? ""
+        var attributes = versionAtLeast(release, 6, 7) ? Riscv64Paging.attributes6_7 : Riscv64Paging.attributes6_1
+        var attributesSource = "built-in table for \(release.isEmpty ? "an unknown release" : release)"
+        if !versionAtLeast(release, 6, 7), let table = session.readProtectionTable("pte_bits") {
+            attributes = table
+            attributesSource = "the kernel's pte_bits[] in memory"
+        }
+        let paging = Riscv64Paging(mode: mode, protectionMask: attributes.mask)
+
+        var markers = MarkerTable([AddressMarker(start: 0, name: "Kernel space")])
+        var markersSource = "none found"
+        var range = WalkRange(0, .max)
+        if let info = session.readPtdumpInfo("kernel_ptd_info", hasEnd: true),
+           let table = try? session.readMarkerArray(at: info.markers, stride: 16, hasMaxLines: false, name: "address_markers") {
+            markers = table
+            range = WalkRange(info.baseAddress, info.end ?? .max)
+            markersSource = "the kernel's kernel_ptd_info and address_markers[] in memory"
+        } else {
+            session.warn("the kernel's kernel_ptd_info is not readable (no ptdump in this kernel?): one marker, whole space walked")
+        }
+        return Riscv64KernelLayout(
+            mode: mode, modeSource: modeSource, imageOffset: offset, imageOffsetSource: offsetSource,
+            paging: paging, attributes: attributes, attributesSource: attributesSource, markers: markers,
+            markersSource: markersSource, walkRange: range, swapper: PhysicalAddress(swapperVA &- offset),
+            swapperVA: swapperVA)
+    }
+
+    /// `va_kernel_pa_offset`, from a snapshot's facts, or by finding the bytes of
+    /// `linux_banner` in memory. A candidate counts only when the kernel's own
+    /// tables, rooted at the candidate `swapper_pg_dir`, map the banner's page to
+    /// where the bytes were found.
+    static func findImage(_ session: KernelSession, swapperVA: UInt64) throws(DumpError) -> (UInt64, String) {
+        if let known = session.snapshotFacts?.number("va_kernel_pa_offset") {
+            return (known, "snapshot")
+        }
+        guard let bannerVA = session.symbols["linux_banner"], let vmlinux = session.vmlinuxFile,
+              let linkVA = Optional(bannerVA &- (session.vmcoreinfo?.kernelOffset ?? 0)),
+              let bytes = try? vmlinux.sectionBytes(at: linkVA, count: 48), bytes.count == 48 else {
+            throw .noTable(name: "kernel", reason: "riscv: the kernel image's physical place is found through the vmlinux's linux_banner; give --vmlinux")
+        }
+        for hit in session.coreMemory.search(bytes, limit: 16) {
+            let offset = bannerVA &- hit
+            session.addressTranslator = { va in va &- offset }
+            guard let (mode, _) = try? readMode(session) else { continue }
+            let arch = Riscv64Paging(mode: mode, protectionMask: 0x3ff)
+            let page = bannerVA & ~UInt64(0xfff)
+            var mapped: UInt64?
+            let collector = LeafCollector(architecture: arch) { leaf in
+                if mapped == nil { mapped = leaf.physical.rawValue &+ (page &- leaf.address) }
+            }
+            PageWalker(architecture: arch, memory: session.coreMemory)
+                .walk(root: PhysicalAddress(swapperVA &- offset), ranges: [WalkRange(page, page &+ 0x1000)], into: collector)
+            if mapped == hit & ~UInt64(0xfff) { return (offset, "linux_banner found at physical \(hex(hit)), confirmed by swapper_pg_dir") }
+        }
+        throw .noTable(name: "kernel", reason: "riscv: linux_banner's bytes were not found in the dump where swapper_pg_dir maps them (wrong vmlinux?)")
+    }
+
+    /// Sv57, Sv48 or Sv39 from `pgtable_l5_enabled` / `pgtable_l4_enabled`,
+    /// else from `satp_mode`.
+    static func readMode(_ session: KernelSession) throws(DumpError) -> (Riscv64Paging.Mode, String) {
+        if let l5 = try session.readVariable("pgtable_l5_enabled", size: 1),
+           let l4 = try session.readVariable("pgtable_l4_enabled", size: 1), l5 <= 1, l4 <= 1 {
+            return (l5 == 1 ? .sv57 : l4 == 1 ? .sv48 : .sv39, "pgtable_l5_enabled=\(l5), pgtable_l4_enabled=\(l4)")
+        }
+        if let satp = try session.readVariable("satp_mode"),
+           let mode = Riscv64Paging.Mode.allCases.first(where: { $0.satpMode == satp >> 60 }) {
+            return (mode, "satp_mode=\(hex(satp))")
+        }
+        throw .noTable(name: "kernel", reason: "riscv: neither pgtable_l5_enabled/pgtable_l4_enabled nor satp_mode is readable")
+    }
+
+    var style: ListingStyle {
+        let arch = paging
+        return .tableDriven(TableDrivenFormatter.Style(
+            levelNames: arch.levelNames, attributes: attributes,
+            physicalColumn: { arch.physicalAddress($0) }, printsEmptyRanges: false))
+    }
+
+    public func table(_ choice: TableChoice, session: KernelSession, cpu: Int) throws(DumpError) -> TableSpec? {
+        switch choice {
+        case .kernel:
+            return TableSpec(name: "kernel", root: swapper, ranges: [walkRange], architecture: paging,
+                             markers: markers, kasan: nil, origin: "init_mm: swapper_pg_dir at physical \(swapper)",
+                             style: style, markerAdvance: .untilCurrent)
+        case .efi:
+            guard let efiMM = session.symbols["efi_mm"] else {
+                throw .noTable(name: "efi", reason: "no efi_mm symbol (kernel without CONFIG_EFI, or no vmlinux)")
+            }
+            let pgdVA = try session.mmPGD(efiMM, name: "efi_mm", swapperVA: swapperVA)
+            guard pgdVA != 0 else { return nil }
+            // efi_mm.pgd is a linear-map address: translate it through the kernel's tables.
+            guard let pgd = translate(pgdVA, session: session) else {
+                throw .noTable(name: "efi", reason: "efi_mm.pgd \(hex(pgdVA)) is not mapped by swapper_pg_dir")
+            }
+            var efiMarkers = MarkerTable([AddressMarker(start: 0, name: "UEFI runtime start"),
+                                          AddressMarker(start: 1 << 30, name: "UEFI runtime end")])
+            var range = WalkRange(0, 1 << 31)
+            if let info = session.readPtdumpInfo("efi_ptd_info", hasEnd: true),
+               let table = try? session.readMarkerArray(at: info.markers, stride: 16, hasMaxLines: false, name: "efi markers") {
+                efiMarkers = table
+                range = WalkRange(info.baseAddress, info.end ?? 1 << 31)
+            }
+            return TableSpec(name: "efi", root: pgd, ranges: [range], architecture: paging, markers: efiMarkers,
+                             kasan: nil, origin: "efi_mm.pgd at physical \(pgd)", style: style,
+                             markerAdvance: .untilCurrent)
+        case .currentKernel, .currentUser:
+            throw .noTable(name: choice.rawValue, reason: "riscv has kernel_page_tables and efi_page_tables only")
+        }
+    }
+
+    /// A kernel virtual address's physical address, by the kernel's own tables.
+    func translate(_ va: UInt64, session: KernelSession) -> PhysicalAddress? {
+        let page = va & ~UInt64(0xfff)
+        var found: UInt64?
+        let collector = LeafCollector(architecture: paging) { leaf in
+            if found == nil { found = leaf.physical.rawValue &+ (va &- leaf.address) }
+        }
+        PageWalker(architecture: paging, memory: session.memory)
+            .walk(root: swapper, ranges: [WalkRange(page, page &+ 0x1000)], into: collector)
+        return found.map { PhysicalAddress($0) }
+    }
+
+    public func describe(_ session: KernelSession) -> [(String, String)] {
+        [
+            ("dump", session.path + (session.isLive ? " (live)" : "")),
+            ("architecture", "riscv64"),
+            ("paging", "\(mode.name) (from \(modeSource))"),
+            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
+            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
+            ("symbols", session.symbols.sources.joined(separator: ", ")),
+            ("va_kernel_pa_offset", "\(hex(imageOffset)) (\(imageOffsetSource))"),
+            ("walk", "\(hex16(walkRange.start))-\(hex16(walkRange.end))"),
+            ("markers from", markersSource),
+            ("attributes from", attributesSource),
+            ("swapper_pg_dir", swapper.description),
+        ]
+    }
+}
+
+/// True when `release` ("6.1.0-13-amd64", "6.7.2") is at least major.minor.
+func versionAtLeast(_ release: String, _ major: Int, _ minor: Int) -> Bool {
+    let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+    guard parts.count == 2 else { return false }
+    return (parts[0], parts[1]) >= (major, minor)
+}

@@ -1,0 +1,158 @@
+/// arm64 (AArch64 stage 1, TTBR1) paging as Linux describes it in
+/// arch/arm64/include/asm/pgtable{,-hwdef}.h, checked against Linux 6.1.
+///
+/// The granule (4K, 16K, 64K) and the configured virtual address size fix the
+/// number of levels, `ARM64_HW_PGTABLE_LEVELS(VA_BITS)`; the missing upper
+/// levels are folded at compile time (pgtable-nop4d.h, -nopud.h, -nopmd.h).
+public struct Arm64Paging: PagingArchitecture {
+    // Descriptor bits, arch/arm64/include/asm/pgtable-hwdef.h and pgtable-prot.h.
+    public static let valid: UInt64 = 1 << 0
+    public static let tableBit: UInt64 = 1 << 1
+    public static let user: UInt64 = 1 << 6
+    public static let readOnly: UInt64 = 1 << 7
+    public static let shared: UInt64 = 3 << 8
+    public static let accessFlag: UInt64 = 1 << 10
+    public static let notGlobal: UInt64 = 1 << 11
+    public static let guarded: UInt64 = 1 << 50
+    public static let contiguous: UInt64 = 1 << 52
+    public static let privilegedNX: UInt64 = 1 << 53
+    public static let userNX: UInt64 = 1 << 54
+    public static let protNone: UInt64 = 1 << 58
+    public static let attrIndexMask: UInt64 = 7 << 2
+
+    public let geometry: PagingGeometry
+    public let pageShift: Int
+    /// `CONFIG_ARM64_VA_BITS`: the tables are laid out for it even when the CPU
+    /// runs with fewer (52-bit kernels on 48-bit CPUs offset TTBR1 instead).
+    public let vaBits: Int
+    /// `CONFIG_PGTABLE_LEVELS`.
+    public let levelCount: Int
+    /// LPA2 (FEAT_LPA2, Linux 6.9+ with 4K/16K granules and 52-bit VA active):
+    /// output address bits 51:50 sit in descriptor bits 9:8.
+    public let lpa2: Bool
+    /// `pg_level[].mask`: the bits `note_page()` compares and prints.
+    public let protectionMask: UInt64
+
+    /// - Parameters:
+    ///   - pageShift: 12, 14 or 16.
+    ///   - vaBits: `VA_BITS` from VMCOREINFO.
+    ///   - protectionMask: the OR of the attribute table's masks.
+    public init(pageShift: Int, vaBits: Int, lpa2: Bool = false, protectionMask: UInt64) {
+        self.pageShift = pageShift
+        self.vaBits = vaBits
+        self.lpa2 = lpa2
+        self.protectionMask = protectionMask
+        let bitsPerLevel = pageShift - 3
+        // ARM64_HW_PGTABLE_LEVELS(va) = (va - 4) / (PAGE_SHIFT - 3), at most 4 in 6.1.
+        let levels = max(2, min(4, (vaBits - 4) / bitsPerLevel))
+        self.levelCount = levels
+        // Linux level k (0 = PGD ... 4 = PTE): PGD and PTE are always real, and
+        // level k in between is real when k >= 6 - levels (4 levels: PUD and PMD;
+        // 3: PMD; 2: none). A real level k indexes bits from
+        // PAGE_SHIFT + (4 - k) * (PAGE_SHIFT - 3).
+        let pgdShift = pageShift + (levels - 1) * bitsPerLevel
+        var table: [LevelGeometry] = [LevelGeometry(shift: pgdShift, entries: 1 << max(0, vaBits - pgdShift))]
+        for k in 1...3 {
+            table.append(k >= 6 - levels
+                ? LevelGeometry(shift: pageShift + (4 - k) * bitsPerLevel, entries: 1 << bitsPerLevel)
+                : LevelGeometry(shift: pgdShift, entries: 1))
+        }
+        table.append(LevelGeometry(shift: pageShift, entries: 1 << bitsPerLevel))
+        self.geometry = PagingGeometry(levels: table, pageShift: pageShift)
+    }
+
+    /// The kernel's level names: a folded level prints as the PGD it folds into
+    /// (`(CONFIG_PGTABLE_LEVELS > 3) ? "PUD" : "PGD"` and so on).
+    public var levelNames: [String] {
+        ["PGD", "P4D", levelCount > 3 ? "PUD" : "PGD", levelCount > 2 ? "PMD" : "PGD", "PTE"]
+    }
+
+    /// `__pte_to_phys()`: bits 47:PAGE_SHIFT, plus PA[51:48] from bits 15:12 with
+    /// 64K pages (FEAT_LPA; RES0 when the kernel uses 48-bit PAs), or PA[51:50]
+    /// from bits 9:8 under LPA2.
+    public func outputAddress(_ entry: UInt64) -> UInt64 {
+        if pageShift == 16 {
+            let low = entry & (((1 << 48) - 1) & ~((1 << 16) - 1))
+            return low | ((entry >> 12) & 0xf) << 48
+        }
+        if lpa2 {
+            let low = entry & (((1 << 50) - 1) & ~((UInt64(1) << UInt64(pageShift)) - 1))
+            return low | ((entry >> 8) & 0x3) << 50
+        }
+        return entry & (((1 << 48) - 1) & ~((UInt64(1) << UInt64(pageShift)) - 1))
+    }
+
+    public func isNone(_ entry: UInt64, at level: TableLevel) -> Bool { entry == 0 }
+
+    /// `p4d_bad()` is `!(val & 2)` (a block or reserved encoding where only tables
+    /// are allowed); `pgd_bad()` is the constant 0 of pgtable-nop4d.h.
+    public func isBad(_ entry: UInt64, at level: TableLevel) -> Bool {
+        level == .p4d ? entry & Self.tableBit == 0 : false
+    }
+
+    /// `pud_leaf()` / `pmd_leaf()`: present and not a table descriptor. With 64K
+    /// pages `pud_table()` is constant true, so a PUD is never a leaf.
+    public func isLeaf(_ entry: UInt64, at level: TableLevel) -> Bool {
+        switch level {
+        case .pgd, .p4d: return false
+        case .pud: return pageShift != 16 && isPresent(entry, at: .pud) && entry & 3 != 3
+        case .pmd: return isPresent(entry, at: .pmd) && entry & 3 != 3
+        case .pte: return isPresent(entry, at: .pte)
+        }
+    }
+
+    /// `pte_present()`: valid, or PROT_NONE (a valid-looking entry the kernel
+    /// made inaccessible).
+    public func isPresent(_ entry: UInt64, at level: TableLevel) -> Bool {
+        entry & (Self.valid | Self.protNone) != 0
+    }
+
+    public func tableAddress(_ entry: UInt64, at level: TableLevel) -> PhysicalAddress {
+        PhysicalAddress(outputAddress(entry))
+    }
+
+    public func leafAddress(_ entry: UInt64, at level: TableLevel) -> PhysicalAddress {
+        PhysicalAddress(outputAddress(entry))
+    }
+
+    public func protection(_ entry: UInt64) -> UInt64 { entry & protectionMask }
+
+    public var tracksEffectiveProtection: Bool { false }
+
+    public func effectiveProtection(higher: UInt64?, own: UInt64) -> UInt64 { own }
+
+    /// `note_prot_wx()`: writable (not RDONLY) and executable at EL1 (not PXN).
+    public func isWritableAndExecutable(protection: UInt64, effective: UInt64) -> Bool {
+        protection != 0 && protection & Self.readOnly == 0 && protection & Self.privilegedNX == 0
+    }
+
+    /// `note_prot_uxn()`: a kernel mapping that EL0 could execute.
+    public func isUserExecutable(protection: UInt64) -> Bool {
+        protection != 0 && protection & Self.userNX == 0
+    }
+}
+
+extension Arm64Paging {
+    /// arch/arm64/mm/ptdump.c's `pte_bits[]` as of Linux 5.11 to 6.1: memory
+    /// types by `MT_*` index 0 NORMAL, 1 NORMAL_TAGGED, 2 NORMAL_NC,
+    /// 3 DEVICE_nGnRnE, 4 DEVICE_nGnRE (arch/arm64/include/asm/memory.h).
+    /// Used when the kernel's own table cannot be read from the dump.
+    public static let attributes6_1 = ProtectionTable([
+        ProtectionBit(mask: valid, value: valid, set: " ", clear: "F"),
+        ProtectionBit(mask: user, value: user, set: "USR", clear: "   "),
+        ProtectionBit(mask: readOnly, value: readOnly, set: "ro", clear: "RW"),
+        ProtectionBit(mask: privilegedNX, value: privilegedNX, set: "NX", clear: "x "),
+        ProtectionBit(mask: shared, value: shared, set: "SHD", clear: "   "),
+        ProtectionBit(mask: accessFlag, value: accessFlag, set: "AF", clear: "  "),
+        ProtectionBit(mask: notGlobal, value: notGlobal, set: "NG", clear: "  "),
+        ProtectionBit(mask: contiguous, value: contiguous, set: "CON", clear: "   "),
+        ProtectionBit(mask: tableBit, value: tableBit, set: "   ", clear: "BLK"),
+        ProtectionBit(mask: userNX, value: userNX, set: "UXN", clear: "   "),
+        ProtectionBit(mask: guarded, value: guarded, set: "GP", clear: "  "),
+        ProtectionBit(mask: attrIndexMask, value: 3 << 2, set: "DEVICE/nGnRnE", clear: nil),
+        ProtectionBit(mask: attrIndexMask, value: 4 << 2, set: "DEVICE/nGnRE", clear: nil),
+        ProtectionBit(mask: attrIndexMask, value: 2 << 2, set: "MEM/NORMAL-NC", clear: nil),
+        ProtectionBit(mask: attrIndexMask, value: 0 << 2, set: "MEM/NORMAL", clear: nil),
+        ProtectionBit(mask: attrIndexMask, value: 1 << 2, set: "MEM/NORMAL-TAGGED", clear: nil),
+    ])
+}

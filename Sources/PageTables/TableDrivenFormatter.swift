@@ -1,0 +1,67 @@
+/// Prints listing events the way the table-driven ptdumps do: arm64
+/// (arch/arm64/mm/ptdump.c) and riscv (arch/riscv/mm/ptdump.c). Both print
+/// `0x%016lx-0x%016lx   `, the size as `%9lu%c` with units `KMGTPE`, the level
+/// name and the attribute table; they differ in the columns described here.
+public struct TableDrivenFormatter: Sendable {
+    public struct Style: Sendable {
+        /// `pg_level[].name`, PGD first.
+        public var levelNames: [String]
+        public var attributes: ProtectionTable
+        /// riscv: ` 0x%016lx ` with the physical address of the range's first entry.
+        public var physicalColumn: (@Sendable (UInt64) -> UInt64)?
+        /// arm64 prints every range; riscv only those whose protection is non-zero.
+        public var printsEmptyRanges: Bool
+
+        public init(levelNames: [String], attributes: ProtectionTable,
+                    physicalColumn: (@Sendable (UInt64) -> UInt64)? = nil, printsEmptyRanges: Bool) {
+            self.levelNames = levelNames
+            self.attributes = attributes
+            self.physicalColumn = physicalColumn
+            self.printsEmptyRanges = printsEmptyRanges
+        }
+    }
+
+    public let style: Style
+
+    public init(style: Style) { self.style = style }
+
+    /// Text for one event, each line ending in a newline; empty for a range the
+    /// kernel does not print.
+    public func format(_ event: ListingEvent) -> String {
+        switch event {
+        case .marker(_, let marker):
+            return "---[ \(marker.name) ]---\n"
+        case .range(let range):
+            if range.problem == nil && range.protection == 0 && !style.printsEmptyRanges { return "" }
+            return line(range)
+        }
+    }
+
+    public func line(_ range: MappedRange) -> String {
+        var out = hex16(range.start) + "-" + hex16(range.end) + "   "
+        if let physical = style.physicalColumn {
+            out += " " + hex16(physical(range.firstEntry)) + " "
+        }
+        out += Self.sizeField(range.size) + " " + style.levelNames[range.level.rawValue]
+        if let problem = range.problem {
+            out += " " + problem.tag
+        } else if range.protection != 0 {
+            out += style.attributes.describe(range.protection)
+        }
+        return out + "\n"
+    }
+
+    /// `delta = size >> 10`, then divided by 1024 while it stays whole, with
+    /// units `KMGTPE`.
+    public static func sizeField(_ size: UInt64) -> String {
+        let units: [Character] = ["K", "M", "G", "T", "P", "E"]
+        var delta = size >> 10
+        var unit = 0
+        while delta & 1023 == 0 && unit + 1 < units.count {
+            delta >>= 10
+            unit += 1
+        }
+        let digits = String(delta)
+        return String(repeating: " ", count: max(0, 9 - digits.count)) + digits + String(units[unit])
+    }
+}
