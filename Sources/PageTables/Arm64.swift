@@ -126,6 +126,20 @@ public struct Arm64Paging: PagingArchitecture {
         protection != 0 && protection & Self.readOnly == 0 && protection & Self.privilegedNX == 0
     }
 
+    /// Valid descriptors the MMU rejects: type 0b01 at level 3, and a block at a
+    /// level the granule has none (4K: levels 1 and 2; 16K and 64K: level 2, and
+    /// level 1 only with LPA2/LPA). Linux level k is walked at hardware level k - 1.
+    public func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String? {
+        guard entry & Self.valid != 0 else { return nil }
+        let hardwareLevel = level.rawValue - 1
+        let isTable = entry & Self.tableBit != 0
+        if hardwareLevel == 3 { return isTable ? nil : "reserved descriptor type 0b01 at level 3" }
+        guard !isTable else { return nil }
+        let blockLevels: Set<Int> = pageShift == 12 ? [1, 2] : (lpa2 || (pageShift == 16 && vaBits == 52)) ? [1, 2] : [2]
+        if blockLevels.contains(hardwareLevel) { return nil }
+        return "block descriptor at level \(hardwareLevel), where the \(1 << (pageShift - 10))K granule has none"
+    }
+
     /// `note_prot_uxn()`: a kernel mapping that EL0 could execute.
     public func isUserExecutable(protection: UInt64) -> Bool {
         protection != 0 && protection & Self.userNX == 0

@@ -7,6 +7,8 @@ public enum WalkProblem: Sendable, Equatable, CustomStringConvertible {
     case tableCycle(PhysicalAddress, level: TableLevel)
     /// The table has been walked too many times already in this walk.
     case tableRevisited(PhysicalAddress, level: TableLevel, times: Int)
+    /// The entry is an encoding the MMU rejects at this level.
+    case invalidEntry(UInt64, level: TableLevel, reason: String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,8 @@ public enum WalkProblem: Sendable, Equatable, CustomStringConvertible {
             return "\(level.name) table at \(pa) is its own ancestor (cycle)"
         case .tableRevisited(let pa, let level, let times):
             return "\(level.name) table at \(pa) already walked \(times) times"
+        case .invalidEntry(let entry, let level, let reason):
+            return "\(level.name) entry \(hex(entry)) is invalid: \(reason)"
         }
     }
 
@@ -25,6 +29,7 @@ public enum WalkProblem: Sendable, Equatable, CustomStringConvertible {
         case .tableUnreadable(let pa, _, _): return "!! table \(hex(pa.rawValue)) not in dump"
         case .tableCycle(let pa, _): return "!! table \(hex(pa.rawValue)) cycle"
         case .tableRevisited(let pa, _, _): return "!! table \(hex(pa.rawValue)) revisited"
+        case .invalidEntry(let entry, _, _): return "!! invalid entry \(hex(entry))"
         }
     }
 }

@@ -131,6 +131,13 @@ public final class PageWalker {
         let isNone = !childFolded && architecture.isNone(entry, at: level)
         let checksBad = level == .pgd || level == .p4d
         let isBad = !childFolded && !isNone && checksBad && architecture.isBad(entry, at: level)
+        if !isNone && !childFolded, let reason = architecture.invalidEncoding(entry, at: level) {
+            statistics.problems += 1
+            // Named as the kernel names the level it walks (a folded PUD prints as PGD).
+            merger.note(address: address, level: geometry.realDepth(level), entry: entry,
+                        problem: .invalidEntry(entry, level: level, reason: reason))
+            return
+        }
         if isNone || isBad {
             if isBad { statistics.badEntries += 1 }
             merger.note(address: address, level: geometry.realDepth(level), entry: 0, problem: nil)
@@ -174,8 +181,14 @@ public final class PageWalker {
         let page = geometry.pageSize
         while true {
             let entry = entries[geometry.index(of: address, at: .pte)]
-            merger.effectiveProtection(level: .pte, entry: entry)
-            merger.note(address: address, level: .pte, entry: entry, problem: nil)
+            let invalid = entry == 0 ? nil : architecture.invalidEncoding(entry, at: .pte)
+            if let reason = invalid {
+                statistics.problems += 1
+                merger.note(address: address, level: .pte, entry: entry, problem: .invalidEntry(entry, level: .pte, reason: reason))
+            } else {
+                merger.effectiveProtection(level: .pte, entry: entry)
+                merger.note(address: address, level: .pte, entry: entry, problem: nil)
+            }
             if address >= end &- page { break }
             address &+= page
         }

@@ -46,4 +46,14 @@ public protocol PagingArchitecture: Sendable {
     /// True when a range with this effective protection is both writable and
     /// executable, by the architecture's W+X rule.
     func isWritableAndExecutable(protection: UInt64, effective: UInt64) -> Bool
+
+    /// Why a non-none entry is an encoding the MMU rejects at this level (a
+    /// block where the granule allows none, a reserved type), or nil. The
+    /// walker marks such an entry instead of following or printing it.
+    func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String?
+}
+
+extension PagingArchitecture {
+    /// Architectures without a rule accept every encoding the kernel accepts.
+    public func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String? { nil }
 }

@@ -99,6 +99,17 @@ public struct Riscv64Paging: PagingArchitecture {
 
     public func effectiveProtection(higher: UInt64?, own: UInt64) -> UInt64 { own }
 
+    /// Valid entries the MMU rejects: W without R, a pointer at the last level,
+    /// and a superpage whose physical address is not aligned to its size.
+    public func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String? {
+        guard entry & Self.present != 0 else { return nil }
+        if entry & (Self.write | Self.read) == Self.write { return "W without R is reserved" }
+        if entry & Self.leafBits == 0 { return level == .pte ? "a pointer entry at the last level" : nil }
+        let span = geometry.entrySpan(level)
+        if level != .pte && physicalAddress(entry) & (span &- 1) != 0 { return "misaligned superpage" }
+        return nil
+    }
+
     /// `note_prot_wx()`: both W and X.
     public func isWritableAndExecutable(protection: UInt64, effective: UInt64) -> Bool {
         protection & (Self.write | Self.exec) == Self.write | Self.exec
