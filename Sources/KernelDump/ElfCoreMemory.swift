@@ -95,9 +95,16 @@ public final class ElfCoreMemory: PhysicalMemory {
     /// address order, at most `limit` of them. Reads each segment once in large
     /// chunks; not through the walk's recording reader, so a snapshot stays small.
     public func search(_ pattern: [UInt8], limit: Int) -> [UInt64] {
-        guard !pattern.isEmpty else { return [] }
-        let chunk = 8 << 20
         var hits: [UInt64] = []
+        _ = firstMatch(pattern) { hits.append($0); return hits.count >= limit }
+        return hits
+    }
+
+    /// The first place where `pattern` occurs and `accept` agrees, scanning in
+    /// address order and stopping there.
+    public func firstMatch(_ pattern: [UInt8], where accept: (UInt64) -> Bool) -> UInt64? {
+        guard !pattern.isEmpty else { return nil }
+        let chunk = 8 << 20
         var buffer = [UInt8](repeating: 0, count: chunk + pattern.count)
         for e in extents {
             var within: UInt64 = 0
@@ -116,14 +123,14 @@ public final class ElfCoreMemory: PhysicalMemory {
                     }
                     // A hit in the overlap is found again at the start of the next chunk.
                     guard let at = found, at < chunk else { break }
-                    hits.append(e.physical + within + UInt64(at))
-                    if hits.count >= limit { return hits }
+                    let hit = e.physical + within + UInt64(at)
+                    if accept(hit) { return hit }
                     from = at + 1
                 }
                 within += UInt64(chunk)
             }
         }
-        return hits
+        return nil
     }
 }
 

@@ -117,15 +117,19 @@ public final class KernelSession {
     /// with OSRELEASE (kernel/crash_core.c writes it first).
     static func scanForVmcoreinfo(_ memory: ElfCoreMemory) -> (VmcoreInfo, UInt64)? {
         let pattern = Array("VMCOREINFO\0\0OSRELEASE=".utf8)
-        for hit in memory.search(pattern, limit: 8) where hit >= 12 {
-            guard let header = try? memory.read(PhysicalAddress(hit - 12), count: 12),
+        var found: VmcoreInfo?
+        let at = memory.firstMatch(pattern) { hit in
+            guard hit >= 12, let header = try? memory.read(PhysicalAddress(hit - 12), count: 12),
                   decodeInteger(header, at: 0, size: 4, order: .little) == 11,
                   let size = decodeInteger(header, at: 4, size: 4, order: .little), size > 10, size < 1 << 16,
-                  let text = try? memory.read(PhysicalAddress(hit + 12), count: Int(size)) else { continue }
+                  let text = try? memory.read(PhysicalAddress(hit + 12), count: Int(size)) else { return false }
             let info = VmcoreInfo(text: String(decoding: text.prefix { $0 != 0 }, as: UTF8.self))
-            if info.osRelease != nil { return (info, hit - 12) }
+            guard info.osRelease != nil else { return false }
+            found = info
+            return true
         }
-        return nil
+        guard let found, let at else { return nil }
+        return (found, at - 12)
     }
 
     /// /sys/kernel/vmcoreinfo holds "PHYS SIZE" of the note in memory.

@@ -70,20 +70,25 @@ public struct Riscv64KernelLayout: KernelLayout {
               let bytes = try? vmlinux.sectionBytes(at: linkVA, count: 48), bytes.count == 48 else {
             throw .noTable(name: "kernel", reason: "riscv: the kernel image's physical place is found through the vmlinux's linux_banner; give --vmlinux")
         }
-        for hit in session.coreMemory.search(bytes, limit: 16) {
+        var result: (UInt64, String)?
+        _ = session.coreMemory.firstMatch(bytes) { hit in
             let offset = bannerVA &- hit
             session.addressTranslator = { va in va &- offset }
-            guard let (mode, _) = try? readMode(session) else { continue }
+            guard let (mode, _) = try? readMode(session) else { return false }
             let arch = Riscv64Paging(mode: mode, protectionMask: 0x3ff)
             let page = bannerVA & ~UInt64(0xfff)
             var mapped: UInt64?
             let collector = LeafCollector(architecture: arch) { leaf in
-                if mapped == nil { mapped = leaf.physical.rawValue &+ (page &- leaf.address) }
+                // A walk that starts inside a block notes it at the start address.
+                if mapped == nil { mapped = leaf.physical.rawValue &+ (page & (leaf.size &- 1)) }
             }
             PageWalker(architecture: arch, memory: session.coreMemory)
                 .walk(root: PhysicalAddress(swapperVA &- offset), ranges: [WalkRange(page, page &+ 0x1000)], into: collector)
-            if mapped == hit & ~UInt64(0xfff) { return (offset, "linux_banner found at physical \(hex(hit)), confirmed by swapper_pg_dir") }
+            guard mapped == hit & ~UInt64(0xfff) else { return false }
+            result = (offset, "linux_banner found at physical \(hex(hit)), confirmed by swapper_pg_dir")
+            return true
         }
+        if let result { return result }
         throw .noTable(name: "kernel", reason: "riscv: linux_banner's bytes were not found in the dump where swapper_pg_dir maps them (wrong vmlinux?)")
     }
 
@@ -145,7 +150,7 @@ public struct Riscv64KernelLayout: KernelLayout {
         let page = va & ~UInt64(0xfff)
         var found: UInt64?
         let collector = LeafCollector(architecture: paging) { leaf in
-            if found == nil { found = leaf.physical.rawValue &+ (va &- leaf.address) }
+            if found == nil { found = leaf.physical.rawValue &+ (va & (leaf.size &- 1)) }
         }
         PageWalker(architecture: paging, memory: session.memory)
             .walk(root: swapper, ranges: [WalkRange(page, page &+ 0x1000)], into: collector)

@@ -12,10 +12,10 @@ struct List: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: "Which table: \(TableChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Which table: \(TableChoice.allCases.map(\.rawValue).joined(separator: ", ")). x86-64 has all four (page_tables/*); arm64 and riscv64 have kernel and efi (kernel_page_tables, efi_page_tables).")
     var table: TableChoice = .kernel
 
-    @Option(help: "CPU whose CR3 gives the current-kernel and current-user tables.")
+    @Option(help: "CPU whose CR3 gives the current-kernel and current-user tables (x86-64).")
     var cpu: Int = 0
 
     @Flag(name: .shortAndLong, help: "Also print what was detected, and walk statistics, on stderr.")

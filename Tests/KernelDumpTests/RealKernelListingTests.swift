@@ -6,36 +6,46 @@ import PageTables
 /// The final judge: for every real-kernel fixture, our listing from the snapshot
 /// against the kernel's own debugfs text captured at the same moment.
 @Suite struct RealKernelListingTests {
-    /// debugfs file name -> our table.
+    /// debugfs file name -> our table: x86's page_tables/ directory, and the
+    /// arm64 and riscv files of the debugfs root.
     static let files: [(String, TableChoice)] = [
         ("kernel.txt", .kernel), ("current_kernel.txt", .currentKernel),
         ("current_user.txt", .currentUser), ("efi.txt", .efi),
+        ("kernel_page_tables.txt", .kernel), ("efi_page_tables.txt", .efi),
     ]
 
+    static let architectures = ["x86_64", "arm64", "riscv64"]
+
     struct Case: CustomStringConvertible, Sendable {
+        var arch: String
         var state: String
         var file: String
         var table: TableChoice
-        var description: String { "\(state)/\(file)" }
+        var description: String { "\(arch)/\(state)/\(file)" }
     }
 
     static var cases: [Case] {
-        Fixtures.states("x86_64").flatMap { dir in
-            files.compactMap { file, table in
-                FileManager.default.fileExists(atPath: dir.appendingPathComponent("page_tables/\(file)").path)
-                    ? Case(state: dir.lastPathComponent, file: file, table: table) : nil
+        architectures.flatMap { arch in
+            Fixtures.states(arch).flatMap { dir in
+                files.compactMap { file, table in
+                    FileManager.default.fileExists(atPath: dir.appendingPathComponent("page_tables/\(file)").path)
+                        ? Case(arch: arch, state: dir.lastPathComponent, file: file, table: table) : nil
+                }
             }
         }
     }
 
-    @Test func thereAreAtLeastThreeKernelStates() {
-        let states = Set(Self.cases.map(\.state))
-        #expect(states.count >= 3, "states with the kernel's own text: \(states.sorted())")
+    /// x86-64: 4-level, 5-level, PTI, EFI. arm64: 4K/48, 16K/47, 64K/42.
+    /// riscv64: Sv39, Sv48, Sv57.
+    @Test(arguments: [("x86_64", 3), ("arm64", 3), ("riscv64", 3)])
+    func thereAreEnoughKernelStates(_ arch: String, _ minimum: Int) {
+        let states = Set(Self.cases.filter { $0.arch == arch }.map(\.state))
+        #expect(states.count >= minimum, "\(arch) states with the kernel's own text: \(states.sorted())")
     }
 
     @Test(arguments: cases)
     func listingIsByteForByteTheKernels(_ c: Case) throws {
-        let dir = Fixtures.root.appendingPathComponent("x86_64/\(c.state)")
+        let dir = Fixtures.root.appendingPathComponent("\(c.arch)/\(c.state)")
         let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
         let kernels = try String(contentsOf: dir.appendingPathComponent("page_tables/\(c.file)"), encoding: .utf8)
         let cpuFile = dir.appendingPathComponent("cpu.txt")
