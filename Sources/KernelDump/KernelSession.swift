@@ -35,6 +35,9 @@ public final class KernelSession {
     public let symbols: SymbolChain
     public let memory: RecordingMemory
     public let coreMemory: ElfCoreMemory
+    /// The dump's program headers; some pair a kernel virtual address with its
+    /// physical one (kexec-tools' kernel-text segment, /proc/kcore's KCORE_TEXT).
+    public let segments: [ElfFile.Segment]
     /// Things the user should know that did not stop the run.
     public private(set) var warnings: [String] = []
 
@@ -55,6 +58,7 @@ public final class KernelSession {
         }
         self.architecture = architecture
         let segments = try file.segments()
+        self.segments = segments
         self.notes = try file.notes()
         self.coreMemory = ElfCoreMemory(file: file, segments: segments)
         self.memory = RecordingMemory(coreMemory)
@@ -260,6 +264,16 @@ public final class KernelSession {
     /// Facts derived from the dump rather than read from VMCOREINFO, kept in
     /// snapshots so that the small file opens the same way (`NUMBER(name)`).
     public var derivedFacts: [String: UInt64] = [:]
+
+    /// `virtual - physical` of the PT_LOAD segment that maps `va` with both
+    /// addresses known, if any.
+    public func segmentOffset(containing va: UInt64) -> UInt64? {
+        for s in segments where s.type == 1 && s.physicalAddress != .max && s.virtualAddress != s.physicalAddress
+            && va >= s.virtualAddress && va - s.virtualAddress < s.memorySize {
+            return s.virtualAddress &- s.physicalAddress
+        }
+        return nil
+    }
 
     /// Physical address of a kernel virtual address: `__pa_symbol` for the
     /// image, and on arm64 and riscv also the linear map.

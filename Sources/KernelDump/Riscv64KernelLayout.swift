@@ -57,13 +57,17 @@ public struct Riscv64KernelLayout: KernelLayout {
             swapperVA: swapperVA)
     }
 
-    /// `va_kernel_pa_offset`, from a snapshot's facts, or by finding the bytes of
+    /// `va_kernel_pa_offset`, from a snapshot's facts, from a program header that
+    /// maps the image with both addresses (kdump vmcores, /proc/kcore), or by finding the bytes of
     /// `linux_banner` in memory. A candidate counts only when the kernel's own
     /// tables, rooted at the candidate `swapper_pg_dir`, map the banner's page to
     /// where the bytes were found.
     static func findImage(_ session: KernelSession, swapperVA: UInt64) throws(DumpError) -> (UInt64, String) {
         if let known = session.snapshotFacts?.number("va_kernel_pa_offset") {
             return (known, "snapshot")
+        }
+        if let offset = session.segmentOffset(containing: swapperVA) {
+            return (offset, "the dump's program header for the kernel image")
         }
         guard let bannerVA = session.symbols["linux_banner"], let vmlinux = session.vmlinuxFile,
               let linkVA = Optional(bannerVA &- (session.vmcoreinfo?.kernelOffset ?? 0)),
