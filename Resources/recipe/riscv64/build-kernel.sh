@@ -1,0 +1,99 @@
+#!/bin/bash
+# Build a small riscv64 Linux 6.1 kernel with the kernel's own ptdump
+# (/sys/kernel/debug/kernel_page_tables) and /sys/kernel/vmcoreinfo.
+#
+# Usage: build-kernel.sh [BUILD_DIR]
+#   BUILD_DIR defaults to /work/big/riscv64/build (out-of-tree build, O=BUILD_DIR).
+#   The source is extracted from Debian's linux-source-6.1 package into
+#   $SRC_DIR (default /work/big/riscv64/src) if it is not there yet.
+#   JOBS (default 2) sets make -j.
+#
+# Results kept in BUILD_DIR: arch/riscv/boot/Image, vmlinux (no DWARF),
+# System.map, .config, config-check.txt (which requested options stuck) and
+# build-time.txt.
+set -euo pipefail
+
+BUILD_DIR=${1:-/work/big/riscv64/build}
+SRC_DIR=${SRC_DIR:-/work/big/riscv64/src}
+JOBS=${JOBS:-2}
+TARBALL=/usr/src/linux-source-6.1.tar.xz
+CROSS=riscv64-linux-gnu-
+
+need_pkgs=()
+for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-6.1 xz-utils \
+         gcc-riscv64-linux-gnu; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    echo "installing: ${need_pkgs[*]}"
+    apt-get update && apt-get install -y "${need_pkgs[@]}"
+fi
+
+if [ ! -f "$SRC_DIR/Makefile" ]; then
+    echo "extracting $TARBALL into $SRC_DIR"
+    mkdir -p "$SRC_DIR"
+    tar -xf "$TARBALL" -C "$SRC_DIR" --strip-components=1
+fi
+
+mkdir -p "$BUILD_DIR"
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH=riscv CROSS_COMPILE="$CROSS" "$@"; }
+
+# Options the fixtures need.
+#   MMU, 64BIT    tinyconfig already has them (listed so that they are checked:
+#                 a NOMMU M-mode kernel would have no page tables at all).
+#   FPU           without it a static glibc /init dies with SIGILL.
+#   SOC_VIRT      tinyconfig leaves it off; it selects SIFIVE_PLIC, -M virt's
+#                 interrupt controller (the 8250 UART's interrupt goes through it).
+#   SERIAL_OF_PLATFORM  binds the 8250 driver to the DT's ns16550a (ttyS0).
+#   KEXEC         selects KEXEC_CORE, which selects CRASH_CORE: that is what
+#                 creates /sys/kernel/vmcoreinfo and the VMCOREINFO note.
+#   STRICT_KERNEL_RWX  tinyconfig leaves it off (riscv has
+#                 ARCH_OPTIONAL_KERNEL_RWX), and then the whole kernel mapping is
+#                 RWX. Distribution kernels have it on; so do we.
+#   SPARSEMEM_MANUAL + SPARSEMEM_VMEMMAP  tinyconfig picks FLATMEM; distribution
+#                 kernels use a vmemmap, which adds the vmemmap region and its
+#                 ptdump markers.
+WANTED=(
+    MMU 64BIT ARCH_RV64I FPU SOC_VIRT
+    PRINTK TTY SERIAL_8250 SERIAL_8250_CONSOLE SERIAL_OF_PLATFORM
+    BLK_DEV_INITRD RD_GZIP BINFMT_ELF
+    PROC_FS SYSFS DEVTMPFS DEBUG_KERNEL DEBUG_FS PTDUMP_DEBUGFS
+    KALLSYMS KALLSYMS_ALL
+    PROC_KCORE KEXEC CRASH_DUMP SMP
+    MULTIUSER FUTEX
+    STRICT_KERNEL_RWX SPARSEMEM_MANUAL SPARSEMEM_VMEMMAP
+)
+# Options that must come out =y as a consequence (checked, not requested).
+IMPLIED=(KEXEC_CORE CRASH_CORE SIFIVE_PLIC RISCV_SBI GENERIC_PTDUMP PTDUMP_CORE SPARSEMEM)
+
+mk tinyconfig
+args=()
+for o in "${WANTED[@]}"; do args+=(--enable "$o"); done
+args+=(--disable FLATMEM_MANUAL)   # the other side of the memory-model choice
+"$SRC_DIR/scripts/config" --file "$BUILD_DIR/.config" "${args[@]}"
+mk olddefconfig
+
+# Verify.
+: > "$BUILD_DIR/config-check.txt"
+missing=0
+for o in "${WANTED[@]}" "${IMPLIED[@]}"; do
+    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
+    echo "$line" >> "$BUILD_DIR/config-check.txt"
+    case "$line" in CONFIG_$o=y) ;; *) echo "NOT SET: $line" >&2; missing=1 ;; esac
+done
+# Informational: the things that shape the memory map.
+grep -E '^(# )?CONFIG_(SPARSEMEM_VMEMMAP|SPARSEMEM|FLATMEM|RISCV_M_MODE|EFI|KASAN|STRICT_KERNEL_RWX|RELOCATABLE|XIP_KERNEL|PGTABLE_LEVELS|VA_BITS|NR_CPUS)[= ]' \
+    "$BUILD_DIR/.config" | sed 's/^/info: /' >> "$BUILD_DIR/config-check.txt" || true
+if [ $missing != 0 ]; then
+    echo "some requested options did not stick; see $BUILD_DIR/config-check.txt" >&2
+    exit 1
+fi
+echo "all requested options are =y"
+
+start=$(date +%s)
+mk -j"$JOBS" Image
+secs=$(( $(date +%s) - start ))
+echo "Image built in $secs s" | tee "$BUILD_DIR/build-time.txt"
+ls -l "$BUILD_DIR/arch/riscv/boot/Image" "$BUILD_DIR/vmlinux" "$BUILD_DIR/System.map"
+cat "$BUILD_DIR/include/config/kernel.release"

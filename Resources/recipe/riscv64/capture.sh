@@ -1,0 +1,159 @@
+#!/bin/bash
+# Boot the kernel from build-kernel.sh under QEMU (TCG) in one paging mode and
+# capture, at the same moment, the kernel's own
+# /sys/kernel/debug/kernel_page_tables text and a QEMU ELF memory dump.
+#
+# Usage: capture.sh MODE            MODE is one of: sv39 sv48 sv57
+# Env:   BUILD_DIR (default /work/big/riscv64/build)
+#        OUT_ROOT  (default /work/big/riscv64); results go to OUT_ROOT/MODE
+#        QEMU_BP   (default /work/big/riscv64/qemu-bp; made by get-qemu-bp.sh
+#                  if missing): bookworm-backports' QEMU 10
+#        QEMU_FLAVOR  system | bp. Default: system (Debian 12's QEMU 7.2) for
+#                  sv57, bp for sv39 and sv48 (QEMU 7.2 cannot limit the MMU).
+#        READY_TIMEOUT seconds to wait for the guest (default 600)
+#        INFO_MEM=0 skips the monitor's `info mem`
+#
+# Produces in OUT_ROOT/MODE: vmcore.elf, serial.log,
+# page_tables/kernel_page_tables.txt, vmcoreinfo.txt (/sys/kernel/vmcoreinfo:
+# the note's physical address and size, hex), vmcoreinfo-note.txt (the note's
+# text, read out of vmcore.elf at that physical address), cmdline.txt,
+# iomem.txt, info-registers.txt (with satp), info-mem.txt, summary.txt,
+# extract.log, check.log, check-mem.log, qmp.log,
+# qemu-cmd.txt, qemu-version.txt, initrd.cpio.gz, timings.txt,
+# kernel-sha256.txt, and symlinks vmlinux, System.map, Image into BUILD_DIR.
+set -euo pipefail
+
+MODE=${1:?usage: capture.sh sv39|sv48|sv57}
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD_DIR=${BUILD_DIR:-/work/big/riscv64/build}
+SRC_DIR=${SRC_DIR:-/work/big/riscv64/src}
+OUT_ROOT=${OUT_ROOT:-/work/big/riscv64}
+QEMU_BP=${QEMU_BP:-/work/big/riscv64/qemu-bp}
+READY_TIMEOUT=${READY_TIMEOUT:-600}
+
+need_pkgs=()
+for p in qemu-system-misc opensbi gcc-riscv64-linux-gnu libc6-dev-riscv64-cross \
+         build-essential python3 cpio gzip; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    echo "installing: ${need_pkgs[*]}"
+    apt-get update && apt-get install -y "${need_pkgs[@]}"
+fi
+
+IMAGE=$BUILD_DIR/arch/riscv/boot/Image
+[ -f "$IMAGE" ] || { echo "no $IMAGE: run build-kernel.sh first" >&2; exit 1; }
+
+case "$MODE" in
+    sv39|sv48) FLAVOR=${QEMU_FLAVOR:-bp} ;;
+    sv57)      FLAVOR=${QEMU_FLAVOR:-system} ;;
+    *) echo "unknown mode $MODE" >&2; exit 1 ;;
+esac
+
+QENV=()
+case "$FLAVOR" in
+    system)
+        # QEMU 7.2's rv64 offers every mode up to Sv57 and has no properties
+        # to remove them: the kernel always picks Sv57.
+        [ "$MODE" = sv57 ] || { echo "QEMU 7.2 cannot run $MODE (only sv57)" >&2; exit 1; }
+        QBIN=qemu-system-riscv64
+        CPU=rv64
+        EXTRA=()
+        ;;
+    bp)
+        [ -x "$QEMU_BP/usr/bin/qemu-system-riscv64" ] || "$HERE/get-qemu-bp.sh" "$QEMU_BP"
+        QBIN=$QEMU_BP/usr/bin/qemu-system-riscv64
+        # svNN=on makes NN the largest satp mode the CPU accepts; the kernel
+        # probes from Sv57 down and settles on it.
+        CPU=rv64,$MODE=on
+        # -L: its own data dir, so the default firmware is OpenSBI 1.5 (from
+        #     backports) instead of 7.2's /usr/share/qemu (OpenSBI 1.1).
+        # -audio none: otherwise QEMU 10 probes audio back ends, falls back
+        #     from its own module dir to 7.2's /usr/lib/x86_64-linux-gnu/qemu,
+        #     refuses 7.2's audio-pa.so ("Only modules from the same build can
+        #     be loaded") and then aborts on an assertion in module_load_dso.
+        EXTRA=(-L "$QEMU_BP/usr/share/qemu" -audio none)
+        QENV=(env "QEMU_MODULE_DIR=$QEMU_BP/usr/lib/x86_64-linux-gnu/qemu")
+        ;;
+    *) echo "unknown QEMU_FLAVOR $FLAVOR" >&2; exit 1 ;;
+esac
+
+OUT=$OUT_ROOT/$MODE
+rm -rf "$OUT"
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+# initramfs: /init from init.c plus /dev/console, packed by the kernel's own
+# gen_init_cpio (no root needed for the device node).
+IRD=$OUT_ROOT/initramfs
+mkdir -p "$IRD"
+riscv64-linux-gnu-gcc -static -O2 -Wall -o "$IRD/init" "$HERE/init.c"
+GEN=$BUILD_DIR/usr/gen_init_cpio
+if [ ! -x "$GEN" ]; then
+    gcc -O2 -o "$IRD/gen_init_cpio" "$SRC_DIR/usr/gen_init_cpio.c"
+    GEN=$IRD/gen_init_cpio
+fi
+cat > "$IRD/initramfs.list" <<EOF
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+file /init $IRD/init 0755 0 0
+EOF
+"$GEN" "$IRD/initramfs.list" | gzip -9 > "$OUT/initrd.cpio.gz"
+
+SOCK=$OUT/qmp.sock
+APPEND="console=ttyS0 loglevel=1 panic=-1"
+QEMU=("$QBIN" -accel tcg -M virt -cpu "$CPU" -m 1G -smp 1 "${EXTRA[@]}"
+      -kernel "$IMAGE" -initrd "$OUT/initrd.cpio.gz" -append "$APPEND"
+      -display none -serial "file:$OUT/serial.log"
+      -qmp "unix:$SOCK,server=on,wait=off" -no-reboot)
+python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QENV[@]}" "${QEMU[@]}" > "$OUT/qemu-cmd.txt"
+"${QENV[@]}" "$QBIN" --version | head -1 > "$OUT/qemu-version.txt"
+
+t0=$(date +%s.%N)
+"${QENV[@]}" "${QEMU[@]}" 2> >(grep -v -e 'ui-opengl.so' -e 'Only modules from the same build' >&2) &
+QPID=$!
+trap 'kill $QPID 2>/dev/null || true' EXIT
+
+deadline=$(( $(date +%s) + READY_TIMEOUT ))
+until grep -q '^READY' "$OUT/serial.log" 2>/dev/null; do
+    if ! kill -0 $QPID 2>/dev/null; then echo "QEMU exited before READY; see $OUT/serial.log" >&2; exit 1; fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then echo "no READY within ${READY_TIMEOUT}s" >&2; exit 1; fi
+    sleep 0.5
+done
+t1=$(date +%s.%N)
+
+python3 "$HERE/qmp.py" "$SOCK" "$OUT" | tee "$OUT/qmp.log"
+wait $QPID || true
+trap - EXIT
+t2=$(date +%s.%N)
+rm -f "$SOCK"
+chmod a+r "$OUT/vmcore.elf"   # QEMU creates it 0400
+
+status=0
+python3 "$HERE/extract.py" "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || {
+    echo "extract.py reported problems (see extract.log)" >&2; status=1; }
+
+for f in vmlinux System.map arch/riscv/boot/Image; do
+    ln -sfn "$BUILD_DIR/$f" "$OUT/$(basename "$f")"
+done
+sha256sum "$BUILD_DIR/vmlinux" "$IMAGE" > "$OUT/kernel-sha256.txt"
+
+{
+    printf 'boot to READY: %.1f s\n' "$(echo "$t1 - $t0" | bc)"
+    printf 'capture (stop, registers, info mem, dump, quit): %.1f s\n' "$(echo "$t2 - $t1" | bc)"
+} | tee "$OUT/timings.txt"
+
+echo "--- checks"
+grep -a '^init:' "$OUT/serial.log" | tr -d '\r' || true
+python3 "$HERE/check-capture.py" "$OUT" "$MODE" | tee "$OUT/check.log" || {
+    echo "check-capture.py: FAILED (see check.log)" >&2; status=1; }
+if [ -f "$OUT/info-mem.txt" ]; then
+    python3 "$HERE/check-mem.py" "$OUT" | tee "$OUT/check-mem.log" || {
+        echo "check-mem.py: info mem and ptdump disagree" >&2; status=1; }
+fi
+grep -E 'OSRELEASE|PAGESIZE' "$OUT/vmcoreinfo-note.txt" || true
+ls -l "$OUT/vmcore.elf"
+wc -l "$OUT"/page_tables/*.txt
+exit $status
