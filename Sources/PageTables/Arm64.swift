@@ -43,8 +43,9 @@ public struct Arm64Paging: PagingArchitecture {
         self.lpa2 = lpa2
         self.protectionMask = protectionMask
         let bitsPerLevel = pageShift - 3
-        // ARM64_HW_PGTABLE_LEVELS(va) = (va - 4) / (PAGE_SHIFT - 3), at most 4 in 6.1.
-        let levels = max(2, min(4, (vaBits - 4) / bitsPerLevel))
+        // ARM64_HW_PGTABLE_LEVELS(va) = (va - 4) / (PAGE_SHIFT - 3): at most 4 in
+        // 6.1; 5 from 6.9 with LPA2 and 4K pages.
+        let levels = max(2, min(5, (vaBits - 4) / bitsPerLevel))
         self.levelCount = levels
         // Linux level k (0 = PGD ... 4 = PTE): PGD and PTE are always real, and
         // level k in between is real when k >= 6 - levels (4 levels: PUD and PMD;
@@ -84,10 +85,11 @@ public struct Arm64Paging: PagingArchitecture {
 
     public func isNone(_ entry: UInt64, at level: TableLevel) -> Bool { entry == 0 }
 
-    /// `p4d_bad()` is `!(val & 2)` (a block or reserved encoding where only tables
-    /// are allowed); `pgd_bad()` is the constant 0 of pgtable-nop4d.h.
+    /// `p4d_bad()` (and with five levels `pgd_bad()`) is `!(val & 2)`: a block
+    /// or reserved encoding where only tables are allowed. With four levels the
+    /// walker never asks at PGD (pgtable-nop4d.h's constant 0).
     public func isBad(_ entry: UInt64, at level: TableLevel) -> Bool {
-        level == .p4d ? entry & Self.tableBit == 0 : false
+        level == .p4d || level == .pgd ? entry & Self.tableBit == 0 : false
     }
 
     /// `pud_leaf()` / `pmd_leaf()`: present and not a table descriptor. With 64K

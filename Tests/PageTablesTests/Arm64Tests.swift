@@ -25,6 +25,9 @@ import Testing
         Shape(pageShift: 16, vaBits: 42, levels: 2, pgdShift: 29, pgdEntries: 8192, names: ["PGD", "P4D", "PGD", "PGD", "PTE"]),
         Shape(pageShift: 16, vaBits: 48, levels: 3, pgdShift: 42, pgdEntries: 64, names: ["PGD", "P4D", "PGD", "PMD", "PTE"]),
         Shape(pageShift: 16, vaBits: 52, levels: 3, pgdShift: 42, pgdEntries: 1024, names: ["PGD", "P4D", "PGD", "PMD", "PTE"]),
+        // LPA2 (6.9+): 4K/52 has five levels, 16K/52 four with a 32-entry PGD.
+        Shape(pageShift: 12, vaBits: 52, levels: 5, pgdShift: 48, pgdEntries: 16, names: ["PGD", "P4D", "PUD", "PMD", "PTE"]),
+        Shape(pageShift: 14, vaBits: 52, levels: 4, pgdShift: 47, pgdEntries: 32, names: ["PGD", "P4D", "PUD", "PMD", "PTE"]),
     ])
     func geometryFollowsGranuleAndVABits(_ shape: Shape) {
         let arch = Arm64Paging(pageShift: shape.pageShift, vaBits: shape.vaBits, protectionMask: 0)
@@ -33,7 +36,7 @@ import Testing
         #expect(arch.geometry[.pgd].entries == shape.pgdEntries)
         #expect(arch.geometry[.pte].shift == shape.pageShift)
         #expect(arch.geometry[.pte].entries == 1 << (shape.pageShift - 3))
-        #expect(arch.geometry[.p4d].isFolded)
+        #expect(arch.geometry[.p4d].isFolded == (shape.levels < 5))
         #expect(arch.geometry[.pud].isFolded == (shape.levels < 4))
         #expect(arch.geometry[.pmd].isFolded == (shape.levels < 3))
         #expect(arch.levelNames == shape.names)
