@@ -1,0 +1,139 @@
+#!/bin/bash
+# Build a small arm64 Linux 6.1 kernel with the kernel's own ptdump
+# (/sys/kernel/debug/kernel_page_tables), KASLR and the fw_cfg driver that
+# hands QEMU the VMCOREINFO note, for one page size / VA size.
+#
+# Usage: build-kernel.sh CFG
+#   CFG is PAGES-VABITS[-kpti], e.g. 4k-48 4k-39 16k-47 64k-42 64k-52 4k-48-kpti
+#   (any combination Kconfig allows: 4k-{39,48}, 16k-{36,47,48}, 64k-{42,48,52}).
+#   -kpti additionally enables UNMAP_KERNEL_AT_EL0 (kernel page table
+#   isolation; capture.sh then boots with kpti=1, since -cpu max has E0PD/CSV3
+#   and the kernel would not turn it on by itself).
+# Env:
+#   BUILD_ROOT  default /work/big/arm64; the build goes to BUILD_ROOT/build-CFG
+#   SRC_DIR     default BUILD_ROOT/src (extracted from Debian's linux-source-6.1)
+#   JOBS        default 2 (make -jJOBS)
+#   WITH_EFI    1 = enable EFI (UEFI runtime + EFI stub). Default: 1 for 4k
+#               configs, 0 otherwise.
+#
+# Results kept in BUILD_ROOT/build-CFG: arch/arm64/boot/Image, vmlinux (no
+# DWARF), System.map, .config, config-check.txt (which requested options
+# stuck), build-time.txt. Fails (exit 1) if any requested option is not as
+# requested after olddefconfig.
+set -euo pipefail
+
+CFG=${1:?usage: build-kernel.sh CFG   (e.g. 4k-48, 64k-42, 16k-47, 64k-52, 4k-39)}
+BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64}
+SRC_DIR=${SRC_DIR:-$BUILD_ROOT/src}
+JOBS=${JOBS:-2}
+TARBALL=/usr/src/linux-source-6.1.tar.xz
+
+KPTI=0
+BASE=$CFG
+case "$CFG" in *-kpti) KPTI=1; BASE=${CFG%-kpti} ;; esac
+PAGES=${BASE%-*}     # 4k 16k 64k
+VABITS=${BASE#*-}    # 36 39 42 47 48 52
+case "$PAGES" in
+    4k)  PAGE_OPT=ARM64_4K_PAGES ;;
+    16k) PAGE_OPT=ARM64_16K_PAGES ;;
+    64k) PAGE_OPT=ARM64_64K_PAGES ;;
+    *) echo "bad page size in $CFG" >&2; exit 1 ;;
+esac
+case "$VABITS" in
+    36|39|42|47|48|52) VA_OPT=ARM64_VA_BITS_$VABITS ;;
+    *) echo "bad VA bits in $CFG" >&2; exit 1 ;;
+esac
+WITH_EFI=${WITH_EFI:-$([ "$PAGES" = 4k ] && echo 1 || echo 0)}
+
+need_pkgs=()
+for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-6.1 xz-utils \
+         gcc-aarch64-linux-gnu libc6-dev-arm64-cross; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    echo "installing: ${need_pkgs[*]}"
+    apt-get update && apt-get install -y "${need_pkgs[@]}"
+fi
+
+if [ ! -f "$SRC_DIR/Makefile" ]; then
+    echo "extracting $TARBALL into $SRC_DIR"
+    mkdir -p "$SRC_DIR"
+    tar -xf "$TARBALL" -C "$SRC_DIR" --strip-components=1
+fi
+
+BUILD_DIR=$BUILD_ROOT/build-$CFG
+mkdir -p "$BUILD_DIR"
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- "$@"; }
+
+# Options the fixtures need (all must end up =y).
+WANTED=(
+    PRINTK TTY SERIAL_AMBA_PL011 SERIAL_AMBA_PL011_CONSOLE
+    BLK_DEV_INITRD RD_GZIP BINFMT_ELF
+    PROC_FS SYSFS DEVTMPFS DEBUG_KERNEL DEBUG_FS PTDUMP_DEBUGFS
+    KALLSYMS KALLSYMS_ALL
+    RELOCATABLE RANDOMIZE_BASE
+    PROC_KCORE CRASH_DUMP CRASH_CORE FW_CFG_SYSFS
+    MULTIUSER FUTEX
+    "$PAGE_OPT" "$VA_OPT"
+)
+# Dependencies that tinyconfig turns off and the options above need:
+#   PCI         arm64 sets NO_IOPORT_MAP when !PCI, and FW_CFG_SYSFS
+#               "depends on HAS_IOPORT_MAP" (= !NO_IOPORT_MAP).
+#   KEXEC_FILE  CRASH_CORE (which makes /sys/kernel/vmcoreinfo and lets
+#               qemu_fw_cfg write the note's address to QEMU's "etc/vmcoreinfo")
+#               is a hidden option selected only by KEXEC_CORE; on arm64 KEXEC
+#               depends on PM_SLEEP_SMP, KEXEC_FILE has no dependency.
+#   EXPERT      RELOCATABLE is only user-visible with EXPERT (it defaults to y).
+DEPS=(PCI KEXEC_FILE EXPERT)
+if [ "$WITH_EFI" = 1 ]; then
+    WANTED+=(EFI EFI_STUB)
+fi
+if [ "$KPTI" = 1 ]; then
+    WANTED+=(UNMAP_KERNEL_AT_EL0)
+fi
+
+# Choice members to turn off so that the wanted ones win.
+OFF=()
+for o in ARM64_4K_PAGES ARM64_16K_PAGES ARM64_64K_PAGES; do
+    [ "$o" = "$PAGE_OPT" ] || OFF+=("$o")
+done
+for v in 36 39 42 47 48 52; do
+    [ "ARM64_VA_BITS_$v" = "$VA_OPT" ] || OFF+=("ARM64_VA_BITS_$v")
+done
+[ "$WITH_EFI" = 1 ] || OFF+=(EFI)
+
+mk tinyconfig
+args=()
+for o in "${WANTED[@]}" "${DEPS[@]}"; do args+=(--enable "$o"); done
+for o in "${OFF[@]}"; do args+=(--disable "$o"); done
+"$SRC_DIR/scripts/config" --file "$BUILD_DIR/.config" "${args[@]}"
+mk olddefconfig
+
+# Verify.
+check=$BUILD_DIR/config-check.txt
+: > "$check"
+bad=0
+for o in "${WANTED[@]}" "${DEPS[@]}"; do
+    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
+    echo "$line" >> "$check"
+    case "$line" in CONFIG_$o=y) ;; *) echo "NOT SET: $line"; bad=1 ;; esac
+done
+for o in "${OFF[@]}"; do
+    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
+    echo "$line" >> "$check"
+    case "$line" in CONFIG_$o=y) echo "STILL SET: $line"; bad=1 ;; esac
+done
+grep -E '^CONFIG_(ARM64_VA_BITS|ARM64_PAGE_SHIFT|PGTABLE_LEVELS|ARM64_PA_BITS)=' "$BUILD_DIR/.config" | tee -a "$check"
+if [ $bad != 0 ]; then
+    echo "requested options did not stick; see $check" >&2
+    exit 1
+fi
+echo "all requested options are as requested ($check)"
+
+start=$(date +%s)
+mk -j"$JOBS" Image
+secs=$(( $(date +%s) - start ))
+echo "Image built in $secs s (make -j$JOBS, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))" | tee "$BUILD_DIR/build-time.txt"
+ls -l "$BUILD_DIR/arch/arm64/boot/Image" "$BUILD_DIR/vmlinux" "$BUILD_DIR/System.map"
+cat "$BUILD_DIR/include/config/kernel.release"

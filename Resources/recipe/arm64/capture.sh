@@ -1,0 +1,171 @@
+#!/bin/bash
+# Boot an arm64 kernel from build-kernel.sh under QEMU (TCG) and capture, at
+# the same moment, the kernel's own /sys/kernel/debug/kernel_page_tables text
+# (and efi_page_tables when booted through UEFI) and a QEMU ELF memory dump
+# with a VMCOREINFO note.
+#
+# Usage: capture.sh CFG [STATE]
+#   CFG    as for build-kernel.sh: 4k-48 64k-42 16k-47 64k-52 4k-39 ...
+#   STATE  plain (default): QEMU loads Image directly (-kernel), no firmware
+#          a72: as plain, with -cpu cortex-a72 (ARMv8.0: no 52-bit VA, 44-bit
+#          PA, so the linear map is randomized too), into OUT_ROOT/CFG-a72
+#          efi: edk2 (QEMU_EFI.fd) loads Image from fw_cfg, the EFI stub runs
+# Env:   BUILD_ROOT   default /work/big/arm64 (build in BUILD_ROOT/build-CFG)
+#        OUT_ROOT     default BUILD_ROOT; results go to OUT_ROOT/CFG (plain)
+#                     or OUT_ROOT/CFG-efi
+#        READY_TIMEOUT seconds to wait for READY (default 600)
+#        CPU          QEMU -cpu (default max)
+#
+# Produces in the capture folder: vmcore.elf, serial.log,
+# page_tables/kernel_page_tables.txt (+ efi_page_tables.txt), vmcoreinfo.txt
+# (/sys/kernel/vmcoreinfo), vmcoreinfo-note.txt (the note's text read from
+# vmcore.elf), cmdline.txt, dmesg.txt, info-registers.txt, sysregs.txt and
+# mmu-regs.txt (from QEMU's gdb stub: TTBR1_EL1, TCR_EL1, ...), notes.txt
+# (the dump's ELF notes), checks.txt (including check-walk.py's comparison
+# of the dump's tables with the listing), qemu-cmd.txt, initrd.cpio.gz,
+# timings.txt, kernel-sha256.txt, config (the kernel .config) and symlinks
+# vmlinux, System.map, Image into the build directory.
+set -euo pipefail
+
+CFG=${1:?usage: capture.sh CFG [plain|efi|a72]}
+STATE=${2:-plain}
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64}
+OUT_ROOT=${OUT_ROOT:-$BUILD_ROOT}
+BUILD_DIR=$BUILD_ROOT/build-$CFG
+SRC_DIR=${SRC_DIR:-$BUILD_ROOT/src}
+READY_TIMEOUT=${READY_TIMEOUT:-600}
+CPU=${CPU:-max}
+EFI_FW=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+
+need_pkgs=()
+for p in qemu-system-arm qemu-efi-aarch64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+         build-essential python3 cpio gzip bc; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    echo "installing: ${need_pkgs[*]}"
+    apt-get update && apt-get install -y "${need_pkgs[@]}"
+fi
+
+IMAGE=$BUILD_DIR/arch/arm64/boot/Image
+[ -f "$IMAGE" ] || { echo "no $IMAGE: run build-kernel.sh $CFG first" >&2; exit 1; }
+
+APPEND="console=ttyAMA0 loglevel=1 panic=-1"
+case "$CFG" in *-kpti) APPEND="$APPEND kpti=1" ;; esac
+FW=()
+MACHINE=virt
+case "$STATE" in
+    plain) OUT=$OUT_ROOT/$CFG ;;
+    # An ARMv8.0 CPU: no FEAT_LVA, so a VA_BITS_52 kernel falls back to 48-bit
+    # VA at boot (vabits_actual = 48, TCR_EL1.T1SZ = 16); PARange 44 bits, so
+    # KASLR also randomizes the linear map (with -cpu max, PARange is 52 bits,
+    # larger than the linear region, and the linear map is not randomized).
+    a72)   OUT=$OUT_ROOT/$CFG-a72; CPU=cortex-a72 ;;
+    # acpi=off: otherwise edk2 hands the kernel ACPI tables and no DT (the stub
+    # says "Generating empty DTB"), and this kernel has no ACPI: it hangs.
+    # virtio-rng-pci: edk2's VirtioRngDxe provides EFI_RNG_PROTOCOL, which the
+    # stub needs to randomize the kernel's physical placement (and seed KASLR).
+    efi)   OUT=$OUT_ROOT/$CFG-efi; MACHINE=virt,acpi=off
+           FW=(-bios "$EFI_FW" -device virtio-rng-pci) ;;
+    *) echo "unknown state $STATE (plain|efi|a72)" >&2; exit 1 ;;
+esac
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+# initramfs: /init from init.c plus /dev/console, packed by the kernel's own
+# gen_init_cpio (a host program; no root needed for the device node).
+IRD=$OUT_ROOT/initramfs
+mkdir -p "$IRD"
+aarch64-linux-gnu-gcc -static -O2 -Wall -o "$IRD/init" "$HERE/init.c"
+GEN=$BUILD_DIR/usr/gen_init_cpio
+if [ ! -x "$GEN" ]; then
+    gcc -O2 -o "$IRD/gen_init_cpio" "$SRC_DIR/usr/gen_init_cpio.c"
+    GEN=$IRD/gen_init_cpio
+fi
+cat > "$IRD/initramfs.list" <<EOF
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+file /init $IRD/init 0755 0 0
+EOF
+"$GEN" "$IRD/initramfs.list" | gzip -9 > "$OUT/initrd.cpio.gz"
+
+SOCK=$OUT/qmp.sock
+GSOCK=$OUT/gdb.sock
+QEMU=(qemu-system-aarch64 -accel tcg -M "$MACHINE" -cpu "$CPU" -m 1G -smp 1
+      "${FW[@]}"
+      -kernel "$IMAGE" -initrd "$OUT/initrd.cpio.gz" -append "$APPEND"
+      -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
+      -qmp "unix:$SOCK,server=on,wait=off"
+      -gdb "unix:$GSOCK,server=on,wait=off" -no-reboot)
+python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}" > "$OUT/qemu-cmd.txt"
+qemu-system-aarch64 --version | head -1 > "$OUT/qemu-version.txt"
+
+t0=$(date +%s.%N)
+"${QEMU[@]}" &
+QPID=$!
+trap 'kill $QPID 2>/dev/null || true' EXIT
+
+deadline=$(( $(date +%s) + READY_TIMEOUT ))
+until grep -aq '^READY' "$OUT/serial.log" 2>/dev/null; do
+    if ! kill -0 $QPID 2>/dev/null; then echo "QEMU exited before READY; see $OUT/serial.log" >&2; exit 1; fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then echo "no READY within ${READY_TIMEOUT}s" >&2; exit 1; fi
+    sleep 0.5
+done
+t1=$(date +%s.%N)
+
+python3 "$HERE/qmp.py" "$SOCK" "$OUT" "$GSOCK" | tee "$OUT/qmp.log"
+wait $QPID || true
+trap - EXIT
+t2=$(date +%s.%N)
+rm -f "$SOCK" "$GSOCK"
+chmod a+r "$OUT/vmcore.elf"   # QEMU creates it 0400
+
+status=0
+python3 "$HERE/extract.py" "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || status=1
+
+for f in vmlinux System.map arch/arm64/boot/Image; do
+    ln -sfn "$BUILD_DIR/$f" "$OUT/$(basename "$f")"
+done
+cp "$BUILD_DIR/.config" "$OUT/config"
+sha256sum "$BUILD_DIR/vmlinux" "$IMAGE" > "$OUT/kernel-sha256.txt"
+
+{
+    printf 'boot to READY: %.1f s\n' "$(echo "$t1 - $t0" | bc)"
+    printf 'capture (stop, registers, sysregs, dump, quit): %.1f s\n' "$(echo "$t2 - $t1" | bc)"
+} | tee "$OUT/timings.txt"
+
+echo "--- checks" | tee "$OUT/checks.txt"
+grep -a '^init:' "$OUT/serial.log" | tr -d '\r' | tee -a "$OUT/checks.txt" || true
+python3 "$HERE/../lib/elfnotes.py" --list "$OUT/vmcore.elf" > "$OUT/notes.txt" || true
+if python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" > "$OUT/vmcoreinfo-note.txt"; then
+    for k in OSRELEASE PAGESIZE 'SYMBOL(swapper_pg_dir)' 'NUMBER(VA_BITS)' \
+             'NUMBER(kimage_voffset)' 'NUMBER(PHYS_OFFSET)' 'NUMBER(TCR_EL1_T1SZ)' KERNELOFFSET; do
+        if grep -qF "$k=" "$OUT/vmcoreinfo-note.txt"; then
+            grep -F "$k=" "$OUT/vmcoreinfo-note.txt" | tee -a "$OUT/checks.txt"
+        else
+            echo "MISSING in VMCOREINFO: $k" | tee -a "$OUT/checks.txt"; status=1
+        fi
+    done
+    off=$(sed -n 's/^KERNELOFFSET=//p' "$OUT/vmcoreinfo-note.txt")
+    if [ -n "$off" ] && [ "$off" != 0 ]; then
+        echo "KASLR active: KERNELOFFSET=$off" | tee -a "$OUT/checks.txt"
+    else
+        echo "KASLR NOT active: KERNELOFFSET=${off:-none}" | tee -a "$OUT/checks.txt"; status=1
+    fi
+else
+    echo "MISSING: no VMCOREINFO note in $OUT/vmcore.elf" | tee -a "$OUT/checks.txt"; status=1
+fi
+grep -i 'kaslr\|Virtual Addressing\|LVA\|52-bit' "$OUT/dmesg.txt" 2>/dev/null | tee -a "$OUT/checks.txt" || true
+[ -f "$OUT/mmu-regs.txt" ] && tee -a "$OUT/checks.txt" < "$OUT/mmu-regs.txt"
+python3 "$HERE/check-walk.py" "$OUT" | tee -a "$OUT/checks.txt" || status=1
+echo "markers:" | tee -a "$OUT/checks.txt"
+grep -h '^---\[' "$OUT"/page_tables/*.txt | tee -a "$OUT/checks.txt"
+echo "levels: $(awk '/^0x/ {print $3}' "$OUT"/page_tables/kernel_page_tables.txt | sort | uniq -c | tr -s ' ' | tr '\n' ';')" | tee -a "$OUT/checks.txt"
+ls -l "$OUT/vmcore.elf"
+wc -l "$OUT"/page_tables/*.txt
+[ $status = 0 ] && echo "capture OK: $OUT" || { echo "capture has problems: $OUT" >&2; exit 1; }
