@@ -18,8 +18,9 @@ public struct DumpRequest: Sendable {
 }
 
 /// A kernel opened for reading: its memory, VMCOREINFO, CPU registers and the
-/// chain of symbol sources. Architecture-neutral; `X86KernelLayout` reads the
-/// x86 specifics out of it.
+/// chain of symbol sources. Architecture-neutral: each `KernelLayout` reads its
+/// architecture's specifics out of it, and arm64 and riscv install their
+/// kernel-address translation (`addressTranslator`).
 public final class KernelSession {
     public let path: String
     public let isLive: Bool

@@ -13,14 +13,12 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, write: @
     var x86 = X86PtdumpFormatter()
     var problems: [MappedRange] = []
     let style = spec.style
+    var tableDriven: TableDrivenFormatter?
+    if case .tableDriven(let s) = style { tableDriven = TableDrivenFormatter(style: s) }
     let merger = RangeMerger(architecture: spec.architecture, markers: spec.markers,
                              markerAdvance: spec.markerAdvance) { event in
         if case .range(let r) = event, r.problem != nil { problems.append(r) }
-        let text: String
-        switch style {
-        case .x86: text = x86.format(event)
-        case .tableDriven(let s): text = TableDrivenFormatter(style: s).format(event)
-        }
+        let text = tableDriven?.format(event) ?? x86.format(event)
         if !text.isEmpty { write(text) }
     }
     let walker = PageWalker(architecture: spec.architecture, memory: memory, kasan: spec.kasan)
