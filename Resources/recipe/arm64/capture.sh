@@ -75,11 +75,11 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-# initramfs: /init from init.c plus /dev/console, packed by the kernel's own
+# initramfs: /init from ../lib/init.c plus /dev/console, packed by the kernel's own
 # gen_init_cpio (a host program; no root needed for the device node).
 IRD=$OUT_ROOT/initramfs
 mkdir -p "$IRD"
-aarch64-linux-gnu-gcc -static -O2 -Wall -o "$IRD/init" "$HERE/init.c"
+aarch64-linux-gnu-gcc -static -O2 -Wall -o "$IRD/init" "$HERE/../lib/init.c"
 GEN=$BUILD_DIR/usr/gen_init_cpio
 if [ ! -x "$GEN" ]; then
     gcc -O2 -o "$IRD/gen_init_cpio" "$SRC_DIR/usr/gen_init_cpio.c"
