@@ -3,7 +3,7 @@
 
 Usage: qmp.py QMP_SOCKET OUTDIR [GDB_SOCKET]
 
-arm64 variant of ../x86_64/qmp.py (whose QMP class it imports): QEMU 7.2 has
+arm64 variant of ../x86_64/qmp.py (both use ../lib/qmp_client.py): QEMU 7.2 has
 no `info tlb` for arm, and its `info registers` shows no TTBR/TCR, so this:
 
   1. QMP: qmp_capabilities, stop, `info registers -a` -> OUTDIR/info-registers.txt
@@ -24,15 +24,11 @@ import time
 import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-import importlib.util  # noqa: E402
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in ../x86_64
 
-_spec = importlib.util.spec_from_file_location(
-    "x86_64_qmp", os.path.join(HERE, "..", "x86_64", "qmp.py"))
-_x86 = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_x86)
-QMP, write = _x86.QMP, _x86.write   # reused from ../x86_64/qmp.py
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from qmp_client import QMP, dump_and_quit, write  # noqa: E402
 
 # QEMU 7.2's system-registers.xml names some EL1 registers by their shared
 # AArch32 name (SCTLR, VBAR).
@@ -152,23 +148,7 @@ def main():
         q.cmd("stop")
         st = q.cmd("query-status")
         print(f"VM status after gdb: {st['status']}")
-    vmcore = os.path.join(outdir, "vmcore.elf")
-    t0 = time.time()
-    q.cmd("dump-guest-memory", paging=False, protocol="file:" + vmcore, format="elf")
-    while True:
-        st = q.cmd("query-dump")
-        if st["status"] != "active":
-            break
-        time.sleep(0.5)
-    print(f"dump-guest-memory: {st['status']}, {st.get('completed')} bytes, "
-          f"{time.time() - t0:.1f} s")
-    if st["status"] != "completed":
-        sys.exit(f"dump failed: {st}")
-    try:
-        q.cmd("quit")
-    except EOFError:
-        pass
-
+    dump_and_quit(q, outdir)
 
 if __name__ == "__main__":
     main()

@@ -8,49 +8,13 @@ Usage:
   qmp.py SOCK hmp 'COMMAND'    run one human-monitor command, print its output.
   qmp.py SOCK quit             quit QEMU.
 """
-import json
 import os
-import socket
 import sys
 import time
 
-
-class QMP:
-    def __init__(self, path, timeout=600.0):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.connect(path)
-        self.buf = b""
-        greeting = self._read()
-        if "QMP" not in greeting:
-            raise RuntimeError("unexpected greeting: %r" % greeting)
-        self.cmd("qmp_capabilities")
-
-    def _read(self):
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(1 << 20)
-            if not chunk:
-                raise EOFError("QMP socket closed")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, name, **args):
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        while True:
-            reply = self._read()
-            if "event" in reply:
-                sys.stderr.write("qmp event: %s\n" % reply["event"])
-                continue
-            if "error" in reply:
-                raise RuntimeError("%s failed: %s" % (name, reply["error"]))
-            return reply.get("return")
-
-    def hmp(self, line):
-        return self.cmd("human-monitor-command", **{"command-line": line})
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from qmp_client import QMP, dump_and_quit, write  # noqa: E402
 
 
 def capture(q, outdir):
@@ -63,31 +27,19 @@ def capture(q, outdir):
     t["stop"] = time.time() - t0
 
     t0 = time.time()
-    regs = q.hmp("info registers -a")
-    with open(os.path.join(outdir, "info-registers.txt"), "w") as f:
-        f.write(regs)
+    write(os.path.join(outdir, "info-registers.txt"), q.hmp("info registers -a"))
     t["info registers -a"] = time.time() - t0
 
     t0 = time.time()
-    tlb = q.hmp("info tlb")
-    with open(os.path.join(outdir, "info-tlb.txt"), "w") as f:
-        f.write(tlb)
+    write(os.path.join(outdir, "info-tlb.txt"), q.hmp("info tlb"))
     t["info tlb"] = time.time() - t0
-
-    t0 = time.time()
-    vmcore = os.path.join(outdir, "vmcore.elf")
-    if os.path.exists(vmcore):
-        os.unlink(vmcore)
-    q.cmd("dump-guest-memory", paging=False, protocol="file:" + vmcore,
-          format="elf")
-    t["dump-guest-memory"] = time.time() - t0
 
     for k, v in t.items():
         sys.stderr.write("qmp timing: %-20s %.1f s\n" % (k, v))
-    try:
-        q.cmd("quit")
-    except EOFError:
-        pass
+    vmcore = os.path.join(outdir, "vmcore.elf")
+    if os.path.exists(vmcore):
+        os.unlink(vmcore)
+    dump_and_quit(q, outdir)
 
 
 def main():
@@ -95,6 +47,7 @@ def main():
         sys.exit(__doc__)
     sock, what = sys.argv[1], sys.argv[2]
     q = QMP(sock)
+    q.cmd("qmp_capabilities")
     if what == "capture":
         capture(q, sys.argv[3])
     elif what == "hmp":

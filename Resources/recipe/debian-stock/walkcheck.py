@@ -14,7 +14,7 @@ import struct
 import sys
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the repository
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import elfnotes  # noqa: E402
 
 PHYS_MASK = 0x000FFFFFFFFFF000

@@ -8,54 +8,13 @@ Steps: qmp_capabilities, stop, `info registers -a` -> OUTDIR/info-registers.txt,
 OUTDIR/info-tlb-cpuN.txt, dump-guest-memory (paging=false, ELF) ->
 OUTDIR/vmcore.elf, then quit.
 """
-import json
 import os
-import socket
 import sys
 import time
 
-
-class QMP:
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
-        self.buf = b""
-        self.greeting = self._read_msg()
-        self.events = []
-
-    def _read_msg(self):
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(1 << 20)
-            if not chunk:
-                raise EOFError("QMP connection closed")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, name, **args):
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        while True:
-            reply = self._read_msg()
-            if "event" in reply:
-                self.events.append(reply)
-                continue
-            if "error" in reply:
-                raise RuntimeError(f"{name}: {reply['error']}")
-            return reply["return"]
-
-    def hmp(self, line, cpu=None):
-        args = {"command-line": line}
-        if cpu is not None:
-            args["cpu-index"] = cpu
-        return self.cmd("human-monitor-command", **args)
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
+sys.dont_write_bytecode = True  # leave no __pycache__ in ../lib
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from qmp_client import QMP, dump_and_quit, write  # noqa: E402
 
 
 def main():
@@ -71,24 +30,7 @@ def main():
         t0 = time.time()
         write(os.path.join(outdir, name), q.hmp("info tlb", cpu=idx))
         print(f"info tlb cpu {idx}: {time.time() - t0:.1f} s")
-    vmcore = os.path.join(outdir, "vmcore.elf")
-    t0 = time.time()
-    q.cmd("dump-guest-memory", paging=False, protocol="file:" + vmcore, format="elf")
-    # Synchronous without detach; confirm anyway.
-    while True:
-        st = q.cmd("query-dump")
-        if st["status"] != "active":
-            break
-        time.sleep(0.5)
-    print(f"dump-guest-memory: {st['status']}, {st.get('completed')} bytes, "
-          f"{time.time() - t0:.1f} s")
-    if st["status"] != "completed":
-        sys.exit(f"dump failed: {st}")
-    try:
-        q.cmd("quit")
-    except EOFError:
-        pass
-
+    dump_and_quit(q, outdir)
 
 if __name__ == "__main__":
     main()
