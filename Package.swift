@@ -19,12 +19,17 @@ let package = Package(
             pkgConfig: "libdw",
             providers: [.apt(["libelf-dev", "libdw-dev"])]
         ),
+        // zlib, lzo, snappy and zstd: the page codecs of kdump-compressed dumps.
+        .systemLibrary(
+            name: "CCompression",
+            providers: [.apt(["zlib1g-dev", "liblzo2-dev", "libsnappy-dev", "libzstd-dev"])]
+        ),
         // Pure Swift: addresses, the memory-reader protocol, architectures, the
         // generic walker, range merging and the formatters. No C, no syscalls.
         .target(name: "PageTables"),
-        // Everything that touches files and ELF: dump readers, VMCOREINFO,
+        // Everything that touches files, ELF and compression: dump readers, VMCOREINFO,
         // symbols, the kernel layout, snapshots.
-        .target(name: "KernelDump", dependencies: ["PageTables", "CElfUtils"]),
+        .target(name: "KernelDump", dependencies: ["PageTables", "CElfUtils", "CCompression"]),
         .executableTarget(
             name: "kptdump",
             dependencies: [

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in libelf-dev libdw-dev zstd pkg-config; do
+for pkg in libelf-dev libdw-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev zstd pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -58,6 +58,12 @@ public enum Actions {
         let (session, layout) = try open(request)
         var tables: [String] = []
         var skipped: [String] = []
+        var zeroFilled: [UInt64: Int] = [:]
+        // makedumpfile checks the release in init_uts_ns before converting a
+        // dump; keeping it lets a snapshot become a small kdump-compressed file.
+        if let uts = session.vmcoreinfo?.symbol("init_uts_ns") {
+            _ = try? session.readKernelImage(uts, count: 4 + 6 * 65, name: "init_uts_ns")
+        }
         for choice in TableChoice.allCases {
             let cpus = (choice == .currentKernel || choice == .currentUser) ? Array(0..<session.cpus.count) : [0]
             for cpu in cpus {
@@ -66,7 +72,8 @@ public enum Actions {
                         skipped.append("\(choice.rawValue): empty (efi_mm.pgd is NULL)")
                         continue
                     }
-                    _ = writeListing(spec, memory: session.memory) { _ in }
+                    let result = writeListing(spec, memory: session.memory) { _ in }
+                    zeroFilled.merge(result.zeroFilledTables) { max($0, $1) }
                     tables.append(cpus.count > 1 ? "\(choice.rawValue) (CPU \(cpu))" : choice.rawValue)
                 } catch {
                     skipped.append("\(choice.rawValue): \(error.description)")
@@ -79,8 +86,14 @@ public enum Actions {
                 ranges.append((start, bytes))
             }
         }
+        // Table pages a filtered dump left out as zero pages are kept as the
+        // zeros they were read as (never recorded: their read threw).
+        for (pa, count) in zeroFilled.sorted(by: { $0.key < $1.key }) {
+            ranges.append((pa, [UInt8](repeating: 0, count: count)))
+        }
+        ranges.sort { $0.start < $1.start }
         var notes = session.notes.filter { $0.name != KernelSession.snapshotNoteName }
-        if session.vmcoreinfoSource != "ELF note", let info = session.vmcoreinfo {
+        if !notes.contains(where: { $0.name == "VMCOREINFO" }), let info = session.vmcoreinfo {
             let text = info.lines.map { "\($0.key)=\($0.value)\n" }.joined()
             notes.append(ElfFile.Note(name: "VMCOREINFO", type: 0, descriptor: Array(text.utf8)))
         }

@@ -19,6 +19,9 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
     case noCPUState(path: String, cpu: Int, available: Int)
     case noTable(name: String, reason: String)
     case io(path: String, offset: UInt64, reason: String)
+    case badFormat(path: String, offset: UInt64, what: String, reason: String)
+    case unknownFormat(path: String, magic: [UInt8])
+    case unsupportedDump(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -54,6 +57,13 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
             return "no \(name) page table: \(reason)"
         case .io(let path, let offset, let reason):
             return "\(path): read at offset \(hex(offset)) failed: \(reason)"
+        case .badFormat(let path, let offset, let what, let reason):
+            return "\(path): bad \(what) at offset \(hex(offset)): \(reason)"
+        case .unknownFormat(let path, let magic):
+            let shown = magic.map { String($0, radix: 16).leftPadded(2) }.joined(separator: " ")
+            return "\(path): not a dump kptdump reads (ELF core, kdump-compressed \"KDUMP\", or flattened \"makedumpfile\"); it starts with \(shown.isEmpty ? "nothing (empty file)" : shown)"
+        case .unsupportedDump(let path, let reason):
+            return "\(path): \(reason)"
         }
     }
 }

@@ -6,7 +6,7 @@ import PageTables
 /// address. Covers kdump's /proc/vmcore, `makedumpfile -E`, QEMU's
 /// `dump-guest-memory` and `virsh dump --memory-only`; /proc/kcore too, whose RAM
 /// and text segments carry their physical address and whose others say -1.
-public final class ElfCoreMemory: PhysicalMemory {
+public final class ElfCoreMemory: DumpMemory {
     struct Extent {
         var physical: UInt64
         var fileOffset: UInt64
@@ -91,59 +91,18 @@ public final class ElfCoreMemory: PhysicalMemory {
         return out
     }
 
-    /// Physical addresses where `pattern` occurs in the dump's stored bytes, in
-    /// address order, at most `limit` of them. Reads each segment once in large
-    /// chunks; not through the walk's recording reader, so a snapshot stays small.
-    public func search(_ pattern: [UInt8], limit: Int) -> [UInt64] {
-        var hits: [UInt64] = []
-        _ = firstMatch(pattern) { hits.append($0); return hits.count >= limit }
-        return hits
-    }
-
-    /// The first place where `pattern` occurs and `accept` agrees, scanning in
-    /// address order and stopping there.
-    public func firstMatch(_ pattern: [UInt8], where accept: (UInt64) -> Bool) -> UInt64? {
-        guard !pattern.isEmpty else { return nil }
-        let chunk = 8 << 20
-        var buffer = [UInt8](repeating: 0, count: chunk + pattern.count)
+    /// Each segment's stored bytes in 8 MiB chunks.
+    public func forEachStoredChunk(_ body: (UInt64, [UInt8]) -> Bool) {
+        let chunk: UInt64 = 8 << 20
         for e in extents {
             var within: UInt64 = 0
             while within < e.fileSize {
-                let n = Int(min(UInt64(chunk + pattern.count - 1), e.fileSize - within))
-                var slice = [UInt8](repeating: 0, count: n)
-                do { try file.read(offset: e.fileOffset + within, into: &slice) } catch { break }
-                buffer.replaceSubrange(0..<n, with: slice)
-                var from = 0
-                while from + pattern.count <= n {
-                    let found: Int? = buffer.withUnsafeBytes { hay in
-                        pattern.withUnsafeBytes { needle in
-                            guard let base = hay.baseAddress, let want = needle.baseAddress else { return nil }
-                            return findBytes(base, from: from, to: n, needle: want, length: pattern.count)
-                        }
-                    }
-                    // A hit in the overlap is found again at the start of the next chunk.
-                    guard let at = found, at < chunk else { break }
-                    let hit = e.physical + within + UInt64(at)
-                    if accept(hit) { return hit }
-                    from = at + 1
-                }
-                within += UInt64(chunk)
+                let n = Int(min(chunk, e.fileSize - within))
+                var bytes = [UInt8](repeating: 0, count: n)
+                do { try file.read(offset: e.fileOffset + within, into: &bytes) } catch { break }
+                if !body(e.physical + within, bytes) { return }
+                within += chunk
             }
         }
-        return nil
     }
-}
-
-/// The first offset in `[from, to)` where `length` bytes equal `needle`: memchr
-/// for the first byte, memcmp for the rest (glibc's memmem is not imported).
-private func findBytes(_ base: UnsafeRawPointer, from: Int, to: Int, needle: UnsafeRawPointer, length: Int) -> Int? {
-    let first = Int32(needle.load(as: UInt8.self))
-    var at = from
-    while at + length <= to {
-        guard let p = memchr(base + at, first, to - length + 1 - at) else { return nil }
-        let offset = base.distance(to: UnsafeRawPointer(p))
-        if memcmp(base + offset, needle, length) == 0 { return offset }
-        at = offset + 1
-    }
-    return nil
 }

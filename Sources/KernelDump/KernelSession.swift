@@ -24,7 +24,8 @@ public struct DumpRequest: Sendable {
 public final class KernelSession {
     public let path: String
     public let isLive: Bool
-    public let file: ElfFile
+    /// The dump file and its format.
+    public let dump: DumpFile
     public let machine: UInt16
     public let architecture: KernelArchitecture
     public let bigEndian: Bool
@@ -35,9 +36,9 @@ public final class KernelSession {
     public let cpus: [CPUState]
     public let symbols: SymbolChain
     public let memory: RecordingMemory
-    public let coreMemory: ElfCoreMemory
-    /// The dump's program headers; some pair a kernel virtual address with its
-    /// physical one (kexec-tools' kernel-text segment, /proc/kcore's KCORE_TEXT).
+    public let coreMemory: any DumpMemory
+    /// The dump's program headers (ELF only); some pair a kernel virtual address
+    /// with its physical one (kexec-tools' kernel-text segment, /proc/kcore's KCORE_TEXT).
     public let segments: [ElfFile.Segment]
     /// Things the user should know that did not stop the run.
     public private(set) var warnings: [String] = []
@@ -48,30 +49,25 @@ public final class KernelSession {
         let path = request.core ?? request.kcorePath
         self.isLive = request.core == nil
         self.path = path
-        guard let file = try ElfFile.probe(path) else { throw .notElf(path: path) }
-        self.file = file
-        let header = try file.header()
-        guard header.e_type == UInt16(ET_CORE) else { throw .notCore(path: path, type: header.e_type) }
-        self.machine = header.e_machine
-        self.bigEndian = try file.isBigEndian()
+        let dump = try DumpFile(path: path)
+        self.dump = dump
+        self.machine = dump.machine
+        self.bigEndian = dump.bigEndian
         guard let architecture = KernelArchitecture(machine: machine) else {
             throw .unsupportedMachine(path: path, machine: machine)
         }
         self.architecture = architecture
-        let segments = try file.segments()
-        self.segments = segments
-        self.notes = try file.notes()
-        self.coreMemory = ElfCoreMemory(file: file, segments: segments)
-        self.memory = RecordingMemory(coreMemory)
-        for s in coreMemory.truncatedSegments {
-            warnings.append("\(path): truncated: PT_LOAD at offset \(hex(s.offset)) (physical \(hex(s.physicalAddress))) needs \(s.fileSize) bytes but the file has \(file.fileSize); pages there are marked")
-        }
+        self.segments = dump.segments
+        self.notes = dump.notes
+        self.coreMemory = dump.memory
+        self.memory = RecordingMemory(dump.memory)
+        warnings += dump.warnings
 
         var info: VmcoreInfo? = nil
         var infoSource: String? = nil
         if let note = notes.first(where: { $0.name == "VMCOREINFO" }) {
-            info = VmcoreInfo(text: String(decoding: note.descriptor, as: UTF8.self))
-            infoSource = "ELF note"
+            info = VmcoreInfo(text: String(decoding: note.descriptor.prefix { $0 != 0 }, as: UTF8.self))
+            if case .kdump = dump.format { infoSource = "the kdump header's notes" } else { infoSource = "ELF note" }
         } else if isLive, let text = try? readTextFile("/sys/kernel/vmcoreinfo") {
             info = Self.liveVmcoreinfo(sysfsText: text, memory: coreMemory)
             infoSource = info == nil ? nil : "/sys/kernel/vmcoreinfo"
@@ -120,7 +116,7 @@ public final class KernelSession {
     /// Finds the kernel's VMCOREINFO note in physical memory: its 12-byte header,
     /// the name "VMCOREINFO" padded to 12 bytes, then the text, which starts
     /// with OSRELEASE (kernel/crash_core.c writes it first).
-    static func scanForVmcoreinfo(_ memory: ElfCoreMemory) -> (VmcoreInfo, UInt64)? {
+    static func scanForVmcoreinfo(_ memory: any DumpMemory) -> (VmcoreInfo, UInt64)? {
         let pattern = Array("VMCOREINFO\0\0OSRELEASE=".utf8)
         var found: VmcoreInfo?
         let at = memory.firstMatch(pattern) { hit in
@@ -138,7 +134,7 @@ public final class KernelSession {
     }
 
     /// /sys/kernel/vmcoreinfo holds "PHYS SIZE" of the note in memory.
-    static func liveVmcoreinfo(sysfsText: String, memory: ElfCoreMemory) -> VmcoreInfo? {
+    static func liveVmcoreinfo(sysfsText: String, memory: any PhysicalMemory) -> VmcoreInfo? {
         let f = sysfsText.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard f.count >= 2, let pa = UInt64(f[0], radix: 16), let size = Int(f[1], radix: 16), size < 1 << 20,
               let bytes = try? memory.read(PhysicalAddress(pa), count: size) else { return nil }

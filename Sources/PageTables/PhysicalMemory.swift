@@ -12,11 +12,15 @@ public enum MemoryError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The dump says the page exists but its bytes could not be read (truncated file,
     /// I/O error, bad compression).
     case unreadable(PhysicalAddress, reason: String)
+    /// The page existed, but the dump's filter left it out (makedumpfile -d:
+    /// zero, cache, user or free pages).
+    case excluded(PhysicalAddress)
 
     public var description: String {
         switch self {
         case .notInDump(let pa): return "physical address \(pa) is not in the dump"
         case .unreadable(let pa, let why): return "physical address \(pa) could not be read: \(why)"
+        case .excluded(let pa): return "physical address \(pa) was left out of the dump by its dump level"
         }
     }
 }
