@@ -46,9 +46,21 @@ public struct DumpFile {
             if flat.missingEndMark {
                 warnings.append("\(path): the flattened records stop without their end mark; the file may be cut short")
             }
+        } else if let (tool, decompress) = Self.wholeFileCompression(magic) {
+            throw .unsupportedDump(path: path, reason: "compressed as a whole with \(tool) (as kdump-tools' KDUMP_COMPRESSION does); decompress a copy first: \(decompress) \(path)")
         } else {
             throw .unknownFormat(path: path, magic: Array(magic.prefix(8)))
         }
+    }
+
+    /// Magic numbers of whole-file compressors, with the command that undoes each.
+    static func wholeFileCompression(_ magic: [UInt8]) -> (String, String)? {
+        let known: [([UInt8], String, String)] = [
+            ([0x1f, 0x8b], "gzip", "gzip -dk"), (Array("BZh".utf8), "bzip2", "bzip2 -dk"),
+            ([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], "xz", "xz -dk"), ([0x04, 0x22, 0x4d, 0x18], "lz4", "lz4 -d"),
+            ([0x28, 0xb5, 0x2f, 0xfd], "zstd", "zstd -d"),
+        ]
+        return known.first { magic.starts(with: $0.0) }.map { ($0.1, $0.2) }
     }
 
     private init(elf file: ElfFile) throws(DumpError) {

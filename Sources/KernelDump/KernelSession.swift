@@ -9,11 +9,16 @@ public struct DumpRequest: Sendable {
     public var vmlinux: String?
     public var systemMap: String?
     public var kcorePath = "/proc/kcore"
+    /// Look for a vmlinux (and System.map) when none is named.
+    public var searchDebugFiles = true
+    /// Prefix for the distribution debug paths (an unpacked -dbg package).
+    public var debugRoot: String?
 
-    public init(core: String?, vmlinux: String? = nil, systemMap: String? = nil) {
+    public init(core: String?, vmlinux: String? = nil, systemMap: String? = nil, debugRoot: String? = nil) {
         self.core = core
         self.vmlinux = vmlinux
         self.systemMap = systemMap
+        self.debugRoot = debugRoot
     }
 }
 
@@ -83,23 +88,29 @@ public final class KernelSession {
         // The vmlinux is read once: its link-time symbols serve the match check,
         // the kernel-image search and the symbol table.
         var vmlinux: (path: String, symbols: [ElfFile.Symbol])? = nil
-        var vmlinuxPath = request.vmlinux
-        if vmlinuxPath == nil && isLive, let release = info?.osRelease ?? Self.currentRelease() {
-            vmlinuxPath = Self.findVmlinux(release: release)
-        }
-        if let vmlinuxPath {
-            guard let elf = try ElfFile.probe(vmlinuxPath) else { throw .notElf(path: vmlinuxPath) }
+        var report = DebugFileReport()
+        var systemMap = request.systemMap
+        if let named = request.vmlinux {
+            guard let elf = try ElfFile.probe(named) else { throw .notElf(path: named) }
             let linkSymbols = try elf.symbols()
             try Self.checkMatch(vmlinux: elf, symbols: linkSymbols, dump: path, info: info)
-            vmlinux = (vmlinuxPath, linkSymbols)
+            vmlinux = (named, linkSymbols)
+        } else if request.searchDebugFiles {
+            let search = DebugFileSearch(root: request.debugRoot ?? "", dumpDirectory: isLive ? nil : Self.directory(of: path))
+            let release = info?.osRelease ?? (isLive ? Self.currentRelease() : nil)
+            vmlinux = Self.findVmlinux(search, release: release, info: info, dump: path, report: &report)
+            if vmlinux == nil && systemMap == nil {
+                systemMap = Self.findSystemMap(search, release: release, info: info, report: &report)
+            }
         }
+        self.debugFiles = report
         var imageOffset: (kaslr: UInt64, physBase: UInt64)? = nil
         if architecture == .x86_64, info?.number("phys_base") == nil, let linkText = vmlinux?.symbols.first(where: { $0.name == "_text" })?.value {
             imageOffset = Self.kernelImageFromCR3(cpus: cpus, memory: coreMemory, linkText: linkText)
         }
         self.derivedImage = imageOffset
         self.vmlinuxFile = vmlinux.flatMap { v in try? ElfFile.probe(v.path) }
-        self.symbols = try Self.symbolChain(request: request, path: path, isLive: isLive, info: info, notes: notes,
+        self.symbols = try Self.symbolChain(systemMap: systemMap, path: path, isLive: isLive, info: info, notes: notes,
                                             vmlinux: vmlinux, kernelOffset: imageOffset?.kaslr)
         if let imageOffset {
             warnings.append("no phys_base in VMCOREINFO: the kernel image was found through CPU 0's CR3 (KASLR offset \(hex(imageOffset.kaslr)), phys_base \(hex(imageOffset.physBase)))")
@@ -143,7 +154,7 @@ public final class KernelSession {
         return VmcoreInfo(text: text)
     }
 
-    private static func symbolChain(request: DumpRequest, path: String, isLive: Bool, info: VmcoreInfo?,
+    private static func symbolChain(systemMap: String?, path: String, isLive: Bool, info: VmcoreInfo?,
                                     notes: [ElfFile.Note], vmlinux: (path: String, symbols: [ElfFile.Symbol])?,
                                     kernelOffset: UInt64?) throws(DumpError) -> SymbolChain {
         var tables: [SymbolTable] = []
@@ -151,7 +162,7 @@ public final class KernelSession {
         if let vmlinux {
             tables.append(.vmlinux(vmlinux.symbols, source: vmlinux.path, kernelOffset: offset))
         }
-        if let map = request.systemMap {
+        if let map = systemMap {
             tables.append(.parseMap(try readTextFile(map), source: map, kernelOffset: offset))
         } else if isLive && tables.isEmpty, let text = try? readTextFile("/proc/kallsyms") {
             let table = SymbolTable.parseMap(text, source: "/proc/kallsyms", kernelOffset: 0)
@@ -187,20 +198,71 @@ public final class KernelSession {
         }
     }
 
-    /// Distribution places for a kernel's vmlinux with debug symbols.
-    public static func vmlinuxCandidates(release: String) -> [String] {
-        [
-            "/usr/lib/debug/boot/vmlinux-\(release)",
-            "/usr/lib/debug/lib/modules/\(release)/vmlinux",
-            "/usr/lib/debug/usr/lib/modules/\(release)/vmlinux",
-            "/boot/vmlinux-\(release)",
-            "/lib/modules/\(release)/build/vmlinux",
-            "/lib/modules/\(release)/vmlinux",
-        ]
+    /// What the search for a vmlinux and System.map found and passed over.
+    public let debugFiles: DebugFileReport
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    static func findVmlinux(release: String) -> String? {
-        vmlinuxCandidates(release: release).first { access($0, R_OK) == 0 }
+    /// The first candidate that is an ELF file with symbols and matches the
+    /// dump (BUILD-ID, else release). A vmlinux that cannot be checked (no
+    /// VMCOREINFO) is not taken on trust.
+    static func findVmlinux(_ search: DebugFileSearch, release: String?, info: VmcoreInfo?, dump: String,
+                            report: inout DebugFileReport) -> (path: String, symbols: [ElfFile.Symbol])? {
+        report.searched = true
+        for candidate in search.vmlinuxCandidates(release: release, buildID: info?.buildID) {
+            report.looked.append(candidate)
+            guard DebugFileSearch.isReadableFile(candidate) else { continue }
+            guard info != nil else {
+                report.skipped.append("\(candidate): cannot be checked against a dump without VMCOREINFO; pass --vmlinux to use it")
+                continue
+            }
+            do {
+                guard let elf = try ElfFile.probe(candidate) else {
+                    report.skipped.append("\(candidate): not an ELF file")
+                    continue
+                }
+                let symbols = try elf.symbols()
+                guard !symbols.isEmpty else {
+                    report.skipped.append("\(candidate): no symbol table (a stripped image)")
+                    continue
+                }
+                try checkMatch(vmlinux: elf, symbols: symbols, dump: dump, info: info)
+                report.vmlinux = candidate
+                return (candidate, symbols)
+            } catch {
+                report.skipped.append("\(candidate): \(error.description)")
+            }
+        }
+        return nil
+    }
+
+    /// The first System.map candidate with real symbols whose `init_uts_ns`
+    /// agrees with VMCOREINFO's (after the KASLR offset).
+    static func findSystemMap(_ search: DebugFileSearch, release: String?, info: VmcoreInfo?,
+                              report: inout DebugFileReport) -> String? {
+        for candidate in search.systemMapCandidates(release: release) {
+            report.looked.append(candidate)
+            guard DebugFileSearch.isReadableFile(candidate), let text = try? readTextFile(candidate) else { continue }
+            if DebugFileSearch.isPlaceholderMap(text) {
+                report.skipped.append("\(candidate): a placeholder (the real System.map is in the -dbg package)")
+                continue
+            }
+            let table = SymbolTable.parseMap(text, source: candidate, kernelOffset: info?.kernelOffset ?? 0)
+            if let info, let want = info.symbol("init_uts_ns"), let have = table["init_uts_ns"], want != have {
+                report.skipped.append("\(candidate): init_uts_ns is \(hex(have)) there but \(hex(want)) in the dump")
+                continue
+            }
+            guard table.count > 100 else {
+                report.skipped.append("\(candidate): only \(table.count) symbols")
+                continue
+            }
+            report.systemMap = candidate
+            return candidate
+        }
+        return nil
     }
 
     static func currentRelease() -> String? {

@@ -20,8 +20,9 @@ struct Kptdump: ParsableCommand {
         abstract: "Print a Linux kernel's page tables the way the kernel's own ptdump does.",
         discussion: """
             Reads a crash dump (ELF: kdump's vmcore, makedumpfile -E, QEMU dump-guest-memory, \
-            virsh dump --memory-only) or, with no --core, the running kernel through /proc/kcore \
-            (as root). The output is the text of /sys/kernel/debug/page_tables/<table> for that \
+            virsh dump --memory-only; makedumpfile's kdump-compressed format with zlib, lzo, \
+            snappy or zstd, also flattened (-F) and filtered (-d)) or, with no dump, the running \
+            kernel through /proc/kcore (as root). The output is the text of /sys/kernel/debug/page_tables/<table> for that \
             kernel at that moment.
 
             Exit status: 0 listing complete; 2 unusable input; 3 listing printed but some \
@@ -34,16 +35,30 @@ struct Kptdump: ParsableCommand {
 
 /// Options shared by every subcommand that reads a kernel.
 struct InputOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Crash dump to read; the same as --core.", valueName: "dumpfile"))
+    var dumpfile: String?
+
     @Option(name: .long, help: "Crash dump to read (default: the running kernel's /proc/kcore).")
     var core: String?
 
-    @Option(name: .long, help: "vmlinux with symbols (default: found by release in the distribution's debug paths).")
+    @Option(name: .long, help: "vmlinux with symbols (default: found by build-id or release in the distribution's debug paths, or beside the dump).")
     var vmlinux: String?
 
-    @Option(name: .customLong("system-map"), help: "System.map to take symbols from.")
+    @Option(name: .customLong("system-map"), help: "System.map to take symbols from (default: found like vmlinux when there is none).")
     var systemMap: String?
 
-    var request: DumpRequest { DumpRequest(core: core, vmlinux: vmlinux, systemMap: systemMap) }
+    @Option(name: .customLong("debug-root"), help: ArgumentHelp("Also look for vmlinux and System.map under this directory, as if it were / (an unpacked -dbg package).", valueName: "dir"))
+    var debugRoot: String?
+
+    func validate() throws {
+        if let dumpfile, let core, dumpfile != core {
+            throw ValidationError("two dumps given: '\(dumpfile)' and --core '\(core)'")
+        }
+    }
+
+    var request: DumpRequest {
+        DumpRequest(core: core ?? dumpfile, vmlinux: vmlinux, systemMap: systemMap, debugRoot: debugRoot)
+    }
 }
 
 /// Prints `message` to stderr as `kptdump: message`.

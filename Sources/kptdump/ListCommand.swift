@@ -34,6 +34,9 @@ struct List: ParsableCommand {
         if verbose {
             let s = result.statistics
             diagnose("walk: \(s.tablesRead) table pages read (\(s.tableBytesRead) bytes), \(s.cacheHits) cache hits, \(s.badEntries) bad entries, \(s.problems) marked")
+            if !result.zeroFilledTables.isEmpty {
+                diagnose("walk: \(result.zeroFilledTables.count) table pages were left out of the dump by its dump level; a live entry points to each, so each was a zero page and was read as zeros")
+            }
         }
         if !result.problems.isEmpty { throw ExitCode(ExitStatus.incomplete) }
     }
