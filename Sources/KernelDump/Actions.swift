@@ -41,8 +41,30 @@ public enum Actions {
     }
 
     /// The facts `--verbose` and `info` print: what was detected and from where.
+    /// The rows common to every architecture (the dump's format, where the
+    /// symbols were looked for) come first and last around the layout's own.
     public static func describe(_ session: KernelSession, _ layout: any KernelLayout) -> [(String, String)] {
-        layout.describe(session)
+        var rows = layout.describe(session)
+        let format = ("format", session.isLive ? "ELF (/proc/kcore)" : session.dump.formatDescription)
+        rows.insert(format, at: min(1, rows.count))
+        let report = session.debugFiles
+        if report.searched {
+            if let found = report.vmlinux ?? report.systemMap {
+                rows.append(("found", found))
+            } else {
+                rows.append(("vmlinux search", "none of \(report.looked.count) places had a matching vmlinux or System.map (pass --vmlinux, --system-map or --debug-root)"))
+            }
+            for s in report.skipped { rows.append(("skipped", s)) }
+        }
+        for w in session.warnings { rows.append(("warning", w)) }
+        return rows
+    }
+
+    /// `describe` as a JSON object; repeated keys (warnings) become arrays.
+    public static func describeJSON(_ session: KernelSession, _ layout: any KernelLayout) -> String {
+        JSONText.object(describe(session, layout).map { key, value in
+            (key.lowercased().replacingSpaces(with: "_"), value)
+        })
     }
 
     public struct SnapshotSummary {

@@ -8,12 +8,17 @@ struct Info: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @Flag(help: "Print one JSON object instead of text; a key that occurs more than once (warning, skipped) holds an array.")
+    var json = false
+
     func run() throws {
-        let rows = try reportingErrors { () throws(DumpError) in
+        let (rows, jsonText) = try reportingErrors { () throws(DumpError) in
             let (session, layout) = try Actions.open(input.request)
-            var rows = Actions.describe(session, layout)
-            for w in session.warnings { rows.append(("warning", w)) }
-            return rows
+            return (Actions.describe(session, layout), Actions.describeJSON(session, layout))
+        }
+        if json {
+            print(jsonText, terminator: "")
+            return
         }
         let width = rows.map(\.0.count).max() ?? 0
         for (key, value) in rows {

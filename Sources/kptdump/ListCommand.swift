@@ -26,7 +26,7 @@ struct List: ParsableCommand {
         let result = try reportingErrors { () throws(DumpError) in
             let (session, layout) = try Actions.open(input.request)
             if verbose {
-                for (key, value) in Actions.describe(session, layout) { diagnose("\(key): \(value)") }
+                for (key, value) in Actions.describe(session, layout) where key != "warning" { diagnose("\(key): \(value)") }
             }
             return try Actions.listing(session, layout, table: table, cpu: cpu, write: out.write, diagnostic: diagnose)
         }

@@ -5,7 +5,7 @@ import PageTables
 
 /// kdump-compressed dumps written by the real tools (makedumpfile 1.7.2 with
 /// -c/-l, -d 0/31, -F; QEMU 7.2's kdump-zlib), cut down to the pages the walk
-/// reads with Resources/recipe/lib/kdump_subset.py (header, notes, 1st bitmap
+/// reads with Resources/recipe/kdump/kdump-subset.py (header, notes, 1st bitmap
 /// and every kept page's compressed bytes are the tools' own). Symbols come
 /// from a System.map holding only what the listing needs.
 @Suite struct RealKdumpTests {

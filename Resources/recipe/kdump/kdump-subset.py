@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Cut a kdump-compressed dump down to the pages a page-table walk reads.
 
-    kdump_subset.py IN.kdump SNAPSHOT.core OUT [--flatten]
+    kdump-subset.py IN.kdump SNAPSHOT.core OUT [--flatten]
 
 IN is a dump written by makedumpfile or QEMU (plain or flattened). SNAPSHOT is
 `kptdump snapshot` of the same state (its PT_LOAD segments are exactly the
