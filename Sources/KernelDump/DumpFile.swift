@@ -30,7 +30,7 @@ public struct DumpFile {
         if magic.starts(with: [0x7f, 0x45, 0x4c, 0x46]) {
             guard let file = try ElfFile.probe(path) else { throw .unknownFormat(path: path, magic: magic) }
             try self.init(elf: file)
-        } else if magic.starts(with: KdumpHeader.signature) {
+        } else if magic.starts(with: KdumpHeader.signature) || magic.starts(with: Array("DISKDUMP".utf8)) {
             try self.init(kdump: bytes, flattened: false)
         } else if magic.starts(with: FlattenedBytes.signature) {
             let flat = try FlattenedBytes(bytes)
