@@ -46,6 +46,25 @@ import Testing
         #expect(bad.err.contains("no saved CR3 for CPU 7 (the dump has 2 CPU register notes with CR3)"))
     }
 
+    /// `kptdump DUMP` as kdump-tools users type it, on a makedumpfile dump,
+    /// and `info --json` on the same file.
+    @Test func positionalKdumpDumpAndInfoJSON() throws {
+        let dir = Fixtures.root.appendingPathComponent("kdump/custom-4level-makedumpfile")
+        let dump = try Fixtures.decompressed(dir.appendingPathComponent("zlib-d31.kdump.zst"))
+        let map = dir.appendingPathComponent("System.map").path
+        let r = try run([dump.path, "--system-map", map])
+        #expect(r.status == 0, "stderr: \(r.err)")
+        #expect(r.out == (try String(contentsOf: dir.appendingPathComponent("page_tables/kernel.txt"), encoding: .utf8)))
+        let both = try run([dump.path, "--core", "/other/dump"])
+        #expect(both.status != 0 && both.err.contains("two dumps given"))
+        let info = try run(["info", "--json", dump.path, "--system-map", map])
+        #expect(info.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(info.out.utf8)) as? [String: Any]
+        #expect((object?["format"] as? String)?.hasPrefix("kdump-compressed") == true)
+        #expect((object?["format"] as? String)?.contains("dump level 31") == true)
+        #expect(object?["architecture"] as? String == "x86_64")
+    }
+
     @Test func badInputExitsTwoWithOneMessage() throws {
         let r = try run(["--core", "/nonexistent/vmcore"])
         #expect(r.status == 2)
