@@ -55,10 +55,10 @@ import PageTables
         #expect(text.hasPrefix("---[ User Space ]---\n"))
     }
 
-    @Test func notAnElfFile() throws {
+    @Test func notADumpFile() throws {
         let path = Self.temporaryPath("not-elf")
         try Data("hello, this is not a dump".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(message(DumpRequest(core: path)) == "\(path): not an ELF file (bad magic at offset 0)")
+        #expect(message(DumpRequest(core: path)) == "\(path): not a dump kptdump reads (ELF core, kdump-compressed \"KDUMP\", or flattened \"makedumpfile\"); it starts with 68 65 6c 6c 6f 2c 20 74")
     }
 
     @Test func missingFile() {

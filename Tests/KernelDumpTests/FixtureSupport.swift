@@ -22,12 +22,16 @@ enum Fixtures {
         let out = FileManager.default.temporaryDirectory
             .appendingPathComponent("kptdump-fixture-\(getpid())-\(file.deletingLastPathComponent().lastPathComponent)-\(file.deletingPathExtension().lastPathComponent)")
         if FileManager.default.fileExists(atPath: out.path) { return out }
+        // Tests run in parallel: decompress under a private name, then rename,
+        // so no test ever sees a half-written file.
+        let partial = out.appendingPathExtension("part-\(UUID().uuidString)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["zstd", "-d", "-q", "-f", file.path, "-o", out.path]
+        p.arguments = ["zstd", "-d", "-q", "-f", file.path, "-o", partial.path]
         try p.run()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw FixtureError.zstd(file.path) }
+        guard rename(partial.path, out.path) == 0 else { throw FixtureError.zstd(file.path) }
         return out
     }
 

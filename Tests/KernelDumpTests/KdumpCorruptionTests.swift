@@ -64,7 +64,7 @@ import PageTables
     @Test(arguments: breaks)
     func eachBrokenFieldIsNamed(_ b: Break) throws {
         var bytes = try Self.valid()
-        #expect(try Self.openError(bytes, name: "valid") == nil)
+        #expect(try Self.openError(bytes, name: "valid-" + b.name.replacingOccurrences(of: " ", with: "-")) == nil)
         b.apply(&bytes)
         let message = try Self.openError(bytes, name: b.name.replacingOccurrences(of: " ", with: "-"))
         #expect(message?.contains(b.expected) == true, "\(b): got \(message ?? "no error")")
@@ -110,7 +110,7 @@ import PageTables
                 Self.put(&bytes, 3 * 4096, at: d + 8, size: 4)
             }
         }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kptdump-damaged-\(getpid())-\(damage.count)")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kptdump-damaged-\(getpid())-\(damage.replacingOccurrences(of: " ", with: "-"))")
         try Data(bytes).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         var request = DumpRequest(core: url.path)

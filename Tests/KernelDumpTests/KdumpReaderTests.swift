@@ -39,7 +39,7 @@ import PageTables
         let pageSize = Int(info.pageSize ?? 4096)
         let machine = ["x86_64": "x86_64", "arm64": "aarch64", "riscv64": "riscv64"][String(c.fixture.split(separator: "/")[0])]!
         let out = FileManager.default.temporaryDirectory
-            .appendingPathComponent("kptdump-kdump-\(getpid())-\(c.description.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: " ", with: "_"))")
+            .appendingPathComponent("kptdump-kdump-\(getpid())-\(UUID().uuidString)")
         let writer = KdumpWriter(codec: c.codec, flattened: c.flattened, excludeZeroPages: c.excludeZero)
         try writer.write(from: dump, pageSize: pageSize, release: info.osRelease ?? "", machine: machine, to: out)
         return out
