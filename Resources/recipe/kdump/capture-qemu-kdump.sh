@@ -52,24 +52,8 @@ T=$OUT/timings.txt
 : > "$T"
 lap() { printf '%-44s %6.1f s\n' "$1" "$(echo "$(now) - $2" | bc)" | tee -a "$T"; }
 
-# initramfs: /init from ../lib/init.c plus /dev/console, packed by the kernel's
-# gen_init_cpio (as ../x86_64/capture.sh does).
-IRD=$OUT/initramfs
-mkdir -p "$IRD"
-gcc -static -O2 -Wall -o "$IRD/init" "$REC/lib/init.c"
-GEN=$BUILD_DIR/usr/gen_init_cpio
-if [ ! -x "$GEN" ]; then
-    gcc -O2 -o "$IRD/gen_init_cpio" "${SRC_DIR:-/work/big/x86_64/src}/usr/gen_init_cpio.c"
-    GEN=$IRD/gen_init_cpio
-fi
-cat > "$IRD/initramfs.list" <<EOF
-dir /dev 0755 0 0
-nod /dev/console 0600 0 0 c 5 1
-dir /proc 0755 0 0
-dir /sys 0755 0 0
-file /init $IRD/init 0755 0 0
-EOF
-"$GEN" "$IRD/initramfs.list" | gzip -9 > "$OUT/initrd.cpio.gz"
+# initramfs: /init from ../lib/init.c plus /dev/console (lib/initramfs.sh).
+"$REC/lib/initramfs.sh" gcc "$OUT/initramfs" "$BUILD_DIR" "${SRC_DIR:-/work/big/x86_64/src}" "$OUT/initrd.cpio.gz"
 
 SOCK=$OUT/qmp.sock
 QEMU=(qemu-system-x86_64 -accel tcg -M q35 -cpu max,-la57 -m "$MEM" -smp "$SMP"

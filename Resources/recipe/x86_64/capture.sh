@@ -51,24 +51,8 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-# initramfs: /init from ../lib/init.c plus /dev/console, packed by the kernel's own
-# gen_init_cpio (no root needed for the device node).
-IRD=$OUT_ROOT/initramfs
-mkdir -p "$IRD"
-gcc -static -O2 -Wall -o "$IRD/init" "$HERE/../lib/init.c"
-GEN=$BUILD_DIR/usr/gen_init_cpio
-if [ ! -x "$GEN" ]; then
-    gcc -O2 -o "$IRD/gen_init_cpio" "${SRC_DIR:-/work/big/x86_64/src}/usr/gen_init_cpio.c"
-    GEN=$IRD/gen_init_cpio
-fi
-cat > "$IRD/initramfs.list" <<EOF
-dir /dev 0755 0 0
-nod /dev/console 0600 0 0 c 5 1
-dir /proc 0755 0 0
-dir /sys 0755 0 0
-file /init $IRD/init 0755 0 0
-EOF
-"$GEN" "$IRD/initramfs.list" | gzip -9 > "$OUT/initrd.cpio.gz"
+# initramfs: /init from ../lib/init.c plus /dev/console (lib/initramfs.sh).
+"$HERE/../lib/initramfs.sh" gcc "$OUT_ROOT/initramfs" "$BUILD_DIR" "${SRC_DIR:-/work/big/x86_64/src}" "$OUT/initrd.cpio.gz"
 
 SOCK=$OUT/qmp.sock
 QEMU=(qemu-system-x86_64 -accel tcg -M q35 -cpu "$CPU" -m "$MEM" -smp "$SMP"
