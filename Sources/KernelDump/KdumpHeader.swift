@@ -21,6 +21,8 @@ public struct KdumpHeader: Sendable {
     public var bitmapBlocks: UInt64
     public var maxMapnr: UInt64
     public var cpuCount: Int
+    /// Not used for translation: QEMU 7.2 writes VMCOREINFO's decimal
+    /// NUMBER(phys_base) digits here as if they were hex. VMCOREINFO is read instead.
     public var physBase: UInt64
     /// makedumpfile's -d level (header version 1 and later): which kinds of
     /// page it left out. 1 zero, 2 cache, 4 private cache, 8 user, 16 free.
