@@ -127,12 +127,4 @@ public struct DumpFile {
             return parts.joined(separator: ", ")
         }
     }
-
-    /// The file's size on disk.
-    public var fileSize: UInt64 {
-        switch format {
-        case .elf(let file): return file.fileSize
-        case .kdump(_, let memory, _): return memory.source.size
-        }
-    }
 }

@@ -11,14 +11,6 @@ public protocol DumpMemory: PhysicalMemory {
 }
 
 extension DumpMemory {
-    /// Physical addresses where `pattern` occurs, in address order, at most
-    /// `limit` of them.
-    public func search(_ pattern: [UInt8], limit: Int) -> [UInt64] {
-        var hits: [UInt64] = []
-        _ = firstMatch(pattern) { hits.append($0); return hits.count >= limit }
-        return hits
-    }
-
     /// The first place where `pattern` occurs and `accept` agrees, scanning in
     /// address order and stopping there. Not read through the walk's recording
     /// reader, so a snapshot stays small.

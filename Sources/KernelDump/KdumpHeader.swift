@@ -8,22 +8,16 @@ import PageTables
 public struct KdumpHeader: Sendable {
     public static let signature = Array("KDUMP   ".utf8)
 
-    /// Header status bits (DUMP_DH_*).
+    /// Header status bit DUMP_DH_COMPRESSED_INCOMPLETE: the writer ran out of space.
     public static let statusIncomplete: UInt32 = 0x8
-    public static let statusExcludedVmemmap: UInt32 = 0x10
 
     public var headerVersion: Int
-    public var release: String
     public var machine: String
     public var status: UInt32
     public var blockSize: Int
     public var subHeaderBlocks: UInt64
     public var bitmapBlocks: UInt64
     public var maxMapnr: UInt64
-    public var cpuCount: Int
-    /// Not used for translation: QEMU 7.2 writes VMCOREINFO's decimal
-    /// NUMBER(phys_base) digits here as if they were hex. VMCOREINFO is read instead.
-    public var physBase: UInt64
     /// makedumpfile's -d level (header version 1 and later): which kinds of
     /// page it left out. 1 zero, 2 cache, 4 private cache, 8 user, 16 free.
     public var dumpLevel: Int?
@@ -66,7 +60,6 @@ public struct KdumpHeader: Sendable {
             throw .badFormat(path: path, offset: 8, what: "header_version", reason: "\(version)")
         }
         headerVersion = Int(version)
-        release = text(12 + 2 * 65)
         machine = text(12 + 4 * 65)
         // struct timeval is 8-aligned: it starts at 408, status follows at 424.
         status = UInt32(u32(block0, 424))
@@ -78,7 +71,6 @@ public struct KdumpHeader: Sendable {
         subHeaderBlocks = u32(block0, 432)
         bitmapBlocks = u32(block0, 436)
         let narrowMapnr = u32(block0, 440)
-        cpuCount = Int(Int32(truncatingIfNeeded: u32(block0, 460)))
         guard subHeaderBlocks >= 1, subHeaderBlocks < 1 << 20 else {
             throw .badFormat(path: path, offset: 432, what: "sub_hdr_size", reason: "\(subHeaderBlocks) blocks")
         }
@@ -88,7 +80,8 @@ public struct KdumpHeader: Sendable {
 
         // kdump_sub_header, 64-bit layout; later fields exist from later versions.
         let sub = try Self.readHeader(source, offset: UInt64(blockSize), count: 104, what: "kdump_sub_header")
-        physBase = u64(sub, 0)
+        // phys_base (offset 0) is not read: QEMU 7.2 writes VMCOREINFO's
+        // decimal NUMBER(phys_base) digits there as if they were hex.
         dumpLevel = headerVersion >= 1 ? Int(Int32(truncatingIfNeeded: u32(sub, 8))) : nil
         split = headerVersion >= 2 && u32(sub, 12) != 0
         if headerVersion >= 3, u64(sub, 40) > 0 { vmcoreinfo = (u64(sub, 32), u64(sub, 40)) }

@@ -14,8 +14,6 @@ public final class KdumpMemory: DumpMemory {
     private let rankBase: [UInt64]
     private static let rankStride = 8
     private var cache = PageCache(capacity: 64)
-    /// Pages whose data could not be decoded so far (for `--verbose`).
-    public private(set) var corruptPages = 0
 
     public init(source: any ByteSource, header: KdumpHeader) throws(DumpError) {
         self.source = source
@@ -91,7 +89,6 @@ public final class KdumpMemory: DumpMemory {
         }
         guard size > 0, size <= 2 * header.blockSize, offset >= header.descriptorOffset,
               offset + UInt64(size) <= source.size else {
-            corruptPages += 1
             throw .unreadable(pa, reason: "page_desc at file offset \(hex(at)) says \(size) bytes at \(hex(offset)), outside the file's data")
         }
         let stored: [UInt8]
@@ -101,14 +98,12 @@ public final class KdumpMemory: DumpMemory {
         let bytes: [UInt8]
         if let codec = PageCodec.from(flags: flags) {
             guard let out = codec.decompress(stored, pageSize: header.blockSize) else {
-                corruptPages += 1
-                throw .unreadable(pa, reason: "\(codec) data at file offset \(hex(offset)) does not decode to one \(header.blockSize)-byte page")
+                    throw .unreadable(pa, reason: "\(codec) data at file offset \(hex(offset)) does not decode to one \(header.blockSize)-byte page")
             }
             bytes = out
         } else {
             guard size == header.blockSize else {
-                corruptPages += 1
-                throw .unreadable(pa, reason: "stored page at file offset \(hex(offset)) has \(size) bytes, not \(header.blockSize)")
+                    throw .unreadable(pa, reason: "stored page at file offset \(hex(offset)) has \(size) bytes, not \(header.blockSize)")
             }
             bytes = stored
         }

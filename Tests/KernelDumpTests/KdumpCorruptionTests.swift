@@ -148,6 +148,11 @@ import PageTables
         // The first record's size, big-endian, made larger than the file.
         pastEnd[4096 + 8] = 0x7f
         #expect(try Self.openError(pastEnd, name: "flat-size")?.contains("bad flattened record") == true)
+        // A flattened ELF dump (makedumpfile -E -F): refused with the command that rebuilds it.
+        var elf = Array(good[0..<4096])
+        elf += [UInt8](repeating: 0, count: 15) + [64] + [0x7f, 0x45, 0x4c, 0x46] + [UInt8](repeating: 0, count: 60)
+        elf += [UInt8](repeating: 0xff, count: 16)
+        #expect(try Self.openError(elf, name: "flat-elf")?.contains("makedumpfile -R") == true)
         var cut = good
         cut.removeSubrange((good.count - 16)...)
         // Without the end mark every record is still there: it opens (with a warning).

@@ -68,12 +68,8 @@ t0=$(now)
 "${QEMU[@]}" &
 QPID=$!
 trap 'kill $QPID 2>/dev/null || true' EXIT
-deadline=$(( $(date +%s) + READY_TIMEOUT ))
-until grep -q '^READY' "$OUT/serial.log" 2>/dev/null; do
-    if ! kill -0 $QPID 2>/dev/null; then echo "QEMU exited before READY; see $OUT/serial.log" >&2; exit 1; fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then echo "no READY within ${READY_TIMEOUT}s" >&2; exit 1; fi
-    sleep 0.5
-done
+. "$REC/lib/wait-ready.sh"
+wait_for_ready "$OUT/serial.log" "$QPID" "$READY_TIMEOUT"
 lap "boot to READY" "$t0"
 
 t1=$(now)

@@ -100,12 +100,8 @@ t0=$(date +%s.%N)
 QPID=$!
 trap 'kill $QPID 2>/dev/null || true' EXIT
 
-deadline=$(( $(date +%s) + READY_TIMEOUT ))
-until grep -q '^READY' "$OUT/serial.log" 2>/dev/null; do
-    if ! kill -0 $QPID 2>/dev/null; then echo "QEMU exited before READY; see $OUT/serial.log" >&2; exit 1; fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then echo "no READY within ${READY_TIMEOUT}s" >&2; exit 1; fi
-    sleep 0.5
-done
+. "$HERE/../lib/wait-ready.sh"
+wait_for_ready "$OUT/serial.log" "$QPID" "$READY_TIMEOUT"
 t1=$(date +%s.%N)
 
 python3 "$HERE/qmp.py" "$SOCK" "$OUT" | tee "$OUT/qmp.log"

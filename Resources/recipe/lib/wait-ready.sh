@@ -1,0 +1,12 @@
+# Sourced by the capture scripts. wait_for_ready SERIAL_LOG QEMU_PID TIMEOUT_S:
+# returns once lib/init.c has printed READY on the serial console (the listing
+# is out and the guest is idle); exits the script if QEMU dies or time runs out.
+wait_for_ready() {
+    local serial=$1 pid=$2 timeout=$3
+    local deadline=$(( $(date +%s) + timeout ))
+    until grep -aq '^READY' "$serial" 2>/dev/null; do
+        if ! kill -0 "$pid" 2>/dev/null; then echo "QEMU exited before READY; see $serial" >&2; exit 1; fi
+        if [ "$(date +%s)" -ge "$deadline" ]; then echo "no READY within ${timeout}s" >&2; exit 1; fi
+        sleep 0.5
+    done
+}
