@@ -13,14 +13,16 @@ public enum Actions {
 
     /// Prints the listing of `table` to `write` and returns what the walk saw.
     public static func listing(_ request: DumpRequest, table: TableChoice, cpu: Int,
+                               options: ListingOptions = ListingOptions(),
                                write: @escaping (String) -> Void,
                                diagnostic: (String) -> Void) throws(DumpError) -> ListingResult {
         let (session, layout) = try open(request)
-        return try listing(session, layout, table: table, cpu: cpu, write: write, diagnostic: diagnostic)
+        return try listing(session, layout, table: table, cpu: cpu, options: options, write: write, diagnostic: diagnostic)
     }
 
     /// The same, for a kernel already opened.
     public static func listing(_ session: KernelSession, _ layout: any KernelLayout, table: TableChoice, cpu: Int,
+                               options: ListingOptions = ListingOptions(),
                                write: @escaping (String) -> Void,
                                diagnostic: (String) -> Void) throws(DumpError) -> ListingResult {
         guard let spec = try layout.table(table, session: session, cpu: cpu) else {
@@ -31,7 +33,11 @@ public enum Actions {
                                  problems: [])
         }
         if table == .currentKernel || table == .currentUser { diagnostic("\(table.rawValue): \(spec.origin)") }
-        let result = writeListing(spec, memory: session.memory, write: write)
+        for name in options.selection.regions(in: spec.markers).unmatched {
+            let known = spec.markers.markers.map(\.name).joined(separator: ", ")
+            throw .badRequest("--range \(name): no marker of the \(table.rawValue) table matches; its markers are: \(known)")
+        }
+        let result = writeListing(spec, memory: session.memory, options: options, write: write)
         for w in session.warnings { diagnostic("warning: \(w)") }
         for p in result.problems.prefix(10) {
             diagnostic("warning: \(hex16(p.start))-\(hex16(p.end)): \(p.problem?.description ?? "")")

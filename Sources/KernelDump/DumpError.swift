@@ -22,6 +22,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
     case badFormat(path: String, offset: UInt64, what: String, reason: String)
     case unknownFormat(path: String, magic: [UInt8])
     case unsupportedDump(path: String, reason: String)
+    /// A request that names something this kernel does not have (a region, an address).
+    case badRequest(String)
 
     public var description: String {
         switch self {
@@ -64,6 +66,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
             return "\(path): not a dump kptdump reads (ELF core, kdump-compressed \"KDUMP\", or flattened \"makedumpfile\"); it starts with \(shown.isEmpty ? "nothing (empty file)" : shown)"
         case .unsupportedDump(let path, let reason):
             return "\(path): \(reason)"
+        case .badRequest(let reason):
+            return reason
         }
     }
 }

@@ -43,6 +43,18 @@ public protocol KernelLayout {
 
     /// Rows for `info` and `--verbose`: what was detected and from where.
     func describe(_ session: KernelSession) -> [(String, String)]
+
+    /// The tables the kernel's boot-time W+X check walks, in its order, each
+    /// with the line the kernel prints before walking it (or nil).
+    func wxCheckTables(_ session: KernelSession) throws(DumpError) -> [(preface: String?, spec: TableSpec)]
+}
+
+extension KernelLayout {
+    /// arm64 and riscv check init_mm's table once.
+    public func wxCheckTables(_ session: KernelSession) throws(DumpError) -> [(preface: String?, spec: TableSpec)] {
+        guard let spec = try table(.kernel, session: session, cpu: 0) else { return [] }
+        return [(nil, spec)]
+    }
 }
 
 /// Reads the layout of the kernel in `session`, for its architecture.

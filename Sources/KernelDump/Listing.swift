@@ -4,6 +4,8 @@ import PageTables
 public struct ListingResult {
     public var statistics: WalkStatistics
     public var writableExecutablePages: UInt64
+    /// arm64: kernel pages user space could execute.
+    public var nonUXNPages: UInt64 = 0
     /// Ranges the walker had to mark (unreadable or looping tables).
     public var problems: [MappedRange]
     /// Table pages the dump level left out, read as zeros: address and size.
@@ -30,22 +32,73 @@ final class FilteredTableMemory: PhysicalMemory {
     }
 }
 
+/// How a listing is printed: the kernel's text (the default), JSON Lines, or a
+/// summary; with a selection of ranges.
+public struct ListingOptions: Sendable {
+    public enum Output: Sendable { case text, json, summary }
+    public var output: Output = .text
+    public var selection = RangeSelection()
+    public init() {}
+}
+
+extension ListingStyle {
+    /// The attribute words the listing prints for `range` (empty for a hole).
+    func words(_ range: MappedRange) -> [String] {
+        switch self {
+        case .x86:
+            return X86PtdumpFormatter.flags(range.protection, level: range.level).split(separator: " ").map(String.init)
+        case .tableDriven(let style):
+            guard range.protection != 0 else { return [] }
+            return style.attributes.describe(range.protection).split(separator: " ").map(String.init)
+        }
+    }
+}
+
 /// Walks `spec` and streams the kernel's text listing to `write`, line by line.
-public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, write: @escaping (String) -> Void) -> ListingResult {
+public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options: ListingOptions = ListingOptions(),
+                         write: @escaping (String) -> Void) -> ListingResult {
     var x86 = X86PtdumpFormatter()
     var problems: [MappedRange] = []
     let style = spec.style
     var tableDriven: TableDrivenFormatter?
     if case .tableDriven(let s) = style { tableDriven = TableDrivenFormatter(style: s) }
-    let merger = RangeMerger(architecture: spec.architecture, markers: spec.markers,
+    let architecture = spec.architecture
+    let selection = options.selection
+    let regions = selection.regions(in: spec.markers).indices
+    var summary = ListingSummary(geometry: architecture.geometry)
+    // With a selection, a header is printed only before the first range it keeps.
+    var pendingMarker: ListingEvent?
+    func text(_ event: ListingEvent) {
+        let out = tableDriven?.format(event) ?? x86.format(event)
+        if !out.isEmpty { write(out) }
+    }
+    let merger = RangeMerger(architecture: architecture, markers: spec.markers,
                              markerAdvance: spec.markerAdvance) { event in
-        if case .range(let r) = event, r.problem != nil { problems.append(r) }
-        let text = tableDriven?.format(event) ?? x86.format(event)
-        if !text.isEmpty { write(text) }
+        guard case .range(let r) = event else {
+            if selection.isEmpty && options.output == .text { text(event) } else { pendingMarker = event }
+            return
+        }
+        if r.problem != nil { problems.append(r) }
+        if selection.isEmpty && options.output == .text { return text(event) }
+        let access = architecture.access(protection: r.protection, effective: r.effective)
+        let words = style.words(r)
+        guard selection.selects(r, access: access, words: words, regions: regions) else { return }
+        let marker = spec.markers[r.markerIndex].name
+        switch options.output {
+        case .text:
+            if let m = pendingMarker { text(m); pendingMarker = nil }
+            text(event)
+        case .json:
+            write(ListingJSON.line(r, marker: marker, attributes: words, access: access) + "\n")
+        case .summary:
+            summary.add(r, region: marker, access: access,
+                        isWX: architecture.isWritableAndExecutable(protection: r.protection, effective: r.effective))
+        }
     }
     let tables = FilteredTableMemory(memory)
-    let walker = PageWalker(architecture: spec.architecture, memory: tables, kasan: spec.kasan)
+    let walker = PageWalker(architecture: architecture, memory: tables, kasan: spec.kasan)
     walker.walk(root: spec.root, ranges: spec.ranges, into: merger)
+    if options.output == .summary { write(summary.text) }
     return ListingResult(statistics: walker.statistics, writableExecutablePages: merger.writableExecutablePages,
-                         problems: problems, zeroFilledTables: tables.zeroFilled)
+                         nonUXNPages: merger.nonUXNPages, problems: problems, zeroFilledTables: tables.zeroFilled)
 }

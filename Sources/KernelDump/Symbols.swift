@@ -20,6 +20,8 @@ public struct SymbolTable: Sendable {
 
     public subscript(name: String) -> UInt64? { addresses[name] }
     public func size(of name: String) -> UInt64? { sizes[name] }
+    /// Every (name, address) pair, in no particular order.
+    public var all: [(name: String, address: UInt64)] { addresses.map { ($0.key, $0.value) } }
     public var count: Int { addresses.count }
     public var isEmpty: Bool { addresses.isEmpty }
 
@@ -101,4 +103,27 @@ public final class SymbolChain {
 
     /// True when a full symbol table (not just VMCOREINFO's few) is available.
     public var hasFullTable: Bool { tables.contains { $0.isComplete } }
+
+    private var sorted: [(name: String, address: UInt64)]?
+
+    /// The symbol at or below `address` in the first complete table, as
+    /// `name+0xoffset`, like the kernel's `%pS`; nil without a complete table or
+    /// when the nearest symbol lies more than `limit` bytes below.
+    public func nearest(_ address: UInt64, limit: UInt64 = 1 << 24) -> String? {
+        if sorted == nil {
+            let table = tables.first(where: \.isComplete)
+            sorted = (table?.all ?? []).sorted { ($0.address, $0.name) < ($1.address, $1.name) }
+        }
+        guard let list = sorted, !list.isEmpty else { return nil }
+        var low = 0, high = list.count
+        while low < high {
+            let mid = (low + high) / 2
+            if list[mid].address <= address { low = mid + 1 } else { high = mid }
+        }
+        guard low > 0 else { return nil }
+        let hit = list[low - 1]
+        let offset = address - hit.address
+        guard offset <= limit else { return nil }
+        return offset == 0 ? hit.name : "\(hit.name)+\(hex(offset))"
+    }
 }

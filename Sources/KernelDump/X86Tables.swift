@@ -48,6 +48,20 @@ extension X86KernelLayout {
         }
     }
 
+    /// `debug_checkwx()` walks init_mm's table; with PTI on, `pti_finalize()`
+    /// then walks its user copy (`debug_checkwx_user()`).
+    public func wxCheckTables(_ session: KernelSession) throws(DumpError) -> [(preface: String?, spec: TableSpec)] {
+        guard var kernel = try table(.kernel, session: session, cpu: 0) else { return [] }
+        var tables: [(preface: String?, spec: TableSpec)] = [(nil, kernel)]
+        if ptiConfigured && ptiActive(kernelPGD: initTopPgt.rawValue, session: session) {
+            kernel.root = PhysicalAddress(initTopPgt.rawValue | Self.ptiSwitch)
+            kernel.name = "kernel (PTI user copy)"
+            kernel.origin = "init_mm: user copy of init_top_pgt at physical \(kernel.root)"
+            tables.append(("x86/mm: Checking user space page tables", kernel))
+        }
+        return tables
+    }
+
     /// PTI is active when the user copy of a PGD maps part of the kernel half
     /// (the entry trampoline, the CPU entry area); inactive, that page stays zero.
     func ptiActive(kernelPGD: UInt64, session: KernelSession) -> Bool {

@@ -146,6 +146,18 @@ public struct Arm64Paging: PagingArchitecture {
     public func isUserExecutable(protection: UInt64) -> Bool {
         protection != 0 && protection & Self.userNX == 0
     }
+
+    public func access(protection: UInt64, effective: UInt64) -> RangeAccess {
+        RangeAccess(present: protection & Self.valid != 0, writable: protection & Self.readOnly == 0,
+                    executable: protection & Self.privilegedNX == 0, user: protection & Self.user != 0)
+    }
+
+    /// arch/arm64/mm/ptdump.c, `ptdump_check_wx()`: W+X and non-UXN pages together.
+    public func wxVerdict(writableExecutablePages: UInt64, nonUXNPages: UInt64) -> String {
+        writableExecutablePages == 0 && nonUXNPages == 0
+            ? "Checked W+X mappings: passed, no W+X pages found"
+            : "Checked W+X mappings: FAILED, \(writableExecutablePages) W+X pages found, \(nonUXNPages) non-UXN pages found"
+    }
 }
 
 extension Arm64Paging {

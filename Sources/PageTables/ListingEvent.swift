@@ -59,6 +59,9 @@ public struct MappedRange: Sendable, Equatable {
     public var problem: WalkProblem?
     /// Index of the marker region the range was printed under.
     public var markerIndex: Int
+    /// True when `physicalStart` is set and every entry of the range maps the
+    /// physical address that follows on from it.
+    public var physicallyContiguous: Bool = false
 
     /// `end - start` with the kernel's unsigned wrap-around.
     public var size: UInt64 { end &- start }

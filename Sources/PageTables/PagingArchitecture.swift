@@ -51,9 +51,37 @@ public protocol PagingArchitecture: Sendable {
     /// block where the granule allows none, a reserved type), or nil. The
     /// walker marks such an entry instead of following or printing it.
     func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String?
+
+    /// What a range with this protection allows, by the architecture's own
+    /// bits: for filters, JSON and summaries.
+    func access(protection: UInt64, effective: UInt64) -> RangeAccess
+
+    /// True for a kernel range that user space could execute, which arm64's
+    /// W+X check counts as "non-UXN" pages; false elsewhere.
+    func isUserExecutable(protection: UInt64) -> Bool
+
+    /// The verdict line the kernel's boot-time W+X check prints for these counts.
+    func wxVerdict(writableExecutablePages: UInt64, nonUXNPages: UInt64) -> String
+}
+
+/// The access a mapped range grants, decoded from its protection bits.
+public struct RangeAccess: Sendable, Equatable {
+    public var present: Bool
+    public var writable: Bool
+    public var executable: Bool
+    public var user: Bool
+
+    public init(present: Bool, writable: Bool, executable: Bool, user: Bool) {
+        self.present = present
+        self.writable = writable
+        self.executable = executable
+        self.user = user
+    }
 }
 
 extension PagingArchitecture {
     /// Architectures without a rule accept every encoding the kernel accepts.
     public func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String? { nil }
+
+    public func isUserExecutable(protection: UInt64) -> Bool { false }
 }

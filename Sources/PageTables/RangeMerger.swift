@@ -20,10 +20,13 @@ public final class RangeMerger {
     private var firstEntry: UInt64 = 0
     private var problem: WalkProblem?
     private var markerIndex = 0
+    private var contiguous = true
 
     /// Pages in ranges that are writable and executable by the architecture's rule,
     /// counted as the kernel's `note_wx()` counts them.
     public private(set) var writableExecutablePages: UInt64 = 0
+    /// Pages in kernel ranges user space could execute (arm64's `note_prot_uxn()`).
+    public private(set) var nonUXNPages: UInt64 = 0
 
     public init(architecture: any PagingArchitecture, markers: MarkerTable,
                 markerAdvance: MarkerAdvance = .oncePerFlush, emit: @escaping (ListingEvent) -> Void) {
@@ -77,15 +80,27 @@ public final class RangeMerger {
         let changed = newProt != currentProt || newEffective != currentEffective
             || levelNumber != level || address >= nextMarker.start
             || newProblem != nil || problem != nil
-        guard changed else { return }
+        guard changed else {
+            // Whether the range maps one physical run; never part of the kernel's comparison.
+            if contiguous, let physicalStart, let newLevel,
+               architecture.leafAddress(entry, at: newLevel).rawValue != physicalStart.rawValue &+ (address &- start) {
+                contiguous = false
+            }
+            return
+        }
 
         if let flushedLevel = TableLevel(rawValue: level) {
             let range = MappedRange(
                 start: start, end: address, level: flushedLevel, protection: currentProt,
                 effective: currentEffective, physicalStart: physicalStart, firstEntry: firstEntry,
-                problem: problem, markerIndex: markerIndex)
+                problem: problem, markerIndex: markerIndex,
+                physicallyContiguous: physicalStart != nil && contiguous)
+            let pages = range.size >> UInt64(architecture.geometry.pageShift)
             if problem == nil && architecture.isWritableAndExecutable(protection: currentProt, effective: currentEffective) {
-                writableExecutablePages &+= range.size >> UInt64(architecture.geometry.pageShift)
+                writableExecutablePages &+= pages
+            }
+            if problem == nil && architecture.isUserExecutable(protection: currentProt) {
+                nonUXNPages &+= pages
             }
             emit(.range(range))
         }
@@ -106,6 +121,7 @@ public final class RangeMerger {
         physicalStart = physicalAddress()
         firstEntry = entry
         problem = newProblem
+        contiguous = true
     }
 
     /// Moves to the next marker and emits its header when `address` reached it.

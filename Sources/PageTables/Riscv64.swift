@@ -114,6 +114,18 @@ public struct Riscv64Paging: PagingArchitecture {
     public func isWritableAndExecutable(protection: UInt64, effective: UInt64) -> Bool {
         protection & (Self.write | Self.exec) == Self.write | Self.exec
     }
+
+    public func access(protection: UInt64, effective: UInt64) -> RangeAccess {
+        RangeAccess(present: protection & Self.present != 0, writable: protection & Self.write != 0,
+                    executable: protection & Self.exec != 0, user: protection & Self.user != 0)
+    }
+
+    /// arch/riscv/mm/ptdump.c, `ptdump_check_wx()` (lower-case "failed").
+    public func wxVerdict(writableExecutablePages: UInt64, nonUXNPages: UInt64) -> String {
+        writableExecutablePages == 0
+            ? "Checked W+X mappings: passed, no W+X pages found"
+            : "Checked W+X mappings: failed, \(writableExecutablePages) W+X pages found"
+    }
 }
 
 extension Riscv64Paging {

@@ -106,4 +106,16 @@ public struct X86_64Paging: PagingArchitecture {
     public func isWritableAndExecutable(protection: UInt64, effective: UInt64) -> Bool {
         effective & Self.rw != 0 && effective & Self.nx == 0
     }
+
+    public func access(protection: UInt64, effective: UInt64) -> RangeAccess {
+        RangeAccess(present: protection & Self.present != 0, writable: effective & Self.rw != 0,
+                    executable: effective & Self.nx == 0, user: effective & Self.user != 0)
+    }
+
+    /// arch/x86/mm/dump_pagetables.c, `ptdump_walk_pgd_level_core()`.
+    public func wxVerdict(writableExecutablePages: UInt64, nonUXNPages: UInt64) -> String {
+        writableExecutablePages == 0
+            ? "x86/mm: Checked W+X mappings: passed, no W+X pages found."
+            : "x86/mm: Checked W+X mappings: FAILED, \(writableExecutablePages) W+X pages found."
+    }
 }

@@ -18,6 +18,8 @@ struct List: ParsableCommand {
     @Option(help: "CPU whose CR3 gives the current-kernel and current-user tables (x86-64).")
     var cpu: Int = 0
 
+    @OptionGroup var output: OutputOptions
+
     @Flag(name: .shortAndLong, help: "Also print what was detected, and walk statistics, on stderr.")
     var verbose = false
 
@@ -28,7 +30,8 @@ struct List: ParsableCommand {
             if verbose {
                 for (key, value) in Actions.describe(session, layout) where key != "warning" { diagnose("\(key): \(value)") }
             }
-            return try Actions.listing(session, layout, table: table, cpu: cpu, write: out.write, diagnostic: diagnose)
+            return try Actions.listing(session, layout, table: table, cpu: cpu, options: try output.options(),
+                                       write: out.write, diagnostic: diagnose)
         }
         out.flush()
         if verbose {
@@ -39,6 +42,35 @@ struct List: ParsableCommand {
             }
         }
         if !result.problems.isEmpty { throw ExitCode(ExitStatus.incomplete) }
+    }
+}
+
+/// How the listing is printed and which ranges it keeps.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print JSON Lines, one object per range (start, end, size, level, attributes, writable, executable, user, phys, contiguous, marker).")
+    var json = false
+
+    @Flag(help: "Print mapped bytes by page size, overall and per marker region, instead of the ranges.")
+    var summary = false
+
+    @Option(help: ArgumentHelp("Keep ranges with all these attributes: w, x, user, present, a level (pte ... pgd) or a word as printed (GLB, PSE, MEM/NORMAL); '!' negates. Example: 'w x'.", valueName: "words"))
+    var filter: [String] = []
+
+    @Option(help: ArgumentHelp("Keep ranges overlapping START-END, START+SIZE or ADDRESS (hex), or a marker region by name ('vmalloc'). Repeatable.", valueName: "range"))
+    var range: [String] = []
+
+    func validate() throws {
+        if json && summary { throw ValidationError("--json and --summary are exclusive") }
+    }
+
+    func options() throws(DumpError) -> ListingOptions {
+        var o = ListingOptions()
+        o.output = json ? .json : summary ? .summary : .text
+        for f in filter { o.selection.addFilter(f) }
+        for r in range {
+            if let problem = o.selection.addRange(r) { throw .badRequest(problem) }
+        }
+        return o
     }
 }
 

@@ -12,7 +12,8 @@ public enum JSONText {
             case "\t": out += "\\t"
             default:
                 if u.value < 0x20 {
-                    out += "\\u" + String(u.value, radix: 16).leftPadded(4)
+                    let digits = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
                 } else {
                     out.unicodeScalars.append(u)
                 }
@@ -40,7 +41,7 @@ public enum JSONText {
 }
 
 extension String {
-    func replacingSpaces(with replacement: String) -> String {
+    public func replacingSpaces(with replacement: String) -> String {
         split(separator: " ", omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -1,0 +1,115 @@
+import Glibc
+import PageTables
+
+/// One side of `kptdump diff`: a listing read from ptdump text (the kernel's
+/// own debugfs file, or kptdump's output), from kptdump's `--json` output, or
+/// walked from a dump or snapshot.
+public struct ListingInput {
+    public var listing: ParsedListing
+    /// What the input was, for the report's A:/B: lines.
+    public var label: String
+
+    /// What a file holds, judged from its first bytes.
+    public enum Kind: Equatable {
+        case text, json, dump
+    }
+
+    /// Text starts with a marker header or a range; JSON with `{`; anything
+    /// else is left to the dump probe, which names the format it expected.
+    public static func kind(of path: String) throws(DumpError) -> Kind {
+        let head = try readHead(path, count: 64)
+        let text = head.drop(while: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 })
+        if text.starts(with: Array("---[".utf8)) || text.starts(with: Array("0x".utf8)) { return .text }
+        if text.first == UInt8(ascii: "{") { return .json }
+        return .dump
+    }
+
+    /// Reads `request.core` (a file of any kind above). `table` and `cpu` choose
+    /// what a dump lists; text and JSON are what they are.
+    public static func load(_ request: DumpRequest, table: TableChoice, cpu: Int) throws(DumpError) -> ListingInput {
+        guard let path = request.core else {
+            let text = try dumpText(request, table: table, cpu: cpu)
+            return ListingInput(listing: try parse(text, path: "/proc/kcore"), label: "/proc/kcore (\(table.rawValue))")
+        }
+        switch try kind(of: path) {
+        case .text:
+            let text = String(decoding: try readAll(path), as: UTF8.self)
+            return ListingInput(listing: try parse(text, path: path), label: "\(path) (ptdump text)")
+        case .json:
+            let text = String(decoding: try readAll(path), as: UTF8.self)
+            do {
+                return ListingInput(listing: try ListingJSON.parse(text), label: "\(path) (kptdump JSON)")
+            } catch {
+                throw .badFormat(path: path, offset: 0, what: "JSON listing", reason: error.description)
+            }
+        case .dump:
+            let text = try dumpText(request, table: table, cpu: cpu)
+            return ListingInput(listing: try parse(text, path: path), label: "\(path) (\(table.rawValue))")
+        }
+    }
+
+    static func dumpText(_ request: DumpRequest, table: TableChoice, cpu: Int) throws(DumpError) -> String {
+        var text = ""
+        _ = try Actions.listing(request, table: table, cpu: cpu, write: { text += $0 }, diagnostic: { _ in })
+        return text
+    }
+
+    static func parse(_ text: String, path: String) throws(DumpError) -> ParsedListing {
+        do {
+            return try ParsedListing(text: text)
+        } catch {
+            throw .badFormat(path: path, offset: 0, what: "ptdump text", reason: error.description)
+        }
+    }
+
+    /// Listings are text files of a few hundred kilobytes; a file far larger
+    /// than any listing is refused rather than read whole.
+    static let maximumTextBytes = 256 << 20
+
+    static func readAll(_ path: String) throws(DumpError) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw .io(path: path, offset: UInt64(out.count), reason: String(cString: strerror(errno))) }
+            if n == 0 { return out }
+            out += chunk[0..<n]
+            if out.count > maximumTextBytes {
+                throw .badFormat(path: path, offset: 0, what: "listing", reason: "larger than \(maximumTextBytes >> 20) MiB; not a ptdump listing")
+            }
+        }
+    }
+
+    static func readHead(_ path: String, count: Int) throws(DumpError) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, count) }
+        guard n >= 0 else { throw .io(path: path, offset: 0, reason: String(cString: strerror(errno))) }
+        return Array(buffer[0..<n])
+    }
+}
+
+extension Actions {
+    /// What `kptdump diff` prints, and whether the listings were the same.
+    public struct DiffOutcome {
+        public var report: String
+        public var same: Bool
+    }
+
+    /// Loads both inputs and compares them range by range (`ListingDiff`).
+    public static func diff(_ a: DumpRequest, _ b: DumpRequest, table: TableChoice, cpu: Int,
+                            details: Bool) throws(DumpError) -> DiffOutcome {
+        let left = try ListingInput.load(a, table: table, cpu: cpu)
+        let right = try ListingInput.load(b, table: table, cpu: cpu)
+        let diff = ListingDiff(left.listing, right.listing)
+        let report = diff.report(labelA: left.label, labelB: right.label, a: left.listing, b: right.listing,
+                                 details: details)
+        return DiffOutcome(report: report, same: diff.isEmpty)
+    }
+}
