@@ -63,6 +63,21 @@ public struct MappedRange: Sendable, Equatable {
     /// physical address that follows on from it.
     public var physicallyContiguous: Bool = false
 
+    public init(start: UInt64, end: UInt64, level: TableLevel, protection: UInt64, effective: UInt64,
+                physicalStart: PhysicalAddress? = nil, firstEntry: UInt64 = 0, problem: WalkProblem? = nil,
+                markerIndex: Int = 0, physicallyContiguous: Bool = false) {
+        self.start = start
+        self.end = end
+        self.level = level
+        self.protection = protection
+        self.effective = effective
+        self.physicalStart = physicalStart
+        self.firstEntry = firstEntry
+        self.problem = problem
+        self.markerIndex = markerIndex
+        self.physicallyContiguous = physicallyContiguous
+    }
+
     /// `end - start` with the kernel's unsigned wrap-around.
     public var size: UInt64 { end &- start }
 }

@@ -61,4 +61,41 @@ import PageTables
         #expect(missing.count == 0, "first missing: \(firstMissing)")
         #expect(extra.count == 0, "first extra: \(firstExtra)")
     }
+
+    /// vtop's step-by-step translation of sampled addresses (every 97th TLB
+    /// leaf, plus an offset inside the page) lands where QEMU says, with the
+    /// leaf entry QEMU decoded; and the middle of every gap of more than 2 GiB
+    /// between two TLB leaves (no 1G page can reach it) does not map.
+    @Test(arguments: ["debian-stock-4level", "debian-stock-5level"])
+    func vtopAgreesWithInfoTLBOnSampledAddresses(_ state: String) throws {
+        let dir = Fixtures.root.appendingPathComponent("x86_64/\(state)")
+        let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
+        let tlbText = try String(contentsOf: Fixtures.decompressed(dir.appendingPathComponent("info-tlb.txt.zst")), encoding: .utf8)
+        let tlb = Self.parseTLB(tlbText).sorted { $0.virtual < $1.virtual }
+        let (session, layout) = try Actions.open(DumpRequest(core: snapshot.path))
+        let spec = try #require(try layout.table(.currentKernel, session: session, cpu: 0))
+        func translate(_ va: UInt64) -> AddressTranslation {
+            AddressTranslation(va, root: spec.root, architecture: spec.architecture, memory: session.memory)
+        }
+        var sampled = 0, unmapped = 0
+        for (i, line) in tlb.enumerated() where i % 97 == 0 {
+            let t = translate(line.virtual + 0x123)
+            guard case .mapped(let pa, _, let level, let entry) = t.outcome else {
+                Issue.record("\(hex(line.virtual)): \(t.outcome)")
+                continue
+            }
+            #expect(pa.rawValue == line.physical + 0x123, "\(hex(line.virtual))")
+            #expect(Self.letters(entry, level: level) == line.flags, "\(hex(line.virtual))")
+            sampled += 1
+        }
+        for (a, b) in zip(tlb, tlb.dropFirst()) where b.virtual - a.virtual > 2 << 30 {
+            let middle = (a.virtual + (b.virtual - a.virtual) / 2) & ~0xfff
+            let t = translate(middle)
+            if case .mapped = t.outcome { Issue.record("\(hex(middle)) maps, but QEMU shows no page there") }
+            unmapped += 1
+        }
+        print("\(state): vtop agrees with info tlb on \(sampled) sampled addresses and \(unmapped) unmapped ones")
+        #expect(sampled > 700)
+        #expect(unmapped > 5)
+    }
 }

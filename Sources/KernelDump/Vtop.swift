@@ -1,0 +1,101 @@
+import PageTables
+
+/// `kptdump vtop`: addresses translated through one table, step by step.
+public struct VtopReport {
+    public var translations: [AddressTranslation]
+    public var text: String
+
+    /// True when every address mapped to a physical page.
+    public var allMapped: Bool {
+        translations.allSatisfy { if case .mapped = $0.outcome { return true } else { return false } }
+    }
+
+    /// True when some table on the way could not be read.
+    public var incomplete: Bool {
+        translations.contains { if case .unreadable = $0.outcome { return true } else { return false } }
+    }
+}
+
+extension Actions {
+    /// Translates each of `addresses` (hex or decimal numbers, or symbol names)
+    /// through `table`.
+    public static func vtop(_ request: DumpRequest, addresses: [String], table: TableChoice,
+                            cpu: Int) throws(DumpError) -> VtopReport {
+        let (session, layout) = try open(request)
+        guard let spec = try layout.table(table, session: session, cpu: cpu) else {
+            throw .noTable(name: table.rawValue, reason: "efi_mm.pgd is NULL (no EFI runtime services)")
+        }
+        var translations: [AddressTranslation] = []
+        var text = ""
+        for argument in addresses {
+            let va = try resolveAddress(argument, session: session)
+            let t = AddressTranslation(va, root: spec.root, architecture: spec.architecture, memory: session.memory)
+            translations.append(t)
+            text += describe(t, argument: argument, spec: spec, session: session)
+        }
+        return VtopReport(translations: translations, text: text)
+    }
+
+    static func resolveAddress(_ argument: String, session: KernelSession) throws(DumpError) -> UInt64 {
+        let digits = argument.hasPrefix("0x") || argument.hasPrefix("0X") ? String(argument.dropFirst(2)) : argument
+        if let v = UInt64(digits, radix: 16), !digits.isEmpty,
+           argument.hasPrefix("0x") || argument.hasPrefix("0X") || digits.allSatisfy({ $0.isHexDigit }) {
+            return v
+        }
+        var name = Substring(argument)
+        var offset: UInt64 = 0
+        if let plus = argument.firstIndex(of: "+") {
+            name = argument[..<plus]
+            let rest = argument[argument.index(after: plus)...]
+            let hexDigits = rest.hasPrefix("0x") ? rest.dropFirst(2) : rest
+            guard let o = UInt64(hexDigits, radix: 16) else {
+                throw .badRequest("\(argument): not an address or symbol+offset")
+            }
+            offset = o
+        }
+        guard let base = session.symbols[String(name)] else {
+            throw .badRequest("\(argument): not an address, and no symbol of that name in \(session.symbols.sources.joined(separator: ", "))")
+        }
+        return base &+ offset
+    }
+
+    static func describe(_ t: AddressTranslation, argument: String, spec: TableSpec, session: KernelSession) -> String {
+        var out = hex16(t.address)
+        if !argument.hasPrefix("0x") && UInt64(argument, radix: 16) == nil { out += " (\(argument))" }
+        out += "  [\(spec.name) table: \(spec.origin)]\n"
+        for s in t.steps {
+            out += "  " + s.level.name + "  " + hex16(s.table.rawValue) + "[" + String(s.index) + "]"
+            out += String(repeating: " ", count: max(1, 6 - String(s.index).count)) + hex16(s.entry) + "  "
+            switch s.reading {
+            case .table(let next):
+                out += "table " + hex(next.rawValue)
+            case .leaf(let physical, let size):
+                let range = MappedRange(start: t.address, end: t.address, level: s.level,
+                                        protection: spec.architecture.protection(s.entry),
+                                        effective: spec.architecture.protection(s.entry), physicalStart: nil,
+                                        problem: nil, markerIndex: 0)
+                out += sizeName(size) + " page " + hex(physical.rawValue) + "  " + spec.style.words(range).joined(separator: " ")
+            case .notPresent:
+                out += s.entry == 0 ? "none" : "not present"
+            case .invalid(let reason):
+                out += "invalid: " + reason
+            }
+            out += "\n"
+        }
+        switch t.outcome {
+        case .mapped(let physical, let size, let level, _):
+            out += "  physical " + hex16(physical.rawValue) + " (" + sizeName(size) + " page at " + level.name + ")\n"
+        case .notMapped(let level):
+            out += "  not mapped (\(level.name) entry not present)\n"
+        case .invalid(let level, let reason):
+            out += "  not mapped (\(level.name) entry invalid: \(reason))\n"
+        case .unreadable(let level, let table, let reason):
+            out += "  unknown: \(level.name) table \(hex(table.rawValue)) unreadable: \(reason)\n"
+        }
+        return out
+    }
+
+    static func sizeName(_ size: UInt64) -> String {
+        String(X86PtdumpFormatter.sizeField(size).drop(while: { $0 == " " }))
+    }
+}
