@@ -20,7 +20,7 @@ extension ListingDiff {
                 return n == 0 ? nil : "\(n) \(kind.rawValue)"
             }
             let touched = Set(changes.map(\.region)).count
-            out += "ranges: \(changes.count) differences in \(touched) region\(touched == 1 ? "" : "s") ("
+            out += "ranges: \(changes.count) difference\(changes.count == 1 ? "" : "s") in \(touched) region\(touched == 1 ? "" : "s") ("
                 + counts.joined(separator: ", ") + ")\n"
         }
         guard details else { return out }

@@ -79,4 +79,49 @@ import Testing
         let list = try run(["list", "--help"])
         #expect(list.out.contains("current-kernel"))
     }
+
+    /// diff's exit statuses are diff(1)'s: 0 same, 1 different, 2 trouble.
+    @Test func diffExitStatuses() throws {
+        let text = Fixtures.root.appendingPathComponent("x86_64/custom-4level/page_tables/kernel.txt")
+        let same = try run(["diff", text.path, text.path])
+        #expect(same.status == 0, "\(same.err)")
+        #expect(same.out.contains("ranges: no differences"))
+        let changed = FileManager.default.temporaryDirectory.appendingPathComponent("kptdump-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: changed) }
+        let original = try String(contentsOf: text, encoding: .utf8)
+        // Only the first such line: the direct map's executable page.
+        let line = try #require(original.range(of: "4K     ro                 GLB x  pte"))
+        try original.replacingCharacters(in: line, with: "4K     RW                 GLB x  pte")
+            .write(to: changed, atomically: true, encoding: .utf8)
+        let differ = try run(["diff", "--details", text.path, changed.path])
+        #expect(differ.status == 1)
+        #expect(differ.out.contains("ranges: 1 difference in 1 region (1 attributes)"), "\(differ.out)")
+        #expect(differ.out.contains("attributes  [Low Kernel Mapping]"))
+        let missing = try run(["diff", text.path, "/nonexistent/listing"])
+        #expect(missing.status == 2 && missing.err.contains("/nonexistent/listing: cannot open"))
+        let one = try run(["diff", text.path])
+        #expect(one.status != 0 && one.err.contains("diff needs two inputs"))
+    }
+
+    @Test func checkWXVtopAndJSONOnTheSample() throws {
+        let sample = try Fixtures.decompressed(Fixtures.root.appendingPathComponent("x86_64/debian-stock-4level/snapshot.core.zst"))
+        let wx = try run(["check-wx", sample.path])
+        #expect(wx.status == 0, "\(wx.err)")
+        #expect(wx.out == "x86/mm: Checked W+X mappings: passed, no W+X pages found.\n")
+        let mapped = try run(["vtop", "--core", sample.path, "--table", "current-kernel", "0xffffffffff5fd000"])
+        #expect(mapped.err.isEmpty)
+        let unmapped = try run(["vtop", "--core", sample.path, "0x1000"])
+        #expect(unmapped.status == 1)
+        #expect(unmapped.out.hasSuffix("not mapped (pgd entry not present)\n"))
+        let json = try run(["--core", sample.path, "--json", "--filter", "!NX"])
+        #expect(json.status == 0)
+        let lines = json.out.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(o?["executable"] as? Bool == true && o?["present"] as? Bool == true)
+        }
+        let badRange = try run(["--core", sample.path, "--range", "no such region"])
+        #expect(badRange.status == 2 && badRange.err.contains("its markers are: User Space"))
+    }
 }
