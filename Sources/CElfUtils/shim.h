@@ -4,4 +4,5 @@
 #include <libelf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
+#include <dwarf.h>
 #endif

@@ -1,6 +1,16 @@
 import Glibc
 import PageTables
 
+/// A process whose page table to list, by pid or by name (`comm`).
+public struct ProcessChoice: Sendable {
+    public var pid: Int32?
+    public var comm: String?
+    public init(pid: Int32?, comm: String?) {
+        self.pid = pid
+        self.comm = comm
+    }
+}
+
 /// What the command line asks for, and what it gets back. The CLI parses
 /// arguments and prints; everything else is here.
 public enum Actions {
@@ -13,19 +23,27 @@ public enum Actions {
 
     /// Prints the listing of `table` to `write` and returns what the walk saw.
     public static func listing(_ request: DumpRequest, table: TableChoice, cpu: Int,
-                               options: ListingOptions = ListingOptions(),
+                               options: ListingOptions = ListingOptions(), process: ProcessChoice? = nil,
                                write: @escaping (String) -> Void,
                                diagnostic: (String) -> Void) throws(DumpError) -> ListingResult {
         let (session, layout) = try open(request)
-        return try listing(session, layout, table: table, cpu: cpu, options: options, write: write, diagnostic: diagnostic)
+        return try listing(session, layout, table: table, cpu: cpu, options: options, process: process,
+                           write: write, diagnostic: diagnostic)
     }
 
     /// The same, for a kernel already opened.
     public static func listing(_ session: KernelSession, _ layout: any KernelLayout, table: TableChoice, cpu: Int,
-                               options: ListingOptions = ListingOptions(),
+                               options: ListingOptions = ListingOptions(), process: ProcessChoice? = nil,
                                write: @escaping (String) -> Void,
                                diagnostic: (String) -> Void) throws(DumpError) -> ListingResult {
-        guard let spec = try layout.table(table, session: session, cpu: cpu) else {
+        let chosen: TableSpec?
+        if let process {
+            chosen = try processTable(session, layout, pid: process.pid, comm: process.comm)
+            diagnostic(chosen?.origin ?? "")
+        } else {
+            chosen = try layout.table(table, session: session, cpu: cpu)
+        }
+        guard let spec = chosen else {
             // The kernel's own file is empty in this state; so is ours.
             diagnostic("\(table.rawValue): efi_mm.pgd is NULL (no EFI runtime services): nothing to list")
             for w in session.warnings { diagnostic("warning: \(w)") }
@@ -108,6 +126,18 @@ public enum Actions {
                 }
             }
         }
+        // Each process's table, and the task list that leads to it, so that
+        // `ps` and `--pid` work on the snapshot too.
+        let taskLayout = session.taskLayout()
+        if taskLayout != nil, let all = try? tasks(session, layout) {
+            for task in all where task.pgdPhysical != nil {
+                if let spec = try? processTable(session, layout, pid: task.pid, comm: nil) {
+                    let result = writeListing(spec, memory: session.memory) { _ in }
+                    zeroFilled.merge(result.zeroFilledTables) { max($0, $1) }
+                }
+            }
+            tables.append("process tables: \(all.filter { $0.pgdPhysical != nil }.count) (of \(all.count) tasks)")
+        }
         var ranges: [(start: UInt64, bytes: [UInt8])] = []
         for (start, count) in session.memory.mergedRanges() {
             if let bytes = try? session.coreMemory.read(PhysicalAddress(start), count: Int(count)) {
@@ -128,7 +158,8 @@ public enum Actions {
         var facts = session.derivedFacts
         if session.architecture == .x86_64, let physBase = session.physBase { facts["phys_base"] = physBase }
         notes.append(SnapshotWriter.symbolNote(session.symbols.used, sizes: session.symbols.usedSizes,
-                                                complete: session.symbols.hasFullTable, facts: facts))
+                                                complete: session.symbols.hasFullTable, facts: facts,
+                                                offsets: taskLayout?.named ?? [:]))
         let writer = SnapshotWriter(machine: session.machine, notes: notes, ranges: ranges)
         if samePath(output, session.path) {
             throw .cannotOpen(path: output, reason: "refusing to overwrite the input dump")

@@ -242,3 +242,79 @@ extension ElfFile {
         return nil
     }
 }
+
+extension ElfFile {
+    /// Byte offsets of structure members, read from the DWARF of a vmlinux:
+    /// `wanted` maps a structure name to member names, and the result maps
+    /// "struct.member" to its offset. The first complete definition of each
+    /// structure is used; members inside anonymous structs and unions (as
+    /// mm_struct's are since Linux 5.x) are found with their offsets added.
+    /// Names not found are absent from the result.
+    public func memberOffsets(_ wanted: [String: [String]]) throws(DumpError) -> [String: UInt64] {
+        guard let dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nil) else {
+            throw .elf(path: path, operation: "dwarf_begin_elf (no DWARF debug information?)",
+                       message: String(cString: dwarf_errmsg(-1)))
+        }
+        defer { dwarf_end(dwarf) }
+        var result: [String: UInt64] = [:]
+        var pending = Set(wanted.keys)
+        var offset: Dwarf_Off = 0
+        var next: Dwarf_Off = 0
+        var headerSize = 0
+        while !pending.isEmpty && dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
+            defer { offset = next }
+            var cu = Dwarf_Die()
+            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &cu) != nil else { continue }
+            var die = Dwarf_Die()
+            guard dwarf_child(&cu, &die) == 0 else { continue }
+            while true {
+                if dwarf_tag(&die) == Int32(DW_TAG_structure_type), let cName = dwarf_diename(&die),
+                   dwarf_hasattr(&die, UInt32(DW_AT_declaration)) == 0 {
+                    let name = String(cString: cName)
+                    if pending.contains(name), let members = wanted[name] {
+                        pending.remove(name)
+                        var found: [String: UInt64] = [:]
+                        Self.collectMembers(&die, base: 0, depth: 0, into: &found)
+                        for m in members { if let o = found[m] { result["\(name).\(m)"] = o } }
+                    }
+                }
+                var sibling = Dwarf_Die()
+                guard dwarf_siblingof(&die, &sibling) == 0 else { break }
+                die = sibling
+            }
+        }
+        return result
+    }
+
+    /// Every named member of the structure or union `die`, with anonymous
+    /// members' own members folded in at their offsets.
+    static func collectMembers(_ die: inout Dwarf_Die, base: UInt64, depth: Int, into found: inout [String: UInt64]) {
+        guard depth < 8 else { return }
+        var member = Dwarf_Die()
+        guard dwarf_child(&die, &member) == 0 else { return }
+        while true {
+            if dwarf_tag(&member) == Int32(DW_TAG_member) {
+                var location: UInt64 = 0
+                var attribute = Dwarf_Attribute()
+                if dwarf_attr(&member, UInt32(DW_AT_data_member_location), &attribute) != nil {
+                    var value: Dwarf_Word = 0
+                    if dwarf_formudata(&attribute, &value) == 0 { location = value }
+                }
+                if let cName = dwarf_diename(&member) {
+                    let name = String(cString: cName)
+                    if found[name] == nil { found[name] = base + location }
+                } else {
+                    var typeAttribute = Dwarf_Attribute()
+                    var type = Dwarf_Die()
+                    if dwarf_attr(&member, UInt32(DW_AT_type), &typeAttribute) != nil,
+                       dwarf_formref_die(&typeAttribute, &type) != nil {
+                        collectMembers(&type, base: base + location, depth: depth + 1, into: &found)
+                    }
+                }
+            }
+            var sibling = Dwarf_Die()
+            guard dwarf_siblingof(&member, &sibling) == 0 else { break }
+            member = sibling
+        }
+    }
+}

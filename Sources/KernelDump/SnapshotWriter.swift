@@ -18,10 +18,11 @@ public struct SnapshotWriter {
     /// The "KPTDUMP" note text: `SYMBOL(name)=hex` and `SYMBOL_SIZE(name)=dec` lines.
     /// `facts` are values derived from the original dump (`NUMBER(name)=dec`).
     public static func symbolNote(_ symbols: [String: UInt64], sizes: [String: UInt64], complete: Bool,
-                                  facts: [String: UInt64]) -> ElfFile.Note {
+                                  facts: [String: UInt64], offsets: [String: UInt64] = [:]) -> ElfFile.Note {
         // COMPLETE=1: a name absent here was absent from the original symbol table.
         var text = complete ? "COMPLETE=1\n" : ""
         for (name, value) in facts.sorted(by: { $0.key < $1.key }) { text += "NUMBER(\(name))=\(value)\n" }
+        for (name, value) in offsets.sorted(by: { $0.key < $1.key }) { text += "OFFSET(\(name))=\(value)\n" }
         for (name, value) in symbols.sorted(by: { $0.key < $1.key }) {
             text += "SYMBOL(\(name))=\(String(value, radix: 16))\n"
             if let size = sizes[name] { text += "SYMBOL_SIZE(\(name))=\(size)\n" }

@@ -37,6 +37,9 @@ public struct VmcoreInfo: Sendable, Equatable {
     /// `NUMBER(name)`, decimal and possibly negative; returned as its bit pattern.
     public func number(_ name: String) -> UInt64? { parseDecimal(values["NUMBER(\(name))"]) }
 
+    /// `OFFSET(struct.member)`, decimal.
+    public func offset(_ name: String) -> UInt64? { parseDecimal(values["OFFSET(\(name))"]) }
+
 
     /// `KERNELOFFSET`, the KASLR displacement of the kernel image (hex).
     public var kernelOffset: UInt64? { parseHex(values["KERNELOFFSET"]) }

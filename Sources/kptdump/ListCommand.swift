@@ -18,6 +18,12 @@ struct List: ParsableCommand {
     @Option(help: "CPU whose CR3 gives the current-kernel and current-user tables (x86-64).")
     var cpu: Int = 0
 
+    @Option(help: "List this process's page table (x86-64: both halves, like current_kernel); needs a vmlinux with DWARF, or a snapshot that kept the offsets.")
+    var pid: Int32?
+
+    @Option(help: "List the page table of the first process with this name.")
+    var comm: String?
+
     @OptionGroup var output: OutputOptions
 
     @Flag(name: .shortAndLong, help: "Also print what was detected, and walk statistics, on stderr.")
@@ -30,8 +36,9 @@ struct List: ParsableCommand {
             if verbose {
                 for (key, value) in Actions.describe(session, layout) where key != "warning" { diagnose("\(key): \(value)") }
             }
+            let process = pid != nil || comm != nil ? ProcessChoice(pid: pid, comm: comm) : nil
             return try Actions.listing(session, layout, table: table, cpu: cpu, options: try output.options(),
-                                       write: out.write, diagnostic: diagnose)
+                                       process: process, write: out.write, diagnostic: diagnose)
         }
         out.flush()
         if verbose {

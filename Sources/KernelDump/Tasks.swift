@@ -1,0 +1,204 @@
+import PageTables
+
+/// One task of the dumped kernel, found by following `init_task.tasks`.
+public struct KernelTask: Sendable, Equatable {
+    public var pid: Int32
+    public var comm: String
+    /// The task_struct's kernel virtual address.
+    public var address: UInt64
+    /// `task->mm`: 0 for kernel threads.
+    public var mm: UInt64
+    /// `mm->pgd` (a kernel virtual address), and its physical address.
+    public var pgd: UInt64?
+    public var pgdPhysical: PhysicalAddress?
+}
+
+/// The structure layout the task walk needs, from the vmlinux's DWARF, or from
+/// a snapshot that kept it (`OFFSET(struct.member)=` lines, VMCOREINFO's syntax).
+/// Never assumed: a kernel without them is reported, not guessed.
+public struct TaskLayout: Sendable, Equatable {
+    public var tasks: UInt64
+    public var mm: UInt64
+    public var pid: UInt64
+    public var comm: UInt64
+    public var pgd: UInt64
+
+    public static let wanted: [String: [String]] = [
+        "task_struct": ["tasks", "mm", "pid", "comm"],
+        "mm_struct": ["pgd"],
+    ]
+
+    /// The offsets as "struct.member" keys, for the snapshot note.
+    public var named: [String: UInt64] {
+        ["task_struct.tasks": tasks, "task_struct.mm": mm, "task_struct.pid": pid,
+         "task_struct.comm": comm, "mm_struct.pgd": pgd]
+    }
+
+    init?(_ offsets: [String: UInt64]) {
+        guard let tasks = offsets["task_struct.tasks"], let mm = offsets["task_struct.mm"],
+              let pid = offsets["task_struct.pid"], let comm = offsets["task_struct.comm"],
+              let pgd = offsets["mm_struct.pgd"] else { return nil }
+        self.tasks = tasks
+        self.mm = mm
+        self.pid = pid
+        self.comm = comm
+        self.pgd = pgd
+    }
+}
+
+/// Reads kernel virtual memory by translating through the kernel's own page
+/// table (`TableChoice.kernel`), so slab and vmalloc addresses read the same
+/// way on every architecture.
+final class KernelVirtualReader {
+    let spec: TableSpec
+    let memory: any PhysicalMemory
+    private var pages: [UInt64: UInt64] = [:]
+
+    init(spec: TableSpec, memory: any PhysicalMemory) {
+        self.spec = spec
+        self.memory = memory
+    }
+
+    func read(_ va: UInt64, count: Int, what: String) throws(DumpError) -> [UInt8] {
+        var out: [UInt8] = []
+        var address = va
+        let pageSize = spec.architecture.geometry.pageSize
+        while out.count < count {
+            let page = address & ~(pageSize - 1)
+            let base: UInt64
+            if let known = pages[page] {
+                base = known
+            } else {
+                let t = AddressTranslation(page, root: spec.root, architecture: spec.architecture, memory: memory)
+                guard case .mapped(let pa, _, _, _) = t.outcome else {
+                    throw .unreadableVariable(name: what, address: address, reason: "not mapped in the kernel's page table (\(t.outcome))")
+                }
+                base = pa.rawValue
+                pages[page] = base
+            }
+            let within = address - page
+            let n = min(count - out.count, Int(pageSize - within))
+            do {
+                out += try memory.read(PhysicalAddress(base + within), count: n)
+            } catch {
+                throw .unreadableVariable(name: what, address: address, reason: error.description)
+            }
+            address &+= UInt64(n)
+        }
+        return out
+    }
+
+    func read64(_ va: UInt64, what: String) throws(DumpError) -> UInt64 {
+        decodeInteger(try read(va, count: 8, what: what), at: 0, size: 8, order: spec.architecture.geometry.byteOrder) ?? 0
+    }
+}
+
+extension KernelSession {
+    /// The task walk's structure offsets: DWARF first, then a snapshot's note,
+    /// then VMCOREINFO. nil when none has them all.
+    public func taskLayout() -> TaskLayout? {
+        if let elf = vmlinuxFile, let offsets = try? elf.memberOffsets(TaskLayout.wanted), let l = TaskLayout(offsets) {
+            return l
+        }
+        for source in [snapshotFacts, vmcoreinfo].compactMap({ $0 }) {
+            var offsets: [String: UInt64] = [:]
+            for (s, members) in TaskLayout.wanted {
+                for m in members { offsets["\(s).\(m)"] = source.offset("\(s).\(m)") }
+            }
+            if let l = TaskLayout(offsets) { return l }
+        }
+        return nil
+    }
+}
+
+extension Actions {
+    /// A bound on the task list: far above any real system, so a corrupt list
+    /// that never returns to init_task still ends.
+    static let maximumTasks = 1 << 22
+
+    /// Every task on `init_task.tasks`, init_task first.
+    public static func tasks(_ session: KernelSession, _ layout: any KernelLayout) throws(DumpError) -> [KernelTask] {
+        guard let offsets = session.taskLayout() else {
+            throw .badRequest("tasks need the offsets of task_struct.{tasks,mm,pid,comm} and mm_struct.pgd from a vmlinux with DWARF debug information (pass --vmlinux)")
+        }
+        guard let initTask = session.symbols["init_task"] else {
+            throw .missingSymbol(name: "init_task", source: session.symbols.sources.joined(separator: ", "))
+        }
+        guard let spec = try layout.table(.kernel, session: session, cpu: 0) else {
+            throw .noTable(name: "kernel", reason: "no kernel page table")
+        }
+        let reader = KernelVirtualReader(spec: spec, memory: session.memory)
+        var tasks: [KernelTask] = []
+        var seen: Set<UInt64> = []
+        var task = initTask
+        repeat {
+            guard seen.insert(task).inserted else {
+                session.warn("the task list loops back to \(hex(task)) without reaching init_task; stopped after \(tasks.count) tasks")
+                break
+            }
+            tasks.append(try readTask(task, offsets: offsets, reader: reader, session: session))
+            let next = try reader.read64(task &+ offsets.tasks, what: "task_struct.tasks.next")
+            task = next &- offsets.tasks
+        } while task != initTask && tasks.count < maximumTasks
+        return tasks
+    }
+
+    static func readTask(_ task: UInt64, offsets: TaskLayout, reader: KernelVirtualReader,
+                         session: KernelSession) throws(DumpError) -> KernelTask {
+        let order = reader.spec.architecture.geometry.byteOrder
+        let pidBytes = try reader.read(task &+ offsets.pid, count: 4, what: "task_struct.pid")
+        let pid = Int32(truncatingIfNeeded: decodeInteger(pidBytes, at: 0, size: 4, order: order) ?? 0)
+        let commBytes = try reader.read(task &+ offsets.comm, count: 16, what: "task_struct.comm")
+        let comm = String(decoding: commBytes.prefix { $0 != 0 }, as: UTF8.self)
+        let mm = try reader.read64(task &+ offsets.mm, what: "task_struct.mm")
+        var result = KernelTask(pid: pid, comm: comm, address: task, mm: mm)
+        if mm != 0 {
+            let pgd = try reader.read64(mm &+ offsets.pgd, what: "mm_struct.pgd")
+            result.pgd = pgd
+            let t = AddressTranslation(pgd, root: reader.spec.root, architecture: reader.spec.architecture,
+                                       memory: session.memory)
+            if case .mapped(let pa, _, _, _) = t.outcome { result.pgdPhysical = pa }
+        }
+        return result
+    }
+}
+
+extension Actions {
+    /// The table of the task chosen by `pid` or `comm` (the first match): its
+    /// `mm->pgd` walked like the kernel's current_kernel file, both halves.
+    public static func processTable(_ session: KernelSession, _ layout: any KernelLayout, pid: Int32?,
+                                     comm: String?) throws(DumpError) -> TableSpec {
+        let all = try tasks(session, layout)
+        guard let task = all.first(where: { t in pid.map { t.pid == $0 } ?? (t.comm == comm) }) else {
+            let what = pid.map { "pid \($0)" } ?? "comm '\(comm ?? "")'"
+            throw .badRequest("no task with \(what) among the \(all.count) tasks on init_task's list")
+        }
+        guard session.architecture == .x86_64 else {
+            throw .badRequest("--pid and --comm list x86-64 tables only so far: arm64 and riscv64 keep user space in a separate range whose bounds are not read yet")
+        }
+        guard let pgd = task.pgd, let pa = task.pgdPhysical else {
+            throw .noTable(name: "pid \(task.pid) (\(task.comm))", reason: task.mm == 0
+                ? "a kernel thread has no mm of its own" : "mm->pgd could not be translated")
+        }
+        guard var spec = try layout.table(.kernel, session: session, cpu: 0) else {
+            throw .noTable(name: "kernel", reason: "no kernel page table")
+        }
+        spec.root = pa
+        spec.name = "pid \(task.pid)"
+        spec.origin = "task \(task.pid) (\(task.comm)) at \(hex(task.address)): mm->pgd \(hex(pgd)) at physical \(pa)"
+        return spec
+    }
+
+    /// `kptdump ps`: one line per task, as `PID  COMM  TASK  PGD`.
+    public static func processList(_ request: DumpRequest) throws(DumpError) -> String {
+        let (session, layout) = try open(request)
+        var out = "    PID  COMM              TASK                PGD (physical)\n"
+        for t in try tasks(session, layout) {
+            let pid = String(t.pid)
+            out += String(repeating: " ", count: max(0, 7 - pid.count)) + pid + "  "
+            out += t.comm + String(repeating: " ", count: max(1, 18 - t.comm.count))
+            out += hex16(t.address) + "  " + (t.pgdPhysical.map { hex16($0.rawValue) } ?? (t.mm == 0 ? "-" : "?")) + "\n"
+        }
+        return out
+    }
+}

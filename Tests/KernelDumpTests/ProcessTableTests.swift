@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+@testable import KernelDump
+import PageTables
+
+/// The task walk and `--pid` on real x86 snapshots. Each snapshot kept the
+/// task_struct/mm_struct offsets its vmlinux's DWARF gave, and the pages the
+/// task walk read. At the dump, init (pid 1) was current on CPU 0, so its table
+/// listed as the kernel's own current_kernel file must be that file.
+@Suite struct ProcessTableTests {
+    static let states = ["custom-wx-before", "custom-wx-after", "custom-wx-failed", "custom-wx-second-boot"]
+
+    @Test(arguments: states)
+    func pidOneIsTheKernelsCurrentKernelListing(_ state: String) throws {
+        let dir = Fixtures.root.appendingPathComponent("x86_64/\(state)")
+        let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
+        let request = DumpRequest(core: snapshot.path)
+        let (session, layout) = try Actions.open(request)
+        let offsets = try #require(session.taskLayout())
+        #expect(offsets.comm > offsets.pid && offsets.mm > 0)
+        let tasks = try Actions.tasks(session, layout)
+        #expect(tasks.first?.pid == 0 && tasks.first?.comm == "swapper/0")
+        let initTask = try #require(tasks.first { $0.pid == 1 })
+        #expect(initTask.comm == "init" && initTask.pgdPhysical != nil)
+        // Kernel threads have no mm; only init has a table of its own here.
+        #expect(tasks.filter { $0.mm != 0 }.map(\.pid) == [1])
+        #expect(Set(tasks.map(\.pid)).count == tasks.count)
+
+        let expected = try String(contentsOf: dir.appendingPathComponent("page_tables/current_kernel.txt"), encoding: .utf8)
+        for choice in [ProcessChoice(pid: 1, comm: nil), ProcessChoice(pid: nil, comm: "init")] {
+            var text = ""
+            var origin = ""
+            _ = try Actions.listing(request, table: .kernel, cpu: 0, process: choice,
+                                    write: { text += $0 }, diagnostic: { origin += $0 })
+            let comparison = LineComparison(ours: text, kernels: expected)
+            #expect(comparison.differing == 0, "\(state) \(choice): \(comparison)")
+            #expect(origin.contains("task 1 (init)"))
+        }
+        #expect(throws: DumpError.self) {
+            try Actions.listing(request, table: .kernel, cpu: 0, process: ProcessChoice(pid: 2, comm: nil),
+                                write: { _ in }, diagnostic: { _ in })
+        }
+        let ps = try Actions.processList(request)
+        #expect(ps.contains("      1  init              0x"))
+        // The guest's own /proc/*/stat names (ps.txt): every task we list, by pid.
+        // /proc adds a workqueue's name to a worker's comm ("kworker/0:1-events").
+        let guest = try String(contentsOf: dir.appendingPathComponent("ps.txt"), encoding: .utf8)
+            .split(separator: "\n").compactMap { line -> (Int32, String)? in
+                let f = line.split(separator: " ", maxSplits: 1)
+                guard f.count == 2, let pid = Int32(f[0]) else { return nil }
+                return (pid, String(f[1]))
+            }
+        #expect(guest.count == tasks.count - 1, "the guest's ps has no pid 0")
+        for (pid, name) in guest {
+            let ours = tasks.first { $0.pid == pid }
+            #expect(ours != nil && name.hasPrefix(ours?.comm ?? "?"), "pid \(pid): \(name) vs \(ours?.comm ?? "none")")
+        }
+    }
+
+    struct VMA {
+        var start: UInt64, end: UInt64, perms: String, name: String
+    }
+
+    static func maps(_ text: String) -> [VMA] {
+        text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            let bounds = f.first?.split(separator: "-") ?? []
+            guard f.count >= 5, bounds.count == 2, let s = UInt64(bounds[0], radix: 16),
+                  let e = UInt64(bounds[1], radix: 16) else { return nil }
+            return VMA(start: s, end: e, perms: String(f[1]), name: f.count > 5 ? String(f[5]) : "")
+        }
+    }
+
+    /// init's user mappings from its page table against the guest's
+    /// /proc/1/maps of the same moment: each present user page lies in a VMA
+    /// that allows it (writable only where the VMA has w, executable only with
+    /// x), and, since init ran mlockall(), every VMA is populated except [vvar],
+    /// whose pages are mapped only when touched.
+    @Test(arguments: states)
+    func pidOneAgreesWithProcMaps(_ state: String) throws {
+        let dir = Fixtures.root.appendingPathComponent("x86_64/\(state)")
+        let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
+        let vmas = Self.maps(try String(contentsOf: dir.appendingPathComponent("maps.txt"), encoding: .utf8))
+        #expect(vmas.count >= 8)
+        var text = ""
+        _ = try Actions.listing(DumpRequest(core: snapshot.path), table: .kernel, cpu: 0,
+                                process: ProcessChoice(pid: 1, comm: nil), write: { text += $0 }, diagnostic: { _ in })
+        let listing = try ParsedListing(text: text)
+        let user = listing.regions.flatMap(\.lines).filter { $0.isPresent && $0.attributes.contains("USR") }
+        #expect(!user.isEmpty)
+        // A listing line can span several VMAs with equal flags: split it at their bounds.
+        var covered: [UInt64: UInt64] = [:]   // VMA start -> bytes mapped
+        for line in user {
+            let end = line.start + line.size
+            var inside: UInt64 = 0
+            for vma in vmas where vma.start < end && line.start < vma.end {
+                let overlap = min(end, vma.end) - max(line.start, vma.start)
+                inside += overlap
+                covered[vma.start, default: 0] += overlap
+                if line.attributes.contains("RW") { #expect(vma.perms.contains("w"), "\(hex16(line.start)) RW in \(vma.perms)") }
+                if line.attributes.contains("x") { #expect(vma.perms.contains("x"), "\(hex16(line.start)) x in \(vma.perms)") }
+            }
+            #expect(inside == line.size, "\(state): \(hex16(line.start))-\(hex16(end)) is mapped outside every VMA")
+        }
+        for vma in vmas where vma.name != "[vvar]" {
+            #expect(covered[vma.start] == vma.end - vma.start, "\(state): \(vma.name) \(hex(vma.start)) not fully mapped")
+        }
+    }
+
+    /// Without a vmlinux and without kept offsets, the walk says what it needs.
+    @Test func tasksWithoutOffsetsSayWhatIsMissing() throws {
+        let snapshot = try Fixtures.decompressed(Fixtures.root.appendingPathComponent("x86_64/debian-stock-4level/snapshot.core.zst"))
+        var request = DumpRequest(core: snapshot.path)
+        request.searchDebugFiles = false
+        let (session, layout) = try Actions.open(request)
+        #expect(session.taskLayout() == nil)
+        do {
+            _ = try Actions.tasks(session, layout)
+            Issue.record("tasks listed without offsets")
+        } catch {
+            #expect(error.description.contains("DWARF"))
+        }
+    }
+}
