@@ -58,7 +58,6 @@ extension ListingStyle {
 public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options: ListingOptions = ListingOptions(),
                          write: @escaping (String) -> Void) -> ListingResult {
     var x86 = X86PtdumpFormatter()
-    var problems: [MappedRange] = []
     let style = spec.style
     var tableDriven: TableDrivenFormatter?
     if case .tableDriven(let s) = style { tableDriven = TableDrivenFormatter(style: s) }
@@ -72,13 +71,11 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
         let out = tableDriven?.format(event) ?? x86.format(event)
         if !out.isEmpty { write(out) }
     }
-    let merger = RangeMerger(architecture: architecture, markers: spec.markers,
-                             markerAdvance: spec.markerAdvance) { event in
+    let result = walkEvents(spec, memory: memory) { event in
         guard case .range(let r) = event else {
             if selection.isEmpty && options.output == .text { text(event) } else { pendingMarker = event }
             return
         }
-        if r.problem != nil { problems.append(r) }
         if selection.isEmpty && options.output == .text { return text(event) }
         let access = architecture.access(protection: r.protection, effective: r.effective)
         let words = style.words(r)
@@ -95,10 +92,22 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
                         isWX: architecture.isWritableAndExecutable(protection: r.protection, effective: r.effective))
         }
     }
-    let tables = FilteredTableMemory(memory)
-    let walker = PageWalker(architecture: architecture, memory: tables, kasan: spec.kasan)
-    walker.walk(root: spec.root, ranges: spec.ranges, into: merger)
     if options.output == .summary { write(summary.text) }
+    return result
+}
+
+/// Walks `spec` through the merger and hands every event to `body`; the
+/// result counts what the walk saw, marked ranges included.
+func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, body: @escaping (ListingEvent) -> Void) -> ListingResult {
+    var problems: [MappedRange] = []
+    let merger = RangeMerger(architecture: spec.architecture, markers: spec.markers,
+                             markerAdvance: spec.markerAdvance) { event in
+        if case .range(let r) = event, r.problem != nil { problems.append(r) }
+        body(event)
+    }
+    let tables = FilteredTableMemory(memory)
+    let walker = PageWalker(architecture: spec.architecture, memory: tables, kasan: spec.kasan)
+    walker.walk(root: spec.root, ranges: spec.ranges, into: merger)
     return ListingResult(statistics: walker.statistics, writableExecutablePages: merger.writableExecutablePages,
                          nonUXNPages: merger.nonUXNPages, problems: problems, zeroFilledTables: tables.zeroFilled)
 }

@@ -52,7 +52,8 @@ extension Actions {
             let arch = spec.architecture
             var offenders: [String] = []
             // The walk's own counters decide the verdict, as note_wx() counts.
-            let result = walkRanges(spec, session: session) { range in
+            let result = walkEvents(spec, memory: session.memory) { event in
+                guard case .range(let range) = event else { return }
                 let wx = arch.isWritableAndExecutable(protection: range.protection, effective: range.effective)
                 let uxn = arch.isUserExecutable(protection: range.protection)
                 guard range.problem == nil, wx || uxn else { return }
@@ -71,22 +72,6 @@ extension Actions {
                 offenders: offenders, markedRanges: result.problems.count))
         }
         return WXReport(tables: tables)
-    }
-
-    /// Walks `spec` and hands every range to `body`.
-    static func walkRanges(_ spec: TableSpec, session: KernelSession, body: @escaping (MappedRange) -> Void) -> ListingResult {
-        var problems: [MappedRange] = []
-        let merger = RangeMerger(architecture: spec.architecture, markers: spec.markers,
-                                 markerAdvance: spec.markerAdvance) { event in
-            guard case .range(let r) = event else { return }
-            if r.problem != nil { problems.append(r) }
-            body(r)
-        }
-        let tables = FilteredTableMemory(session.memory)
-        let walker = PageWalker(architecture: spec.architecture, memory: tables, kasan: spec.kasan)
-        walker.walk(root: spec.root, ranges: spec.ranges, into: merger)
-        return ListingResult(statistics: walker.statistics, writableExecutablePages: merger.writableExecutablePages,
-                             nonUXNPages: merger.nonUXNPages, problems: problems, zeroFilledTables: tables.zeroFilled)
     }
 }
 

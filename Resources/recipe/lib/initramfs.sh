@@ -3,16 +3,18 @@
 # architecture) plus /dev/console, packed by the kernel's own gen_init_cpio (no
 # root needed for the device node).
 #
-# Usage: initramfs.sh CC WORK_DIR BUILD_DIR SRC_DIR OUT.cpio.gz
+# Usage: initramfs.sh CC WORK_DIR BUILD_DIR SRC_DIR OUT.cpio.gz [INIT.c]
 #   CC         compiler for the guest (gcc, aarch64-linux-gnu-gcc, riscv64-linux-gnu-gcc)
 #   WORK_DIR   where init and the file list go
 #   BUILD_DIR  the kernel build (its usr/gen_init_cpio is used when built)
 #   SRC_DIR    the kernel source (usr/gen_init_cpio.c is compiled otherwise)
+#   INIT.c     the init program (default: lib/init.c)
 set -euo pipefail
 CC=$1 IRD=$2 BUILD_DIR=$3 SRC_DIR=$4 OUT=$5
 HERE=$(cd "$(dirname "$0")" && pwd)
+INIT_SRC=${6:-$HERE/init.c}
 mkdir -p "$IRD"
-"$CC" -static -O2 -Wall -o "$IRD/init" "$HERE/init.c"
+"$CC" -static -O2 -Wall -o "$IRD/init" "$INIT_SRC"
 GEN=$BUILD_DIR/usr/gen_init_cpio
 if [ ! -x "$GEN" ]; then
     gcc -O2 -o "$IRD/gen_init_cpio" "$SRC_DIR/usr/gen_init_cpio.c"

@@ -53,9 +53,10 @@ def write(path, text):
         f.write(text)
 
 
-def dump_and_quit(q, outdir):
-    """dump-guest-memory (paging=false, ELF) to OUTDIR/vmcore.elf, wait for it
-    to complete (exit on failure), then quit QEMU."""
+def dump(q, outdir):
+    """dump-guest-memory (paging=false, ELF) to OUTDIR/vmcore.elf, and wait for
+    it to complete (exit on failure). The file is made readable (QEMU creates
+    it 0400)."""
     vmcore = os.path.join(outdir, "vmcore.elf")
     t0 = time.time()
     q.cmd("dump-guest-memory", paging=False, protocol="file:" + vmcore, format="elf")
@@ -68,7 +69,17 @@ def dump_and_quit(q, outdir):
           f"{time.time() - t0:.1f} s")
     if st["status"] != "completed":
         sys.exit(f"dump failed: {st}")
+    os.chmod(vmcore, 0o644)
+
+
+def quit(q):
     try:
         q.cmd("quit")
     except EOFError:
         pass
+
+
+def dump_and_quit(q, outdir):
+    """`dump`, then quit QEMU."""
+    dump(q, outdir)
+    quit(q)

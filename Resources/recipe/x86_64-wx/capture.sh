@@ -60,24 +60,9 @@ OUT=$(cd "$OUT" && pwd)
 DIRS=()
 for m in "${MOMENTS[@]}"; do mkdir -p "$OUT/$m"; DIRS+=("$(cd "$OUT/$m" && pwd)"); done
 
-# initramfs: /init from this folder's init.c plus /dev/console, packed as
-# ../lib/initramfs.sh does (that script always compiles ../lib/init.c).
-IRD=$OUT_ROOT/initramfs
-mkdir -p "$IRD"
-gcc -static -O2 -Wall -o "$IRD/init" "$HERE/init.c"
-GEN=$BUILD_DIR/usr/gen_init_cpio
-if [ ! -x "$GEN" ]; then
-    gcc -O2 -o "$IRD/gen_init_cpio" "${SRC_DIR:-/work/big/x86_64-wx/src}/usr/gen_init_cpio.c"
-    GEN=$IRD/gen_init_cpio
-fi
-cat > "$IRD/initramfs.list" <<LIST
-dir /dev 0755 0 0
-nod /dev/console 0600 0 0 c 5 1
-dir /proc 0755 0 0
-dir /sys 0755 0 0
-file /init $IRD/init 0755 0 0
-LIST
-"$GEN" "$IRD/initramfs.list" | gzip -9 > "$OUT/initrd.cpio.gz"
+# initramfs: /init from this folder's init.c plus /dev/console (lib/initramfs.sh).
+"$HERE/../lib/initramfs.sh" gcc "$OUT_ROOT/initramfs" "$BUILD_DIR" "${SRC_DIR:-/work/big/x86_64-wx/src}" \
+    "$OUT/initrd.cpio.gz" "$HERE/init.c"
 
 # Unix sockets have a 108-byte path limit: keep them short.
 SOCKDIR=$(mktemp -d /tmp/kptdump-wx.XXXXXX)

@@ -19,7 +19,7 @@ import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in ../lib
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from qmp_client import QMP, write  # noqa: E402
+from qmp_client import QMP, dump, quit, write  # noqa: E402
 
 COMMAND = b"rw\n"
 
@@ -35,22 +35,6 @@ def wait_ready(serial, n, deadline):
         if time.time() > deadline:
             sys.exit(f"no READY{n} in {serial}")
         time.sleep(0.5)
-
-
-def dump(q, outdir):
-    vmcore = os.path.join(outdir, "vmcore.elf")
-    t0 = time.time()
-    q.cmd("dump-guest-memory", paging=False, protocol="file:" + vmcore, format="elf")
-    while True:
-        st = q.cmd("query-dump")
-        if st["status"] != "active":
-            break
-        time.sleep(0.5)
-    print(f"dump-guest-memory: {st['status']}, {st.get('completed')} bytes, "
-          f"{time.time() - t0:.1f} s")
-    if st["status"] != "completed":
-        sys.exit(f"dump failed: {st}")
-    os.chmod(vmcore, 0o644)  # QEMU creates it 0400
 
 
 def main():
@@ -88,10 +72,7 @@ def main():
                 ctl.connect(csock)
             ctl.sendall(COMMAND)
             print(f"moment {n}: cont, sent {COMMAND!r} on the control port")
-    try:
-        q.cmd("quit")
-    except EOFError:
-        pass
+    quit(q)
     if ctl is not None:
         ctl.close()
 
