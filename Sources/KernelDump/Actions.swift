@@ -131,7 +131,7 @@ public enum Actions {
         let taskLayout = session.taskLayout()
         if taskLayout != nil, let all = try? tasks(session, layout) {
             for task in all where task.pgdPhysical != nil {
-                if let spec = try? processTable(session, layout, pid: task.pid, comm: nil) {
+                if let spec = try? processTable(session, layout, task: task) {
                     let result = writeListing(spec, memory: session.memory) { _ in }
                     zeroFilled.merge(result.zeroFilledTables) { max($0, $1) }
                 }

@@ -324,6 +324,9 @@ public final class KernelSession {
     /// snapshots so that the small file opens the same way (`NUMBER(name)`).
     public var derivedFacts: [String: UInt64] = [:]
 
+    /// `taskLayout()`'s answer, read once: the DWARF scan is the costly part.
+    var cachedTaskLayout: TaskLayout??
+
     /// `virtual - physical` of the PT_LOAD segment that maps `va` with both
     /// addresses known, if any.
     public func segmentOffset(containing va: UInt64) -> UInt64? {

@@ -65,17 +65,7 @@ final class KernelVirtualReader {
         let pageSize = spec.architecture.geometry.pageSize
         while out.count < count {
             let page = address & ~(pageSize - 1)
-            let base: UInt64
-            if let known = pages[page] {
-                base = known
-            } else {
-                let t = AddressTranslation(page, root: spec.root, architecture: spec.architecture, memory: memory)
-                guard case .mapped(let pa, _, _, _) = t.outcome else {
-                    throw .unreadableVariable(name: what, address: address, reason: "not mapped in the kernel's page table (\(t.outcome))")
-                }
-                base = pa.rawValue
-                pages[page] = base
-            }
+            let base = try physical(page, what: what)
             let within = address - page
             let n = min(count - out.count, Int(pageSize - within))
             do {
@@ -88,6 +78,17 @@ final class KernelVirtualReader {
         return out
     }
 
+    /// The physical address of the page-aligned `page`, translated once.
+    func physical(_ page: UInt64, what: String) throws(DumpError) -> UInt64 {
+        if let known = pages[page] { return known }
+        let t = AddressTranslation(page, root: spec.root, architecture: spec.architecture, memory: memory)
+        guard case .mapped(let pa, _, _, _) = t.outcome else {
+            throw .unreadableVariable(name: what, address: page, reason: "not mapped in the kernel's page table (\(t.outcome))")
+        }
+        pages[page] = pa.rawValue
+        return pa.rawValue
+    }
+
     func read64(_ va: UInt64, what: String) throws(DumpError) -> UInt64 {
         decodeInteger(try read(va, count: 8, what: what), at: 0, size: 8, order: spec.architecture.geometry.byteOrder) ?? 0
     }
@@ -97,6 +98,13 @@ extension KernelSession {
     /// The task walk's structure offsets: DWARF first, then a snapshot's note,
     /// then VMCOREINFO. nil when none has them all.
     public func taskLayout() -> TaskLayout? {
+        if let cached = cachedTaskLayout { return cached }
+        let layout = readTaskLayout()
+        cachedTaskLayout = .some(layout)
+        return layout
+    }
+
+    private func readTaskLayout() -> TaskLayout? {
         if let elf = vmlinuxFile, let offsets = try? elf.memberOffsets(TaskLayout.wanted), let l = TaskLayout(offsets) {
             return l
         }
@@ -155,9 +163,11 @@ extension Actions {
         if mm != 0 {
             let pgd = try reader.read64(mm &+ offsets.pgd, what: "mm_struct.pgd")
             result.pgd = pgd
-            let t = AddressTranslation(pgd, root: reader.spec.root, architecture: reader.spec.architecture,
-                                       memory: session.memory)
-            if case .mapped(let pa, _, _, _) = t.outcome { result.pgdPhysical = pa }
+            // A PGD is page-aligned; one that does not translate stays nil and is reported by --pid.
+            let pageSize = reader.spec.architecture.geometry.pageSize
+            if let base = try? reader.physical(pgd & ~(pageSize - 1), what: "mm->pgd") {
+                result.pgdPhysical = PhysicalAddress(base + (pgd & (pageSize - 1)))
+            }
         }
         return result
     }
@@ -173,6 +183,12 @@ extension Actions {
             let what = pid.map { "pid \($0)" } ?? "comm '\(comm ?? "")'"
             throw .badRequest("no task with \(what) among the \(all.count) tasks on init_task's list")
         }
+        return try processTable(session, layout, task: task)
+    }
+
+    /// The table of one task already found on the task list.
+    static func processTable(_ session: KernelSession, _ layout: any KernelLayout,
+                             task: KernelTask) throws(DumpError) -> TableSpec {
         guard session.architecture == .x86_64 else {
             throw .badRequest("--pid and --comm list x86-64 tables only so far: arm64 and riscv64 keep user space in a separate range whose bounds are not read yet")
         }

@@ -121,6 +121,10 @@ import Testing
             let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(o?["executable"] as? Bool == true && o?["present"] as? Bool == true)
         }
+        let failed = try Fixtures.decompressed(Fixtures.root.appendingPathComponent("x86_64/custom-wx-failed/snapshot.core.zst"))
+        let wxFailed = try run(["check-wx", failed.path])
+        #expect(wxFailed.status == 1)
+        #expect(wxFailed.out.hasPrefix("x86/mm: Checked W+X mappings: FAILED, 1 W+X pages found.\n"))
         let badRange = try run(["--core", sample.path, "--range", "no such region"])
         #expect(badRange.status == 2 && badRange.err.contains("its markers are: User Space"))
     }

@@ -75,4 +75,34 @@ import PageTables
             #expect(first(a) != nil && first(a) != first(b), "\(name) starts at the same address in both boots")
         }
     }
+
+    /// `--summary` counts what the kernel's own text shows: per region and page
+    /// size, the bytes of its present lines (no region here is truncated but
+    /// ESPfix, whose walk is full in the summary), and the W+X pages.
+    @Test(arguments: ["custom-wx-before", "custom-wx-failed"])
+    func summaryAddsUpTheKernelsLines(_ state: String) throws {
+        var options = ListingOptions()
+        options.output = .summary
+        var text = ""
+        _ = try Actions.listing(DumpRequest(core: try snapshot(state)), table: .kernel, cpu: 0, options: options,
+                                write: { text += $0 }, diagnostic: { _ in })
+        let kernel = try ParsedListing(text: String(contentsOf: Fixtures.root.appendingPathComponent("x86_64/\(state)/page_tables/kernel.txt"), encoding: .utf8))
+        for region in kernel.regions where region.skipped == 0 {
+            var parts: [String] = []
+            let present = region.lines.filter(\.isPresent)
+            let total = present.reduce(UInt64(0)) { $0 + $1.size }
+            guard total > 0 else { continue }
+            for (level, name) in [("pte", "4K"), ("pmd", "2M"), ("pud", "1G")] {
+                let bytes = present.filter { $0.level == level }.reduce(UInt64(0)) { $0 + $1.size }
+                if bytes > 0 { parts.append("\(name): \(bytes >> 10) kB") }
+            }
+            let row = try #require(text.split(separator: "\n").first { $0.hasPrefix("  \(region.name) ") })
+            var rest = Substring(row)
+            for part in parts {
+                let found = try #require(rest.range(of: part), "\(region.name): \(part) not in \(row)")
+                rest = rest[found.upperBound...]
+            }
+        }
+        #expect(text.hasSuffix("W+X pages: \(state == "custom-wx-failed" ? 1 : 0)\n"))
+    }
 }

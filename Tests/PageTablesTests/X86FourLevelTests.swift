@@ -36,6 +36,25 @@ import Testing
         return (text, merger)
     }
 
+    /// The merger says whether a range maps one physical run: pte[0] and pte[1]
+    /// map 0x5000 and 0x6000; moving pte[1] elsewhere breaks the run.
+    @Test func physicalContiguityOfARange() {
+        func eightK(_ m: SparseMemory) -> MappedRange? {
+            var found: MappedRange?
+            let arch = X86_64Paging(fiveLevel: false)
+            let merger = RangeMerger(architecture: arch, markers: markers) { event in
+                if case .range(let r) = event, r.size == 0x2000, r.level == .pte { found = r }
+            }
+            PageWalker(architecture: arch, memory: m).walk(root: PhysicalAddress(0x1000), ranges: ranges, into: merger)
+            return found
+        }
+        let m = sampleMemory()
+        #expect(eightK(m)?.physicalStart == PhysicalAddress(0x5000))
+        #expect(eightK(m)?.physicallyContiguous == true)
+        m.write(0x4000 + 1 * 8, value: 0x9000 | 0x163 | 1 << 63)
+        #expect(eightK(m)?.physicallyContiguous == false)
+    }
+
     @Test func listingMatchesTheKernelRules() {
         let (text, merger) = listing(sampleMemory())
         #expect(text == """
