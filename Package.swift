@@ -37,6 +37,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The benchmark driver (Resources/bench/run.sh): floor measurement and the
+        // synthetic scale dumps. Not installed for users.
+        .executableTarget(
+            name: "kptdump-bench",
+            dependencies: [
+                "KernelDump",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "PageTablesTests", dependencies: ["PageTables"]),
         .testTarget(name: "KernelDumpTests", dependencies: ["KernelDump", "PageTables"]),
     ],

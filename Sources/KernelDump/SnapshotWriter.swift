@@ -32,6 +32,18 @@ public struct SnapshotWriter {
 
     /// The whole file's bytes.
     public func bytes() -> [UInt8] {
+        var out = Self.header(machine: machine, notes: notes,
+                              segments: ranges.map { (start: $0.start, size: UInt64($0.bytes.count)) })
+        out.reserveCapacity(out.count + ranges.reduce(0) { $0 + $1.bytes.count })
+        for r in ranges { out += r.bytes }
+        return out
+    }
+
+    /// The ELF header, program headers and note bytes of an ET_CORE file whose
+    /// PT_LOAD segments (physical `start`, `size` bytes) follow the notes back to
+    /// back in the order given. Writers that stream the segments' bytes (the
+    /// benchmark's scale generator) append them after this.
+    public static func header(machine: UInt16, notes: [ElfFile.Note], segments: [(start: UInt64, size: UInt64)]) -> [UInt8] {
         var noteBlob: [UInt8] = []
         for n in notes {
             let name = Array(n.name.utf8) + [0]
@@ -43,10 +55,10 @@ public struct SnapshotWriter {
             noteBlob += n.descriptor
             pad4(&noteBlob)
         }
-        let phnum = 1 + ranges.count
+        let phnum = 1 + segments.count
         let headerSize = 64 + 56 * phnum
         var out: [UInt8] = []
-        out.reserveCapacity(headerSize + noteBlob.count + ranges.reduce(0) { $0 + $1.bytes.count })
+        out.reserveCapacity(headerSize + noteBlob.count)
         // ELF header: ELFCLASS64, ELFDATA2LSB, EV_CURRENT, ET_CORE.
         out += [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 8)
         append16(&out, 4)
@@ -65,33 +77,22 @@ public struct SnapshotWriter {
         var offset = UInt64(headerSize)
         phdr(&out, type: 4, offset: offset, paddr: 0, size: UInt64(noteBlob.count))
         offset += UInt64(noteBlob.count)
-        for r in ranges {
-            phdr(&out, type: 1, offset: offset, paddr: r.start, size: UInt64(r.bytes.count))
-            offset += UInt64(r.bytes.count)
+        for s in segments {
+            phdr(&out, type: 1, offset: offset, paddr: s.start, size: s.size)
+            offset += s.size
         }
         out += noteBlob
-        for r in ranges { out += r.bytes }
         return out
     }
 
     /// Writes the file, refusing to overwrite the input it was made from.
     public func write(to path: String) throws(DumpError) {
-        let data = bytes()
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        let fd = try createOutput(path)
         defer { close(fd) }
-        var done = 0
-        while done < data.count {
-            let n = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, data.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, offset: UInt64(done), reason: String(cString: strerror(errno)))
-            }
-            done += n
-        }
+        try writeAll(fd, bytes(), path: path)
     }
 
-    private func phdr(_ out: inout [UInt8], type: UInt32, offset: UInt64, paddr: UInt64, size: UInt64) {
+    private static func phdr(_ out: inout [UInt8], type: UInt32, offset: UInt64, paddr: UInt64, size: UInt64) {
         append32(&out, type)
         append32(&out, 0)          // p_flags
         append64(&out, offset)
@@ -107,3 +108,23 @@ private func append16(_ b: inout [UInt8], _ v: UInt16) { for i in 0..<2 { b.appe
 private func append32(_ b: inout [UInt8], _ v: UInt32) { for i in 0..<4 { b.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
 private func append64(_ b: inout [UInt8], _ v: UInt64) { for i in 0..<8 { b.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
 private func pad4(_ b: inout [UInt8]) { while b.count % 4 != 0 { b.append(0) } }
+
+/// Opens `path` for writing, created or truncated.
+func createOutput(_ path: String) throws(DumpError) -> Int32 {
+    let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+    return fd
+}
+
+/// Writes all of `data` to `fd`, retrying short writes and EINTR.
+func writeAll(_ fd: Int32, _ data: [UInt8], path: String) throws(DumpError) {
+    var done = 0
+    while done < data.count {
+        let n = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, data.count - done) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw .io(path: path, offset: UInt64(done), reason: String(cString: strerror(errno)))
+        }
+        done += n
+    }
+}

@@ -22,6 +22,7 @@ public func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
 /// `0x` followed by exactly 16 lower-case hex digits, as the kernel's `0x%016lx`.
 public func hex16(_ value: UInt64) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits
+    var line = ASCIILine(capacity: 18)
+    line.hex16(value)
+    return line.string
 }

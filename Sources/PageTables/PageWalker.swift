@@ -37,6 +37,23 @@ public protocol WalkObserver: AnyObject {
     func note(address: UInt64, level: TableLevel?, entry: UInt64, problem: WalkProblem?)
     /// The final flush, after all ranges.
     func finish()
+    /// Consecutive PTEs from `address`, `pageSize` apart, that share their
+    /// protection bits, are all zero or all non-zero, and have valid encodings:
+    /// the same as `effectiveProtection` then `note` for each, in order. Observers
+    /// that can handle a run at once (`RangeMerger`) override it, because a
+    /// listing spends most of its time on PTEs that only extend a range.
+    func notePTERun(address: UInt64, pageSize: UInt64, entries: ArraySlice<UInt64>)
+}
+
+extension WalkObserver {
+    public func notePTERun(address: UInt64, pageSize: UInt64, entries: ArraySlice<UInt64>) {
+        var a = address
+        for e in entries {
+            effectiveProtection(level: .pte, entry: e)
+            note(address: a, level: .pte, entry: e, problem: nil)
+            a &+= pageSize
+        }
+    }
 }
 
 extension RangeMerger: WalkObserver {}
@@ -179,18 +196,34 @@ public final class PageWalker {
     private func walkPTEs(_ entries: [UInt64], address start: UInt64, end: UInt64) {
         var address = start
         let page = geometry.pageSize
-        while true {
-            let entry = entries[geometry.index(of: address, at: .pte)]
+        var index = geometry.index(of: address, at: .pte)
+        // The last index this call covers. `end` is exclusive; 0 is the top of the
+        // space and `.max` stands for it too, so round the span up.
+        let span = end &- address
+        let count = span / page + (span % page == 0 ? 0 : 1)
+        let last = min(entries.count - 1, index + Int(min(count, UInt64(entries.count))) - 1)
+        while index <= last {
+            let entry = entries[index]
             let invalid = entry == 0 ? nil : architecture.invalidEncoding(entry, at: .pte)
             if let reason = invalid {
                 statistics.problems += 1
                 merger.note(address: address, level: .pte, entry: entry, problem: .invalidEntry(entry, level: .pte, reason: reason))
-            } else {
-                merger.effectiveProtection(level: .pte, entry: entry)
-                merger.note(address: address, level: .pte, entry: entry, problem: nil)
+                index += 1
+                address &+= page
+                continue
             }
-            if address >= end &- page { break }
-            address &+= page
+            // The run of entries the merger may take at once (see `notePTERun`).
+            let protection = architecture.protection(entry)
+            var runEnd = index + 1
+            while runEnd <= last {
+                let next = entries[runEnd]
+                if (next == 0) != (entry == 0) || architecture.protection(next) != protection { break }
+                if next != 0 && architecture.invalidEncoding(next, at: .pte) != nil { break }
+                runEnd += 1
+            }
+            merger.notePTERun(address: address, pageSize: page, entries: entries[index..<runEnd])
+            address &+= page &* UInt64(runEnd - index)
+            index = runEnd
         }
     }
 

@@ -78,11 +78,18 @@ public struct ProtectionTable: Sendable, Equatable {
 
     /// `dump_prot()`: each row's text preceded by one space.
     public func describe(_ prot: UInt64) -> String {
-        var out = ""
+        var out = ASCIILine(capacity: 64)
+        append(prot, to: &out)
+        return out.string
+    }
+
+    func append(_ prot: UInt64, to out: inout ASCIILine) {
         for bit in bits {
-            if let s = bit.text(for: prot) { out += " " + s }
+            if let s = bit.text(for: prot) {
+                out.append(" ")
+                out.append(s)
+            }
         }
-        return out
     }
 }
 

@@ -124,6 +124,44 @@ public final class RangeMerger {
         contiguous = true
     }
 
+    /// A run of PTEs with one protection (see `WalkObserver.notePTERun`). The first
+    /// entry goes through `note`; after it the run can only end the range at a
+    /// marker, so the entries before the next marker just extend the range (with
+    /// their physical addresses checked only while the range is still contiguous).
+    public func notePTERun(address: UInt64, pageSize: UInt64, entries: ArraySlice<UInt64>) {
+        var a = address
+        var i = entries.startIndex
+        while i < entries.endIndex {
+            let entry = entries[i]
+            let nextMarker = markers[markerIndex + 1].start
+            if i == entries.startIndex || level == -1 || a >= nextMarker || problem != nil {
+                effectiveProtection(level: .pte, entry: entry)
+                note(address: a, level: .pte, entry: entry, problem: nil)
+                i += 1
+                a &+= pageSize
+                continue
+            }
+            // Entries [i, stop) stay below the next marker.
+            let room = nextMarker &- a
+            let fit = room / pageSize + (room % pageSize == 0 ? 0 : 1)
+            let stop = fit >= UInt64(entries.endIndex - i) ? entries.endIndex : i + Int(fit)
+            if contiguous, let physicalStart {
+                var k = i
+                var at = a
+                while k < stop {
+                    if architecture.leafAddress(entries[k], at: .pte).rawValue != physicalStart.rawValue &+ (at &- start) {
+                        contiguous = false
+                        break
+                    }
+                    k += 1
+                    at &+= pageSize
+                }
+            }
+            a &+= pageSize &* UInt64(stop - i)
+            i = stop
+        }
+    }
+
     /// Moves to the next marker and emits its header when `address` reached it.
     @discardableResult
     private func advanceMarker(ifReached address: UInt64) -> Bool {

@@ -38,30 +38,47 @@ public struct TableDrivenFormatter: Sendable {
     }
 
     public func line(_ range: MappedRange) -> String {
-        var out = hex16(range.start) + "-" + hex16(range.end) + "   "
+        var out = ASCIILine()
+        out.hex16(range.start)
+        out.append("-")
+        out.hex16(range.end)
+        out.append("   ")
         if let physical = style.physicalColumn {
-            out += " " + hex16(physical(range.firstEntry)) + " "
+            out.append(" ")
+            out.hex16(physical(range.firstEntry))
+            out.append(" ")
         }
-        out += Self.sizeField(range.size) + " " + style.levelNames[range.level.rawValue]
+        Self.appendSize(range.size, to: &out)
+        out.append(" ")
+        out.append(style.levelNames[range.level.rawValue])
         if let problem = range.problem {
-            out += " " + problem.tag
+            out.append(" ")
+            out.append(problem.tag)
         } else if range.protection != 0 {
-            out += style.attributes.describe(range.protection)
+            style.attributes.append(range.protection, to: &out)
         }
-        return out + "\n"
+        out.append("\n")
+        return out.string
     }
 
     /// `delta = size >> 10`, then divided by 1024 while it stays whole, with
     /// units `KMGTPE`.
     public static func sizeField(_ size: UInt64) -> String {
-        let units: [Character] = ["K", "M", "G", "T", "P", "E"]
+        var out = ASCIILine(capacity: 10)
+        appendSize(size, to: &out)
+        return out.string
+    }
+
+    private static let units: [UInt8] = Array("KMGTPE".utf8)
+
+    static func appendSize(_ size: UInt64, to out: inout ASCIILine) {
         var delta = size >> 10
         var unit = 0
         while delta & 1023 == 0 && unit + 1 < units.count {
             delta >>= 10
             unit += 1
         }
-        let digits = String(delta)
-        return String(repeating: " ", count: max(0, 9 - digits.count)) + digits + String(units[unit])
+        out.decimal(delta, width: 9)
+        out.append(byte: units[unit])
     }
 }

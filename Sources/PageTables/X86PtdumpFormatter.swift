@@ -27,51 +27,66 @@ public struct X86PtdumpFormatter {
 
     /// One range line: `0x%016lx-0x%016lx   %9lu%c <flags><level>`.
     public static func line(_ range: MappedRange) -> String {
-        var out = hex16(range.start) + "-" + hex16(range.end) + "   "
-        out += sizeField(range.size) + " "
+        var out = ASCIILine()
+        out.hex16(range.start)
+        out.append("-")
+        out.hex16(range.end)
+        out.append("   ")
+        appendSize(range.size, to: &out)
+        out.append(" ")
         if let problem = range.problem {
-            out += pad(problem.tag, to: 29) + " "
+            let tag = problem.tag
+            out.append(tag)
+            out.spaces(29 - tag.count)
+            out.append(" ")
         } else {
-            out += flags(range.protection, level: range.level)
+            appendFlags(range.protection, level: range.level, to: &out)
         }
-        out += range.level.name + "\n"
-        return out
+        out.append(range.level.name)
+        out.append("\n")
+        return out.string
     }
 
     /// The size with the kernel's units: divide by 1024 only while the value
     /// stays whole, so a non-round size stays in a small unit.
     public static func sizeField(_ size: UInt64) -> String {
-        let units: [Character] = ["B", "K", "M", "G", "T", "P", "E"]
+        var out = ASCIILine(capacity: 10)
+        appendSize(size, to: &out)
+        return out.string
+    }
+
+    private static let units: [UInt8] = Array("BKMGTPE".utf8)
+
+    static func appendSize(_ size: UInt64, to out: inout ASCIILine) {
         var delta = size
         var unit = 0
         while delta & 1023 == 0 && unit + 1 < units.count {
             delta >>= 10
             unit += 1
         }
-        return pad(String(delta), to: 9, left: true) + String(units[unit])
+        out.decimal(delta, width: 9)
+        out.append(byte: units[unit])
     }
 
     /// `printk_prot()`: 30 columns of flags, or 30 spaces when not present.
     public static func flags(_ prot: UInt64, level: TableLevel) -> String {
-        typealias P = X86_64Paging
-        guard prot & P.present != 0 else { return String(repeating: " ", count: 30) }
-        var out = ""
-        out += prot & P.user != 0 ? "USR " : "    "
-        out += prot & P.rw != 0 ? "RW " : "ro "
-        out += prot & P.pwt != 0 ? "PWT " : "    "
-        out += prot & P.pcd != 0 ? "PCD " : "    "
-        out += level <= .pmd && prot & P.pse != 0 ? "PSE " : "    "
-        let pat = (level == .pte && prot & P.pat != 0)
-            || ((level == .pmd || level == .pud) && prot & P.patLarge != 0)
-        out += pat ? "PAT " : "    "
-        out += prot & P.global != 0 ? "GLB " : "    "
-        out += prot & P.nx != 0 ? "NX " : "x  "
-        return out
+        var out = ASCIILine(capacity: 30)
+        appendFlags(prot, level: level, to: &out)
+        return out.string
     }
 
-    static func pad(_ s: String, to width: Int, left: Bool = false) -> String {
-        let n = max(0, width - s.count)
-        let fill = String(repeating: " ", count: n)
-        return left ? fill + s : s + fill
+    static func appendFlags(_ prot: UInt64, level: TableLevel, to out: inout ASCIILine) {
+        typealias P = X86_64Paging
+        guard prot & P.present != 0 else { return out.spaces(30) }
+        out.append(prot & P.user != 0 ? "USR " : "    ")
+        out.append(prot & P.rw != 0 ? "RW " : "ro ")
+        out.append(prot & P.pwt != 0 ? "PWT " : "    ")
+        out.append(prot & P.pcd != 0 ? "PCD " : "    ")
+        out.append(level <= .pmd && prot & P.pse != 0 ? "PSE " : "    ")
+        let pat = (level == .pte && prot & P.pat != 0)
+            || ((level == .pmd || level == .pud) && prot & P.patLarge != 0)
+        out.append(pat ? "PAT " : "    ")
+        out.append(prot & P.global != 0 ? "GLB " : "    ")
+        out.append(prot & P.nx != 0 ? "NX " : "x  ")
     }
 }

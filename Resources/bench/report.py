@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Prints run.sh's results (JSON Lines) as one table per dump, with the ratios:
+ours to the floor, and drgn to ours."""
+import json
+import os
+import sys
+
+
+def main(path):
+    rows = [json.loads(line) for line in open(path) if line.strip()]
+    ours = {r["dump"]: r for r in rows if r["kind"] == "ours"}
+    peers = {}
+    for r in rows:
+        if r["kind"] != "ours":
+            peers.setdefault(r["dump"], {})[r["kind"]] = r["result"]
+    print(f"{'dump':<28} {'tables':>7} {'lines':>8} {'command':>9} {'peak RSS':>10} "
+          f"{'listing':>9} {'floor':>9} {'list/floor':>10} {'us/table':>9}")
+    for dump, r in ours.items():
+        m = r["measure"]
+        per_table = m["listing_seconds"] / max(1, m["tables_read"]) * 1e6
+        print(f"{os.path.basename(dump)[:28]:<28} {m['tables_read']:>7} {m['listing_lines']:>8} "
+              f"{r['command_seconds']:>8.2f}s {r['command_peak_rss_kb']:>7} kB "
+              f"{m['listing_seconds']:>8.4f}s {m['floor_seconds']:>8.4f}s {m['ratio_to_floor']:>10.2f} "
+              f"{per_table:>9.2f}")
+    for dump, p in peers.items():
+        m = ours[dump]["measure"]
+        print(f"\n{dump}")
+        print(f"  ours: listing {m['listing_seconds']:.4f} s in process, "
+              f"{ours[dump]['command_seconds']:.2f} s as a command (with symbols)")
+        if "drgn" in p:
+            d = p["drgn"]
+            ratio = d["seconds"] / m["listing_seconds"] if m["listing_seconds"] else 0
+            ratio_cmd = (d["seconds"] + d.get("load_seconds", 0)) / ours[dump]["command_seconds"]
+            print(f"  drgn {d.get('version', '?')} ({d.get('method', '?')}): {d['seconds']:.3f} s "
+                  f"for {d.get('leaves', '?')} leaves, +{d.get('load_seconds', 0):.2f} s to load; "
+                  f"drgn / ours = {ratio:.1f}x (walks), {ratio_cmd:.1f}x (with loading)")
+        if "crash" in p:
+            c = p["crash"]
+            print(f"  crash {c.get('version', '?')}: {c['per_second']:.0f} vtop/s "
+                  f"({c['vtops']} in {c['seconds']:.2f} s after {c.get('startup_seconds', 0):.2f} s startup)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Build the live-churn test kernel: the custom x86-64 6.1 kernel of ../x86_64
+# (its .config, taken as is) plus CONFIG_VMAP_STACK=y, so that every kernel
+# stack is a vmalloc area and fork/exit and thread create/exit keep changing
+# the vmalloc page tables while kptdump walks them through /proc/kcore.
+#
+# Usage: build-kernel.sh [BUILD_DIR]
+#   BUILD_DIR   out-of-tree build (make O=...), default /work/big/live/kernel
+#   BASE_CONFIG the config to start from, default /work/big/x86_64/build/.config
+#               (made by ../x86_64/build-kernel.sh; run that first if missing)
+#   SRC_DIR     kernel source, default /work/big/x86_64/src (Debian's
+#               linux-source-6.1, extracted by ../x86_64/build-kernel.sh; only read)
+#   JOBS        make -j, default 2
+#
+# Keeps in BUILD_DIR: arch/x86/boot/bzImage, vmlinux, System.map, .config,
+# config-check.txt (the options checked after olddefconfig) and
+# config-diff.txt (every line that differs from BASE_CONFIG).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD_DIR=${1:-/work/big/live/kernel}
+BASE_CONFIG=${BASE_CONFIG:-/work/big/x86_64/build/.config}
+SRC_DIR=${SRC_DIR:-/work/big/x86_64/src}
+JOBS=${JOBS:-2}
+BASE_SCRIPT=$HERE/../x86_64/build-kernel.sh
+
+[ -f "$BASE_CONFIG" ] || { echo "no $BASE_CONFIG: run ../x86_64/build-kernel.sh first" >&2; exit 1; }
+[ -f "$SRC_DIR/Makefile" ] || { echo "no kernel source in $SRC_DIR: run ../x86_64/build-kernel.sh first" >&2; exit 1; }
+
+# The options the ../x86_64 kernel asks for (its WANTED=( ... ) and DEPS=( ... )),
+# re-checked here after olddefconfig, plus what this kernel adds.
+eval "$(sed -n '/^WANTED=(/,/^)/p; /^DEPS=(/p' "$BASE_SCRIPT")"
+[ ${#WANTED[@]} -gt 10 ] && [ ${#DEPS[@]} -gt 0 ] || { echo "could not read WANTED/DEPS from $BASE_SCRIPT" >&2; exit 1; }
+EXTRA=(VMAP_STACK)
+
+mkdir -p "$BUILD_DIR"
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH=x86_64 "$@"; }
+
+cp "$BASE_CONFIG" "$BUILD_DIR/.config"
+args=()
+for o in "${EXTRA[@]}"; do args+=(--enable "$o"); done
+"$SRC_DIR/scripts/config" --file "$BUILD_DIR/.config" "${args[@]}"
+mk olddefconfig
+
+: > "$BUILD_DIR/config-check.txt"
+missing=0
+for o in "${WANTED[@]}" "${DEPS[@]}" "${EXTRA[@]}"; do
+    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
+    echo "$line" >> "$BUILD_DIR/config-check.txt"
+    case "$line" in CONFIG_$o=y) ;; *) echo "NOT SET: $line"; missing=1 ;; esac
+done
+[ $missing = 0 ] && echo "all requested options are =y"
+[ $missing = 0 ] || exit 1
+
+# Everything else must be as in the base config: show what olddefconfig changed.
+diff <(grep -E '^(CONFIG_|# CONFIG_)' "$BASE_CONFIG" | sort) \
+     <(grep -E '^(CONFIG_|# CONFIG_)' "$BUILD_DIR/.config" | sort) \
+     | grep -E '^[<>]' > "$BUILD_DIR/config-diff.txt" || true
+echo "--- config lines changed from $BASE_CONFIG (< base, > this kernel):"
+cat "$BUILD_DIR/config-diff.txt"
+
+start=$(date +%s)
+mk -j"$JOBS" bzImage
+echo "bzImage built in $(( $(date +%s) - start )) s"
+ls -l "$BUILD_DIR/arch/x86/boot/bzImage" "$BUILD_DIR/vmlinux" "$BUILD_DIR/System.map"
+cat "$BUILD_DIR/include/config/kernel.release"

@@ -1,0 +1,622 @@
+/*
+ * /init of the live-churn test: runs kptdump inside the guest on the guest's
+ * own /proc/kcore, idle and while user space churns vmalloc'd kernel stacks,
+ * and prints the results on the console (ttyS0). Packed by ../lib/initramfs.sh
+ * (which compiles it: gcc -static -O2 -Wall) together with a second archive
+ * from run.sh: /bin/kptdump and its shared libraries, /System.map,
+ * /bin/churn, /bin/check-listing and /bin/busybox (for cat and diff).
+ *
+ * Steps (every child's stdout and stderr go to files under /tmp):
+ *   0. kptdump --help must exit 0; `kptdump info --system-map /System.map` is
+ *      printed for the record.
+ *   1. idle-before: for the kernel table (and current-kernel when
+ *      /sys/kernel/debug/page_tables/current_kernel exists):
+ *        kptdump --system-map /System.map [--table current-kernel] > A
+ *        cat /sys/kernel/debug/page_tables/<kernel|current_kernel> > K
+ *      A and K must be byte-identical. If they are not, both files and
+ *      `diff -u K A` are printed between marker lines, and the pair is taken
+ *      twice more (also cat'ing the kernel's file twice in a row, to tell the
+ *      tool's differences from the tables' own changes); only the first
+ *      attempt decides.
+ *   2. churn: /bin/churn THREADS PROCS 1 in the background (pinned to CPU 1),
+ *      then RUNS times: kptdump --system-map /System.map (pinned to CPU 0),
+ *      recording exit status, stderr, time, and /bin/check-listing's verdict
+ *      on the output. A run is ok when the status is 0, stderr is empty and
+ *      the check passes. Failed runs print their stderr and check output
+ *      (and, for the first MAX_SAVED, the listing) between marker lines.
+ *   3. the churner is stopped (SIGTERM), the guest settles SETTLE seconds,
+ *      then idle-after: step 1 again.
+ * Finally:
+ *   LIVE: <ok>/<runs> runs ok
+ *   IDLE <phase> <table>: identical | DIFFERENT
+ *   RESULT: PASS | FAIL
+ *   DONE
+ *   READY          (what ../lib/wait-ready.sh waits for)
+ * and the guest powers off (QEMU, run with -no-reboot, exits).
+ *
+ * Marker lines, as lib/init.c writes them (run.sh's extract.py cuts them out):
+ *   === BEGIN <name> ===
+ *   ...
+ *   === END <name> ===
+ *
+ * Parameters from the kernel command line (defaults in brackets):
+ *   live.runs=N [100]  live.threads=N [200]  live.procs=N [100]
+ *   live.settle=S [5]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KPTDUMP "/bin/kptdump"
+#define SYSMAP "/System.map"
+#define BUSYBOX "/bin/busybox"
+#define PT_DIR "/sys/kernel/debug/page_tables"
+#define MAX_SAVED 3
+
+static char *const child_env[] = {"PATH=/bin", "HOME=/", "TERM=dumb", NULL};
+
+/* ---- console output ---- */
+
+static void out_n(const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(1, s, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static void outf(const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	out_n(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void do_mount(const char *src, const char *dst, const char *type)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, 0, NULL) != 0 && errno != EBUSY)
+		outf("init: mount %s on %s failed: %s\n", type, dst, strerror(errno));
+}
+
+static int exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* ---- files ---- */
+
+/* Reads a whole file; returns NULL (and *len 0) if it cannot. */
+static char *slurp(const char *path, size_t *len)
+{
+	*len = 0;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static long count_lines(const char *buf, size_t len)
+{
+	long n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += buf[i] == '\n';
+	return n;
+}
+
+/* Lines between "---[ vmalloc() Area ]---" and the next marker. */
+static long vmalloc_lines(const char *buf)
+{
+	const char *p = strstr(buf, "---[ vmalloc() Area ]---\n");
+	if (!p)
+		return -1;
+	p = strchr(p, '\n') + 1;
+	long n = 0;
+	while (*p && strncmp(p, "---[", 4) != 0) {
+		n++;
+		const char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return n;
+}
+
+static uint64_t fnv1a(const char *buf, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)buf[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Copy one file to the console between marker lines. */
+static void dump_file(const char *label, const char *path)
+{
+	size_t len;
+	char *buf = slurp(path, &len);
+	if (!buf) {
+		outf("init: cannot read %s: %s\n", path, strerror(errno));
+		return;
+	}
+	outf("=== BEGIN %s ===\n", label);
+	out_n(buf, len);
+	if (len && buf[len - 1] != '\n')
+		out_n("\n", 1);
+	outf("=== END %s ===\n", label);
+	free(buf);
+}
+
+/* ---- children ---- */
+
+/*
+ * Runs argv[0] with stdout to out_path and stderr to err_path (NULL: the
+ * console), pinned to cpu (-1: not pinned), and waits for it. Returns the
+ * exit status, or 128 + signal; -1 if it could not fork. *secs gets the wall
+ * time.
+ */
+static int run(char *const argv[], const char *out_path, const char *err_path, int cpu,
+	       double *secs)
+{
+	double t0 = now();
+	pid_t pid = fork();
+	if (pid < 0) {
+		outf("init: fork failed: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		if (cpu >= 0) {
+			cpu_set_t set;
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			sched_setaffinity(0, sizeof set, &set);
+		}
+		int in = open("/dev/null", O_RDONLY);
+		if (in >= 0)
+			dup2(in, 0);
+		if (out_path) {
+			int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0)
+				_exit(126);
+			dup2(fd, 1);
+		}
+		if (err_path) {
+			int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0)
+				_exit(126);
+			dup2(fd, 2);
+		}
+		execve(argv[0], argv, child_env);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			outf("init: waitpid: %s\n", strerror(errno));
+			return -1;
+		}
+	}
+	if (secs)
+		*secs = now() - t0;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+static const char *describe_status(int rc)
+{
+	static char buf[64];
+	if (rc > 128)
+		snprintf(buf, sizeof buf, "%d (signal %d: %s)", rc, rc - 128, strsignal(rc - 128));
+	else
+		snprintf(buf, sizeof buf, "%d", rc);
+	return buf;
+}
+
+/* Runs check-listing on path; returns its status and copies its last line. */
+static int check(const char *path, char *verdict, size_t n)
+{
+	char *argv[] = {"/bin/check-listing", (char *)path, NULL};
+	int rc = run(argv, "/tmp/check.out", "/tmp/check.err", 0, NULL);
+	size_t len;
+	char *buf = slurp("/tmp/check.out", &len);
+	verdict[0] = 0;
+	if (buf) {
+		while (len && buf[len - 1] == '\n')
+			buf[--len] = 0;
+		char *last = strrchr(buf, '\n');
+		snprintf(verdict, n, "%s", last ? last + 1 : buf);
+		free(buf);
+	}
+	return rc;
+}
+
+/* ---- idle comparison ---- */
+
+struct idle_result {
+	char phase[32];
+	char table[32];
+	int identical; /* first attempt */
+};
+static struct idle_result idle_results[8];
+static int n_idle;
+
+/* One attempt: kptdump into A, the kernel's file into K; returns 1 if equal. */
+static int idle_attempt(const char *phase, const char *table, const char *file, int attempt,
+			int verbose)
+{
+	char a[128], e[128], k[128], k2[128], label[128];
+	snprintf(a, sizeof a, "/tmp/%s-%s-%d.kptdump", phase, table, attempt);
+	snprintf(e, sizeof e, "/tmp/%s-%s-%d.stderr", phase, table, attempt);
+	snprintf(k, sizeof k, "/tmp/%s-%s-%d.kernel", phase, table, attempt);
+	snprintf(k2, sizeof k2, "/tmp/%s-%s-%d.kernel2", phase, table, attempt);
+	char kfile[128];
+	snprintf(kfile, sizeof kfile, PT_DIR "/%s", file);
+
+	char tflag[64];
+	snprintf(tflag, sizeof tflag, "%s", table);
+	char *kargv_kernel[] = {KPTDUMP, "--system-map", SYSMAP, NULL};
+	char *kargv_table[] = {KPTDUMP, "--system-map", SYSMAP, "--table", tflag, NULL};
+	char *cargv[] = {BUSYBOX, "cat", kfile, NULL};
+	double secs;
+	int rc = run(strcmp(table, "kernel") == 0 ? kargv_kernel : kargv_table, a, e, 0, &secs);
+	int crc = run(cargv, k, NULL, 0, NULL);
+	int crc2 = attempt > 1 ? run(cargv, k2, NULL, 0, NULL) : 0;
+
+	size_t la, lk, le;
+	char *ba = slurp(a, &la), *bk = slurp(k, &lk), *be = slurp(e, &le);
+	int same = ba && bk && la == lk && memcmp(ba, bk, la) == 0;
+	char va[256], vk[256];
+	check(a, va, sizeof va);
+	check(k, vk, sizeof vk);
+	outf("IDLE %s %s attempt %d: kptdump exit %s, %.2f s, stderr %zu bytes, %ld lines; "
+	     "cat exit %d, %ld lines; %s\n",
+	     phase, table, attempt, describe_status(rc), secs, le, count_lines(ba ? ba : "", la), crc,
+	     count_lines(bk ? bk : "", lk), same ? "identical" : "DIFFERENT");
+	outf("IDLE %s %s attempt %d: kptdump %s\n", phase, table, attempt, va);
+	outf("IDLE %s %s attempt %d: kernel  %s\n", phase, table, attempt, vk);
+	if (le) {
+		snprintf(label, sizeof label, "%s-%s-%d.stderr", phase, table, attempt);
+		dump_file(label, e);
+	}
+	if (attempt > 1) {
+		size_t lk2;
+		char *bk2 = slurp(k2, &lk2);
+		int kk = bk2 && lk == lk2 && memcmp(bk, bk2, lk) == 0;
+		outf("IDLE %s %s attempt %d: kernel file read twice in a row: %s (cat exit %d)\n",
+		     phase, table, attempt, kk ? "same" : "differs", crc2);
+		free(bk2);
+	}
+	if (!same && verbose) {
+		snprintf(label, sizeof label, "%s-%s-%d.kptdump", phase, table, attempt);
+		dump_file(label, a);
+		snprintf(label, sizeof label, "%s-%s-%d.kernel", phase, table, attempt);
+		dump_file(label, k);
+		char *dargv[] = {BUSYBOX, "diff", "-u", k, a, NULL};
+		char d[160];
+		snprintf(d, sizeof d, "/tmp/%s-%s-%d.diff", phase, table, attempt);
+		run(dargv, d, d, 0, NULL);
+		snprintf(label, sizeof label, "%s-%s-%d.diff", phase, table, attempt);
+		dump_file(label, d);
+	}
+	free(ba);
+	free(bk);
+	free(be);
+	return same;
+}
+
+static int idle_check(const char *phase)
+{
+	static const char *tables[][2] = {
+		{"kernel", "kernel"},
+		{"current-kernel", "current_kernel"},
+	};
+	int all = 1;
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		char kfile[128];
+		snprintf(kfile, sizeof kfile, PT_DIR "/%s", tables[i][1]);
+		if (!exists(kfile)) {
+			outf("IDLE %s %s: no %s, skipped\n", phase, tables[i][0], kfile);
+			continue;
+		}
+		int same = idle_attempt(phase, tables[i][0], tables[i][1], 1, 1);
+		if (!same) {
+			/* Retries, for the report only. */
+			for (int r = 2; r <= 3; r++)
+				idle_attempt(phase, tables[i][0], tables[i][1], r, 1);
+		}
+		struct idle_result *res = &idle_results[n_idle++];
+		snprintf(res->phase, sizeof res->phase, "%s", phase);
+		snprintf(res->table, sizeof res->table, "%s", tables[i][0]);
+		res->identical = same;
+		all &= same;
+	}
+	return all;
+}
+
+/* ---- parameters ---- */
+
+static long param(const char *cmdline, const char *name, long dflt)
+{
+	const char *p = cmdline;
+	size_t n = strlen(name);
+	while ((p = strstr(p, name))) {
+		if ((p == cmdline || p[-1] == ' ') && p[n] == '=')
+			return strtol(p + n + 1, NULL, 10);
+		p += n;
+	}
+	return dflt;
+}
+
+/* ---- vmallocinfo ---- */
+
+static void vmalloc_stats(const char *when)
+{
+	size_t len;
+	char *buf = slurp("/proc/vmallocinfo", &len);
+	if (!buf) {
+		outf("VMALLOC %s: /proc/vmallocinfo unreadable\n", when);
+		return;
+	}
+	long total = count_lines(buf, len), stacks = 0;
+	for (char *p = buf; (p = strstr(p, "alloc_thread_stack_node")); p++)
+		stacks++;
+	outf("VMALLOC %s: %ld areas, %ld of them kernel stacks (alloc_thread_stack_node)\n", when,
+	     total, stacks);
+	free(buf);
+}
+
+static void finish(int pass)
+{
+	outf("RESULT: %s\n", pass ? "PASS" : "FAIL");
+	outf("DONE\n");
+	/* What ../lib/wait-ready.sh waits for. */
+	outf("READY\n");
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+int main(void)
+{
+	do_mount("proc", "/proc", "proc");
+	do_mount("sysfs", "/sys", "sysfs");
+	do_mount("devtmpfs", "/dev", "devtmpfs");
+	do_mount("debugfs", "/sys/kernel/debug", "debugfs");
+	mkdir("/tmp", 01777);
+
+	if (fcntl(1, F_GETFD) < 0) {
+		int fd = open("/dev/console", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+	}
+	/* Only KERN_EMERG reaches the console: no printk between our lines. */
+	klogctl(8, NULL, 1);
+
+	size_t clen;
+	char *cmdline = slurp("/proc/cmdline", &clen);
+	if (!cmdline)
+		cmdline = "";
+	long runs = param(cmdline, "live.runs", 100);
+	long threads = param(cmdline, "live.threads", 200);
+	long procs = param(cmdline, "live.procs", 100);
+	long settle = param(cmdline, "live.settle", 5);
+	outf("init: live-churn: %ld runs, churn %ld threads + %ld processes a round, %ld CPUs\n",
+	     runs, threads, procs, sysconf(_SC_NPROCESSORS_ONLN));
+	outf("init: cmdline: %s", cmdline);
+	{
+		size_t l;
+		char *v = slurp("/proc/version", &l);
+		if (v)
+			outf("init: %s", v);
+		free(v);
+	}
+	outf("init: %s %s\n", exists("/proc/kcore") ? "/proc/kcore present" : "NO /proc/kcore",
+	     exists(PT_DIR) ? "page_tables present" : "NO " PT_DIR);
+
+	/* 0. Does the binary run at all? */
+	double secs;
+	char *hargv[] = {KPTDUMP, "--help", NULL};
+	int rc = run(hargv, "/tmp/help.out", "/tmp/help.err", 0, &secs);
+	outf("HELP: kptdump --help exit %s, %.2f s, stdout %ld bytes, stderr %ld bytes\n",
+	     describe_status(rc), secs, file_size("/tmp/help.out"), file_size("/tmp/help.err"));
+	if (rc != 0) {
+		dump_file("help.stdout", "/tmp/help.out");
+		dump_file("help.stderr", "/tmp/help.err");
+		outf("LIVE: 0/%ld runs ok (kptdump --help failed)\n", runs);
+		finish(0);
+	}
+	{
+		size_t l;
+		char *h = slurp("/tmp/help.out", &l);
+		char *nl = h ? strchr(h, '\n') : NULL;
+		if (nl)
+			*nl = 0;
+		outf("HELP: %s\n", h ? h : "");
+		free(h);
+	}
+	char *iargv[] = {KPTDUMP, "info", "--system-map", SYSMAP, NULL};
+	rc = run(iargv, "/tmp/info.out", "/tmp/info.out", 0, &secs);
+	outf("INFO: kptdump info --system-map " SYSMAP " exit %s, %.2f s\n", describe_status(rc), secs);
+	dump_file("info", "/tmp/info.out");
+
+	/* 1. Idle. */
+	vmalloc_stats("idle-before");
+	int idle_ok = idle_check("idle-before");
+
+	/* 2. Churn. */
+	char nt[24], np[24];
+	snprintf(nt, sizeof nt, "%ld", threads);
+	snprintf(np, sizeof np, "%ld", procs);
+	pid_t churner = fork();
+	if (churner == 0) {
+		char *cargv[] = {"/bin/churn", nt, np, "1", NULL};
+		execve(cargv[0], cargv, child_env);
+		dprintf(2, "exec /bin/churn: %s\n", strerror(errno));
+		_exit(127);
+	}
+	sleep(2);
+	vmalloc_stats("churning");
+
+	long ok = 0, with_stderr = 0, bad_status = 0, bad_check = 0, saved = 0;
+	long min_lines = -1, max_lines = -1, min_vm = -1, max_vm = -1;
+	double total = 0, slowest = 0;
+	uint64_t *hashes = calloc((size_t)runs + 1, sizeof *hashes);
+	long distinct = 0;
+	int churner_alive = 1;
+	double t_churn = now();
+	for (long i = 1; i <= runs; i++) {
+		char *kargv[] = {KPTDUMP, "--system-map", SYSMAP, NULL};
+		rc = run(kargv, "/tmp/run.out", "/tmp/run.err", 0, &secs);
+		total += secs;
+		if (secs > slowest)
+			slowest = secs;
+		long errsize = file_size("/tmp/run.err");
+		char verdict[256];
+		int crc = check("/tmp/run.out", verdict, sizeof verdict);
+		size_t len;
+		char *buf = slurp("/tmp/run.out", &len);
+		long lines = count_lines(buf ? buf : "", len);
+		long vm = buf ? vmalloc_lines(buf) : -1;
+		uint64_t h = fnv1a(buf ? buf : "", len);
+		int seen = 0;
+		for (long j = 0; j < distinct; j++)
+			seen |= hashes[j] == h;
+		if (!seen)
+			hashes[distinct++] = h;
+		free(buf);
+		if (min_lines < 0 || lines < min_lines)
+			min_lines = lines;
+		if (lines > max_lines)
+			max_lines = lines;
+		if (min_vm < 0 || vm < min_vm)
+			min_vm = vm;
+		if (vm > max_vm)
+			max_vm = vm;
+		if (churner_alive && waitpid(churner, NULL, WNOHANG) == churner) {
+			churner_alive = 0;
+			outf("init: the churner exited during run %ld\n", i);
+		}
+
+		int good = rc == 0 && errsize == 0 && crc == 0;
+		ok += good;
+		with_stderr += errsize != 0;
+		bad_status += rc != 0;
+		bad_check += crc != 0;
+		outf("RUN %ld/%ld: %s exit %s, %.2f s, stderr %ld bytes, %ld lines, vmalloc area %ld lines; %s\n",
+		     i, runs, good ? "ok" : "FAIL", describe_status(rc), secs, errsize, lines, vm, verdict);
+		if (!good) {
+			char label[64];
+			if (errsize > 0) {
+				snprintf(label, sizeof label, "run-%ld.stderr", i);
+				dump_file(label, "/tmp/run.err");
+			}
+			if (crc != 0) {
+				snprintf(label, sizeof label, "run-%ld.check", i);
+				dump_file(label, "/tmp/check.out");
+			}
+			if (saved < MAX_SAVED) {
+				saved++;
+				snprintf(label, sizeof label, "run-%ld.kptdump", i);
+				dump_file(label, "/tmp/run.out");
+			}
+		}
+	}
+	double churn_secs = now() - t_churn;
+	vmalloc_stats("churning, after the runs");
+	if (churner_alive) {
+		kill(churner, SIGTERM);
+		while (waitpid(churner, NULL, 0) < 0 && errno == EINTR)
+			;
+	} else {
+		outf("init: WARNING: the churner had died; the runs after that were not under churn\n");
+	}
+	outf("init: churner stopped; settling %ld s\n", settle);
+	sleep((unsigned)settle);
+
+	/* 3. Idle again. */
+	vmalloc_stats("idle-after");
+	idle_ok &= idle_check("idle-after");
+
+	outf("STATS: %ld runs in %.1f s (kptdump %.1f s total, mean %.2f s, slowest %.2f s); "
+	     "lines %ld..%ld, vmalloc area lines %ld..%ld, %ld distinct listings\n",
+	     runs, churn_secs, total, runs ? total / runs : 0.0, slowest, min_lines, max_lines, min_vm,
+	     max_vm, distinct);
+	outf("STATS: failures: %ld nonzero exit, %ld with stderr, %ld failed checks\n", bad_status,
+	     with_stderr, bad_check);
+	outf("LIVE: %ld/%ld runs ok\n", ok, runs);
+	for (int i = 0; i < n_idle; i++)
+		outf("IDLE %s %s: %s\n", idle_results[i].phase, idle_results[i].table,
+		     idle_results[i].identical ? "identical" : "DIFFERENT");
+	/* Reap anything left. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	finish(ok == runs && churner_alive && idle_ok);
+	return 0;
+}
