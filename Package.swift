@@ -46,8 +46,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Each outside input as one function of bytes, for libFuzzer and the tests.
+        .target(name: "FuzzTargets", dependencies: ["KernelDump", "PageTables"]),
+        // libFuzzer's harness with -D FUZZING (Resources/fuzz/run.sh); otherwise a
+        // replayer of inputs through a target.
+        .systemLibrary(name: "CFuzzer"),
+        .executableTarget(name: "kptdump-fuzz", dependencies: ["FuzzTargets", "CFuzzer"]),
         .testTarget(name: "PageTablesTests", dependencies: ["PageTables"]),
-        .testTarget(name: "KernelDumpTests", dependencies: ["KernelDump", "PageTables"]),
+        .testTarget(name: "KernelDumpTests", dependencies: ["KernelDump", "PageTables", "FuzzTargets"]),
     ],
     swiftLanguageModes: [.v6]
 )

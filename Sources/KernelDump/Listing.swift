@@ -38,6 +38,9 @@ public struct ListingOptions: Sendable {
     public enum Output: Sendable { case text, json, summary }
     public var output: Output = .text
     public var selection = RangeSelection()
+    /// A lower bound on table visits than the walker's own (`PageWalker.maxTotalVisits`),
+    /// for the fuzzer, which needs every input to finish in milliseconds.
+    public var maxTableVisits: Int?
     public init() {}
 }
 
@@ -71,7 +74,7 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
         let out = tableDriven?.format(event) ?? x86.format(event)
         if !out.isEmpty { write(out) }
     }
-    let result = walkEvents(spec, memory: memory) { event in
+    let result = walkEvents(spec, memory: memory, maxTableVisits: options.maxTableVisits) { event in
         guard case .range(let r) = event else {
             if selection.isEmpty && options.output == .text { text(event) } else { pendingMarker = event }
             return
@@ -98,7 +101,8 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
 
 /// Walks `spec` through the merger and hands every event to `body`; the
 /// result counts what the walk saw, marked ranges included.
-func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, body: @escaping (ListingEvent) -> Void) -> ListingResult {
+func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, maxTableVisits: Int? = nil,
+                body: @escaping (ListingEvent) -> Void) -> ListingResult {
     var problems: [MappedRange] = []
     let merger = RangeMerger(architecture: spec.architecture, markers: spec.markers,
                              markerAdvance: spec.markerAdvance) { event in
@@ -107,6 +111,7 @@ func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, body: @escaping (
     }
     let tables = FilteredTableMemory(memory)
     let walker = PageWalker(architecture: spec.architecture, memory: tables, kasan: spec.kasan)
+    if let maxTableVisits { walker.maxTotalVisits = min(walker.maxTotalVisits, maxTableVisits) }
     walker.walk(root: spec.root, ranges: spec.ranges, into: merger)
     return ListingResult(statistics: walker.statistics, writableExecutablePages: merger.writableExecutablePages,
                          nonUXNPages: merger.nonUXNPages, problems: problems, zeroFilledTables: tables.zeroFilled)

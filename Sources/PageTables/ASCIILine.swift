@@ -6,7 +6,10 @@ struct ASCIILine {
 
     init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
 
-    mutating func append(_ s: String) { bytes.append(contentsOf: s.utf8) }
+    mutating func append(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
 
     mutating func append(_ s: StaticString) {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
@@ -18,13 +21,20 @@ struct ASCIILine {
         if n > 0 { bytes.append(contentsOf: repeatElement(0x20, count: n)) }
     }
 
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// `0x%016lx`.
     mutating func hex16(_ value: UInt64) {
-        bytes.append(0x30)
-        bytes.append(0x78)
-        for shift in stride(from: 60, through: 0, by: -4) {
-            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xf
-            bytes.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)
+        let digits = Self.hexDigits
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0x30, count: 18))
+        bytes[start + 1] = 0x78
+        bytes.withUnsafeMutableBufferPointer { out in
+            var v = value
+            for i in stride(from: start + 17, through: start + 2, by: -1) {
+                out[i] = digits[Int(v & 0xf)]
+                v >>= 4
+            }
         }
     }
 

@@ -88,7 +88,8 @@ final class OutputBuffer {
     init() { buffer.reserveCapacity(1 << 16) }
 
     func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { buffer.append(contentsOf: $0) }
         if buffer.count >= 1 << 16 { flush() }
     }
 

@@ -13,22 +13,30 @@
  *      /sys/kernel/debug/page_tables/current_kernel exists):
  *        kptdump --system-map /System.map [--table current-kernel] > A
  *        cat /sys/kernel/debug/page_tables/<kernel|current_kernel> > K
- *      A and K must be byte-identical. If they are not, both files and
- *      `diff -u K A` are printed between marker lines, and the pair is taken
- *      twice more (also cat'ing the kernel's file twice in a row, to tell the
- *      tool's differences from the tables' own changes); only the first
- *      attempt decides.
+ *      A and K should be byte-identical. If they are not, both files and
+ *      `diff -u K A` are printed between marker lines and, when kptdump
+ *      exited 0, up to 4 "settled" attempts follow (half a second between
+ *      steps, and the kernel's file read before kptdump too): the first one
+ *      in which the kernel's file did not change around kptdump's walk
+ *      decides whether the difference was kptdump's or the tables' own
+ *      (every fork allocates a kernel stack in vmalloc space).
  *   2. churn: /bin/churn THREADS PROCS 1 in the background (pinned to CPU 1),
  *      then RUNS times: kptdump --system-map /System.map (pinned to CPU 0),
  *      recording exit status, stderr, time, and /bin/check-listing's verdict
  *      on the output. A run is ok when the status is 0, stderr is empty and
  *      the check passes. Failed runs print their stderr and check output
  *      (and, for the first MAX_SAVED, the listing) between marker lines.
+ *      Each run's listing, without the lines inside the vmalloc area, is also
+ *      compared with the kernel's own idle listing (idle-before, attempt 1)
+ *      cut the same way: the churn changes only the vmalloc area. The first
+ *      MAX_SAVED differences are printed as diffs.
  *   3. the churner is stopped (SIGTERM), the guest settles SETTLE seconds,
  *      then idle-after: step 1 again.
  * Finally:
  *   LIVE: <ok>/<runs> runs ok
- *   IDLE <phase> <table>: identical | DIFFERENT
+ *   OUTSIDE-VMALLOC: <n>/<runs> runs listed the same as the idle kernel ...
+ *   IDLE <phase> <table>: identical | identical in settled attempt N ... |
+ *                         DIFFERENT (...)
  *   RESULT: PASS | FAIL
  *   DONE
  *   READY          (what ../lib/wait-ready.sh waits for)
@@ -177,6 +185,48 @@ static long vmalloc_lines(const char *buf)
 	return n;
 }
 
+/* The listing without the lines inside the vmalloc area (its marker kept):
+ * what the churn must not change. */
+static char *outside_vmalloc(const char *buf)
+{
+	char *o = malloc(strlen(buf) + 1), *q = o;
+	int inside = 0;
+	for (const char *p = buf; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
+		if (strncmp(p, "---[", 4) == 0)
+			inside = strncmp(p, "---[ vmalloc() Area ]---", 24) == 0 ? -1 : 0;
+		if (inside != 1) {
+			memcpy(q, p, n);
+			q += n;
+		}
+		if (inside == -1)
+			inside = 1;
+		p += n;
+	}
+	*q = 0;
+	return o;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(text);
+	while (n > 0) {
+		ssize_t w = write(fd, text, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		text += w;
+		n -= (size_t)w;
+	}
+	close(fd);
+	return 0;
+}
+
 static uint64_t fnv1a(const char *buf, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -296,20 +346,29 @@ static int check(const char *path, char *verdict, size_t n)
 struct idle_result {
 	char phase[32];
 	char table[32];
-	int identical; /* first attempt */
+	int first;           /* attempt 1: 1 identical, 0 different */
+	int first_status;    /* kptdump's exit status in attempt 1 */
+	int settled;         /* first settled attempt: 1 identical, 0 different, -1 none */
+	int settled_attempt;
 };
 static struct idle_result idle_results[8];
 static int n_idle;
 
-/* One attempt: kptdump into A, the kernel's file into K; returns 1 if equal. */
+/*
+ * One attempt: kptdump into A, then the kernel's file into K. A settled
+ * attempt waits half a second before each step and also reads the kernel's
+ * file before kptdump (K0): when K0 == K, the tables did not change around
+ * kptdump's walk. Returns 1 if A == K; *stable gets K0 == K (settled only),
+ * *status kptdump's exit status.
+ */
 static int idle_attempt(const char *phase, const char *table, const char *file, int attempt,
-			int verbose)
+			int settled, int *stable, int *status)
 {
-	char a[128], e[128], k[128], k2[128], label[128];
+	char a[128], e[128], k[128], k0[128], label[128];
 	snprintf(a, sizeof a, "/tmp/%s-%s-%d.kptdump", phase, table, attempt);
 	snprintf(e, sizeof e, "/tmp/%s-%s-%d.stderr", phase, table, attempt);
 	snprintf(k, sizeof k, "/tmp/%s-%s-%d.kernel", phase, table, attempt);
-	snprintf(k2, sizeof k2, "/tmp/%s-%s-%d.kernel2", phase, table, attempt);
+	snprintf(k0, sizeof k0, "/tmp/%s-%s-%d.kernel-before", phase, table, attempt);
 	char kfile[128];
 	snprintf(kfile, sizeof kfile, PT_DIR "/%s", file);
 
@@ -317,11 +376,20 @@ static int idle_attempt(const char *phase, const char *table, const char *file, 
 	snprintf(tflag, sizeof tflag, "%s", table);
 	char *kargv_kernel[] = {KPTDUMP, "--system-map", SYSMAP, NULL};
 	char *kargv_table[] = {KPTDUMP, "--system-map", SYSMAP, "--table", tflag, NULL};
+	char *cargv0[] = {BUSYBOX, "cat", kfile, NULL};
 	char *cargv[] = {BUSYBOX, "cat", kfile, NULL};
 	double secs;
+	int crc0 = 0;
+	if (settled) {
+		usleep(500000);
+		crc0 = run(cargv0, k0, NULL, 0, NULL);
+		usleep(500000);
+	}
 	int rc = run(strcmp(table, "kernel") == 0 ? kargv_kernel : kargv_table, a, e, 0, &secs);
+	if (settled)
+		usleep(500000);
 	int crc = run(cargv, k, NULL, 0, NULL);
-	int crc2 = attempt > 1 ? run(cargv, k2, NULL, 0, NULL) : 0;
+	*status = rc;
 
 	size_t la, lk, le;
 	char *ba = slurp(a, &la), *bk = slurp(k, &lk), *be = slurp(e, &le);
@@ -329,29 +397,35 @@ static int idle_attempt(const char *phase, const char *table, const char *file, 
 	char va[256], vk[256];
 	check(a, va, sizeof va);
 	check(k, vk, sizeof vk);
-	outf("IDLE %s %s attempt %d: kptdump exit %s, %.2f s, stderr %zu bytes, %ld lines; "
+	outf("IDLE %s %s attempt %d%s: kptdump exit %s, %.2f s, stderr %zu bytes, %ld lines; "
 	     "cat exit %d, %ld lines; %s\n",
-	     phase, table, attempt, describe_status(rc), secs, le, count_lines(ba ? ba : "", la), crc,
-	     count_lines(bk ? bk : "", lk), same ? "identical" : "DIFFERENT");
+	     phase, table, attempt, settled ? " (settled)" : "", describe_status(rc), secs, le,
+	     count_lines(ba ? ba : "", la), crc, count_lines(bk ? bk : "", lk),
+	     same ? "identical" : "DIFFERENT");
 	outf("IDLE %s %s attempt %d: kptdump %s\n", phase, table, attempt, va);
 	outf("IDLE %s %s attempt %d: kernel  %s\n", phase, table, attempt, vk);
 	if (le) {
 		snprintf(label, sizeof label, "%s-%s-%d.stderr", phase, table, attempt);
 		dump_file(label, e);
 	}
-	if (attempt > 1) {
-		size_t lk2;
-		char *bk2 = slurp(k2, &lk2);
-		int kk = bk2 && lk == lk2 && memcmp(bk, bk2, lk) == 0;
-		outf("IDLE %s %s attempt %d: kernel file read twice in a row: %s (cat exit %d)\n",
-		     phase, table, attempt, kk ? "same" : "differs", crc2);
-		free(bk2);
+	*stable = 0;
+	if (settled) {
+		size_t lk0;
+		char *bk0 = slurp(k0, &lk0);
+		*stable = bk0 && bk && lk == lk0 && memcmp(bk, bk0, lk) == 0;
+		outf("IDLE %s %s attempt %d: the kernel's file before and after kptdump: %s (cat exit %d)\n",
+		     phase, table, attempt, *stable ? "same" : "differs", crc0);
+		free(bk0);
 	}
-	if (!same && verbose) {
+	if (!same) {
 		snprintf(label, sizeof label, "%s-%s-%d.kptdump", phase, table, attempt);
 		dump_file(label, a);
 		snprintf(label, sizeof label, "%s-%s-%d.kernel", phase, table, attempt);
 		dump_file(label, k);
+		if (settled && !*stable) {
+			snprintf(label, sizeof label, "%s-%s-%d.kernel-before", phase, table, attempt);
+			dump_file(label, k0);
+		}
 		char *dargv[] = {BUSYBOX, "diff", "-u", k, a, NULL};
 		char d[160];
 		snprintf(d, sizeof d, "/tmp/%s-%s-%d.diff", phase, table, attempt);
@@ -365,6 +439,13 @@ static int idle_attempt(const char *phase, const char *table, const char *file, 
 	return same;
 }
 
+/*
+ * Attempt 1 is the plain sequence (kptdump > A; cat > K). If A and K differ
+ * and kptdump succeeded, up to 4 settled attempts follow, until one where the
+ * kernel's own file was the same before and after kptdump; that one's verdict
+ * is kept as well. A table passes if attempt 1 is identical, or if the first
+ * settled attempt is.
+ */
 static int idle_check(const char *phase)
 {
 	static const char *tables[][2] = {
@@ -379,19 +460,48 @@ static int idle_check(const char *phase)
 			outf("IDLE %s %s: no %s, skipped\n", phase, tables[i][0], kfile);
 			continue;
 		}
-		int same = idle_attempt(phase, tables[i][0], tables[i][1], 1, 1);
-		if (!same) {
-			/* Retries, for the report only. */
-			for (int r = 2; r <= 3; r++)
-				idle_attempt(phase, tables[i][0], tables[i][1], r, 1);
-		}
 		struct idle_result *res = &idle_results[n_idle++];
 		snprintf(res->phase, sizeof res->phase, "%s", phase);
 		snprintf(res->table, sizeof res->table, "%s", tables[i][0]);
-		res->identical = same;
-		all &= same;
+		res->settled = -1;
+		int stable, status;
+		res->first = idle_attempt(phase, tables[i][0], tables[i][1], 1, 0, &stable, &status);
+		res->first_status = status;
+		if (!res->first && status == 0) {
+			for (int r = 2; r <= 5; r++) {
+				int same = idle_attempt(phase, tables[i][0], tables[i][1], r, 1, &stable,
+							&status);
+				if (stable) {
+					res->settled = same;
+					res->settled_attempt = r;
+					break;
+				}
+			}
+		}
+		all &= res->first || res->settled == 1;
 	}
 	return all;
+}
+
+static void idle_summary(void)
+{
+	for (int i = 0; i < n_idle; i++) {
+		struct idle_result *r = &idle_results[i];
+		if (r->first)
+			outf("IDLE %s %s: identical\n", r->phase, r->table);
+		else if (r->first_status != 0)
+			outf("IDLE %s %s: DIFFERENT (kptdump exit %s)\n", r->phase, r->table,
+			     describe_status(r->first_status));
+		else if (r->settled == 1)
+			outf("IDLE %s %s: identical in settled attempt %d (attempt 1 DIFFERENT)\n",
+			     r->phase, r->table, r->settled_attempt);
+		else if (r->settled == 0)
+			outf("IDLE %s %s: DIFFERENT (also in settled attempt %d, the kernel's file unchanged around it)\n",
+			     r->phase, r->table, r->settled_attempt);
+		else
+			outf("IDLE %s %s: DIFFERENT (and no settled attempt: the kernel's file kept changing)\n",
+			     r->phase, r->table);
+	}
 }
 
 /* ---- parameters ---- */
@@ -418,11 +528,50 @@ static void vmalloc_stats(const char *when)
 		outf("VMALLOC %s: /proc/vmallocinfo unreadable\n", when);
 		return;
 	}
-	long total = count_lines(buf, len), stacks = 0;
-	for (char *p = buf; (p = strstr(p, "alloc_thread_stack_node")); p++)
-		stacks++;
-	outf("VMALLOC %s: %ld areas, %ld of them kernel stacks (alloc_thread_stack_node)\n", when,
-	     total, stacks);
+	/* "0xSTART-0xEND SIZE CALLER+0x../0x.. pages=.. vmalloc ..." or
+	 * "0xSTART-0xEND SIZE unpurged vm_area" (freed, address not yet purged). */
+	struct { char name[48]; long n; } callers[64];
+	int ncallers = 0;
+	long busy = 0, unpurged = 0;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		char range[64], size[32], caller[128];
+		if (sscanf(line, "%63s %31s %127s", range, size, caller) != 3)
+			continue;
+		if (strcmp(caller, "unpurged") == 0) {
+			unpurged++;
+			continue;
+		}
+		busy++;
+		char *plus = strchr(caller, '+');
+		if (plus)
+			*plus = 0;
+		int j;
+		for (j = 0; j < ncallers && strcmp(callers[j].name, caller) != 0; j++)
+			;
+		if (j == ncallers) {
+			if (ncallers == 64)
+				continue;
+			snprintf(callers[j].name, sizeof callers[j].name, "%.47s", caller);
+			callers[j].n = 0;
+			ncallers++;
+		}
+		callers[j].n++;
+	}
+	char top[512] = "";
+	for (int t = 0; t < 4 && ncallers > 0; t++) {
+		int best = 0;
+		for (int j = 1; j < ncallers; j++)
+			if (callers[j].n > callers[best].n)
+				best = j;
+		if (callers[best].n == 0)
+			break;
+		size_t l = strlen(top);
+		snprintf(top + l, sizeof top - l, "%s %s %ld", t ? "," : "", callers[best].name,
+			 callers[best].n);
+		callers[best].n = 0;
+	}
+	outf("VMALLOC %s: %ld areas in use, %ld freed and not yet purged; most by:%s\n", when, busy,
+	     unpurged, top);
 	free(buf);
 }
 
@@ -440,6 +589,15 @@ static void finish(int pass)
 
 int main(void)
 {
+	/* Everything this process forks starts on CPU 0 (the churner then moves
+	 * itself to CPU 1), so that idle forks and exits keep taking and giving
+	 * back the same cached kernel stacks (NR_CACHED_STACKS per CPU). */
+	cpu_set_t cpu0;
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	if (sched_setaffinity(0, sizeof cpu0, &cpu0) != 0)
+		outf("init: could not pin to CPU 0\n");
+
 	do_mount("proc", "/proc", "proc");
 	do_mount("sysfs", "/sys", "sysfs");
 	do_mount("devtmpfs", "/dev", "devtmpfs");
@@ -509,6 +667,15 @@ int main(void)
 	/* 1. Idle. */
 	vmalloc_stats("idle-before");
 	int idle_ok = idle_check("idle-before");
+	/* Outside the vmalloc area, every churn run must list what the kernel
+	 * listed idle (stacks live only in the vmalloc area). */
+	size_t rlen;
+	char *rbuf = slurp("/tmp/idle-before-kernel-1.kernel", &rlen);
+	char *ref_outside = outside_vmalloc(rbuf ? rbuf : "");
+	free(rbuf);
+	write_file("/tmp/idle.outside", ref_outside);
+	outf("init: reference outside the vmalloc area: the kernel's idle listing, %ld of its lines\n",
+	     count_lines(ref_outside, strlen(ref_outside)));
 
 	/* 2. Churn. */
 	char nt[24], np[24];
@@ -525,6 +692,7 @@ int main(void)
 	vmalloc_stats("churning");
 
 	long ok = 0, with_stderr = 0, bad_status = 0, bad_check = 0, saved = 0;
+	long outside_same = 0, outside_saved = 0;
 	long min_lines = -1, max_lines = -1, min_vm = -1, max_vm = -1;
 	double total = 0, slowest = 0;
 	uint64_t *hashes = calloc((size_t)runs + 1, sizeof *hashes);
@@ -544,6 +712,20 @@ int main(void)
 		char *buf = slurp("/tmp/run.out", &len);
 		long lines = count_lines(buf ? buf : "", len);
 		long vm = buf ? vmalloc_lines(buf) : -1;
+		char *outside = outside_vmalloc(buf ? buf : "");
+		int same_outside = strcmp(outside, ref_outside) == 0;
+		outside_same += same_outside;
+		if (!same_outside && outside_saved < MAX_SAVED) {
+			outside_saved++;
+			char path[64], label[64];
+			snprintf(path, sizeof path, "/tmp/run-%ld.outside", i);
+			write_file(path, outside);
+			char *dargv[] = {BUSYBOX, "diff", "-u", "/tmp/idle.outside", path, NULL};
+			run(dargv, "/tmp/outside.diff", "/tmp/outside.diff", 0, NULL);
+			snprintf(label, sizeof label, "run-%ld.outside-vmalloc.diff", i);
+			dump_file(label, "/tmp/outside.diff");
+		}
+		free(outside);
 		uint64_t h = fnv1a(buf ? buf : "", len);
 		int seen = 0;
 		for (long j = 0; j < distinct; j++)
@@ -569,8 +751,10 @@ int main(void)
 		with_stderr += errsize != 0;
 		bad_status += rc != 0;
 		bad_check += crc != 0;
-		outf("RUN %ld/%ld: %s exit %s, %.2f s, stderr %ld bytes, %ld lines, vmalloc area %ld lines; %s\n",
-		     i, runs, good ? "ok" : "FAIL", describe_status(rc), secs, errsize, lines, vm, verdict);
+		outf("RUN %ld/%ld: %s exit %s, %.2f s, stderr %ld bytes, %ld lines, vmalloc area %ld lines; "
+		     "%s; outside vmalloc: %s\n",
+		     i, runs, good ? "ok" : "FAIL", describe_status(rc), secs, errsize, lines, vm, verdict,
+		     same_outside ? "as idle" : "DIFFERENT from idle");
 		if (!good) {
 			char label[64];
 			if (errsize > 0) {
@@ -611,12 +795,12 @@ int main(void)
 	outf("STATS: failures: %ld nonzero exit, %ld with stderr, %ld failed checks\n", bad_status,
 	     with_stderr, bad_check);
 	outf("LIVE: %ld/%ld runs ok\n", ok, runs);
-	for (int i = 0; i < n_idle; i++)
-		outf("IDLE %s %s: %s\n", idle_results[i].phase, idle_results[i].table,
-		     idle_results[i].identical ? "identical" : "DIFFERENT");
+	outf("OUTSIDE-VMALLOC: %ld/%ld runs listed the same as the idle kernel outside the vmalloc area\n",
+	     outside_same, runs);
+	idle_summary();
 	/* Reap anything left. */
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
-	finish(ok == runs && churner_alive && idle_ok);
+	finish(ok == runs && outside_same == runs && churner_alive && idle_ok);
 	return 0;
 }
