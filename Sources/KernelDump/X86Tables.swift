@@ -1,3 +1,4 @@
+import Glibc
 import PageTables
 
 extension X86KernelLayout {
@@ -25,15 +26,11 @@ extension X86KernelLayout {
         case .kernel:
             return spec(initTopPgt, "init_mm: init_top_pgt at physical \(initTopPgt)")
         case .currentKernel, .currentUser:
-            guard cpu >= 0, cpu < session.cpus.count else {
-                throw .noCPUState(path: session.path, cpu: cpu, available: session.cpus.count)
-            }
-            let cr3 = session.cpus[cpu].cr3
+            let (cr3, origin) = try currentCR3(session: session, cpu: cpu)
             var pgd = cr3 & arch.pfnMask
             // With PTI configured PGDs are 8 KiB aligned; a CPU caught in user mode
             // holds the user copy, so clear the switch bit to find the kernel one.
             if ptiConfigured { pgd &= ~Self.ptiSwitch }
-            let origin = "CPU \(cpu): CR3 \(hex(cr3))"
             if choice == .currentKernel { return spec(PhysicalAddress(pgd), origin + ", kernel PGD \(hex(pgd))") }
             guard ptiConfigured else {
                 throw .noTable(name: "current-user", reason: "the kernel has no CONFIG_PAGE_TABLE_ISOLATION")
@@ -46,6 +43,34 @@ extension X86KernelLayout {
             guard let pgd = try efiPGD(session: session) else { return nil }
             return spec(pgd, "efi_mm.pgd at physical \(pgd)")
         }
+    }
+
+    /// The CR3 the current tables start from, and where it came from.
+    ///
+    /// A dump saved each CPU's CR3. /proc/kcore has no registers, but there the
+    /// kernel's own file shows the table of the process that reads it, so the
+    /// live equivalent is kptdump's own: its task's `mm->pgd`, found through the
+    /// task list (which needs DWARF offsets). Inside a PID namespace our pid is
+    /// not the kernel's, and the task is not found.
+    func currentCR3(session: KernelSession, cpu: Int) throws(DumpError) -> (UInt64, String) {
+        if session.isLive { return try processCR3(session: session, pid: getpid()) }
+        guard cpu >= 0, cpu < session.cpus.count else {
+            throw .noCPUState(path: session.path, cpu: cpu, available: session.cpus.count)
+        }
+        let cr3 = session.cpus[cpu].cr3
+        return (cr3, "CPU \(cpu): CR3 \(hex(cr3))")
+    }
+
+    /// What CR3 holds while task `pid` runs: its `mm->pgd`, physical.
+    func processCR3(session: KernelSession, pid: Int32) throws(DumpError) -> (UInt64, String) {
+        guard session.taskLayout() != nil else {
+            throw .noTable(name: "current", reason: "/proc/kcore saves no CPU registers; live, the current table is kptdump's own (pid \(pid)), found through the task list, which needs the offsets of task_struct and mm_struct from a vmlinux with DWARF (pass --vmlinux)")
+        }
+        let tasks = try Actions.tasks(session, self)
+        guard let task = tasks.first(where: { $0.pid == pid }), let pa = task.pgdPhysical else {
+            throw .noTable(name: "current", reason: "pid \(pid) has no translatable mm->pgd among the \(tasks.count) tasks on init_task's list (inside a PID namespace kptdump's pid is not the kernel's)")
+        }
+        return (pa.rawValue, "task \(pid) (\(task.comm)): mm->pgd \(hex(task.pgd ?? 0))")
     }
 
     /// `debug_checkwx()` walks init_mm's table; with PTI on, `pti_finalize()`

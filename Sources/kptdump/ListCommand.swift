@@ -15,7 +15,7 @@ struct List: ParsableCommand {
     @Option(help: "Which table: \(TableChoice.allCases.map(\.rawValue).joined(separator: ", ")). x86-64 has all four (page_tables/*); arm64 and riscv64 have kernel and efi (kernel_page_tables, efi_page_tables).")
     var table: TableChoice = .kernel
 
-    @Option(help: "CPU whose CR3 gives the current-kernel and current-user tables (x86-64).")
+    @Option(help: "CPU whose CR3 gives the current-kernel and current-user tables (x86-64). Live (/proc/kcore has no registers) they are kptdump's own process's tables, found with --vmlinux.")
     var cpu: Int = 0
 
     @Option(help: "List this process's page table (x86-64: both halves, like current_kernel); needs a vmlinux with DWARF, or a snapshot that kept the offsets.")

@@ -120,5 +120,27 @@ import PageTables
         } catch {
             #expect(error.description.contains("DWARF"))
         }
+        let x86 = try #require(layout as? X86KernelLayout)
+        do {
+            _ = try x86.processCR3(session: session, pid: 1)
+            Issue.record("a live current table without offsets")
+        } catch {
+            #expect(error.description.contains("pass --vmlinux"))
+        }
+    }
+
+    /// Live, the current tables are the reading process's own (/proc/kcore has no
+    /// registers): its mm->pgd stands in for CR3. On these dumps init was current
+    /// on CPU 0, so that path must land on the CR3 the CPU saved.
+    @Test(arguments: states)
+    func aTasksPGDIsTheCR3ItRunsWith(_ state: String) throws {
+        let dir = Fixtures.root.appendingPathComponent("x86_64/\(state)")
+        let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
+        let (session, layout) = try Actions.open(DumpRequest(core: snapshot.path))
+        let x86 = try #require(layout as? X86KernelLayout)
+        let (cr3, origin) = try x86.processCR3(session: session, pid: 1)
+        #expect(cr3 == session.cpus[0].cr3 & x86.paging.pfnMask & ~X86KernelLayout.ptiSwitch)
+        #expect(origin.hasPrefix("task 1 (init): mm->pgd 0x"))
+        #expect(throws: DumpError.self) { try x86.processCR3(session: session, pid: 99999) }
     }
 }
