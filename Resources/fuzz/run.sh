@@ -40,7 +40,9 @@ for t in "${targets[@]}"; do
   mkdir -p "$work/corpus/$t" "$work/artifacts/$t"
   cp -n "$here/corpus/$t"/* "$work/corpus/$t/" 2>/dev/null || true
   echo "== $t" >&2
-  if KPTDUMP_FUZZ_TARGET=$t "$bin" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
+  # Swift's own backtracer would catch the trap first and libFuzzer would
+  # write no reproducer.
+  if SWIFT_BACKTRACE=enable=no KPTDUMP_FUZZ_TARGET=$t "$bin" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
       -artifact_prefix="$work/artifacts/$t/" -print_final_stats=1 "${flags[@]}" "$work/corpus/$t" \
       > "$work/$t.log" 2>&1; then
     grep -E "stat::number_of_executed_units|stat::peak_rss_mb|Done [0-9]+ runs" "$work/$t.log" | tr '\n' ' ' >&2

@@ -38,6 +38,8 @@ public final class ElfCoreMemory: DumpMemory {
             }
             // Guard against a segment whose physical range wraps past the top.
             let span = min(max(s.memorySize, s.fileSize), UInt64.max - s.physicalAddress)
+            // Stored bytes past the top of the physical space are nobody's.
+            available = min(available, span)
             extents.append(Extent(physical: s.physicalAddress, fileOffset: s.offset, fileSize: available,
                                   memorySize: span, truncated: cut))
         }

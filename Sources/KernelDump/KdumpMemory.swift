@@ -87,8 +87,9 @@ public final class KdumpMemory: DumpMemory {
         if offset == 0 && header.isIncomplete {
             throw .unreadable(pa, reason: "never written (makedumpfile marked the dump incomplete)")
         }
+        let (end, overflow) = offset.addingReportingOverflow(UInt64(size))
         guard size > 0, size <= 2 * header.blockSize, offset >= header.descriptorOffset,
-              offset + UInt64(size) <= source.size else {
+              !overflow, end <= source.size else {
             throw .unreadable(pa, reason: "page_desc at file offset \(hex(at)) says \(size) bytes at \(hex(offset)), outside the file's data")
         }
         let stored: [UInt8]
@@ -144,7 +145,7 @@ public final class KdumpMemory: DumpMemory {
                 bytes += data
                 pfn += 1
             }
-            if !bytes.isEmpty, !body(start * pageSize, bytes) { return }
+            if !bytes.isEmpty, !body(start &* pageSize, bytes) { return }
             if failed { pfn += 1 }
         }
     }

@@ -5,10 +5,11 @@ public enum WalkProblem: Sendable, Equatable, CustomStringConvertible {
     case tableUnreadable(PhysicalAddress, level: TableLevel, reason: String)
     /// The table this entry points to is one of its own ancestors.
     case tableCycle(PhysicalAddress, level: TableLevel)
-    /// The table has been walked too many times already in this walk.
-    case tableRevisited(PhysicalAddress, level: TableLevel, times: Int)
     /// The entry is an encoding the MMU rejects at this level.
     case invalidEntry(UInt64, level: TableLevel, reason: String)
+    /// The walk's budget of table visits ran out here; nothing after this
+    /// address was walked (tables that point at each other over and over).
+    case walkStopped(visits: Int, revisits: Int)
 
     public var description: String {
         switch self {
@@ -16,10 +17,10 @@ public enum WalkProblem: Sendable, Equatable, CustomStringConvertible {
             return "\(level.name) table at \(pa) unreadable: \(reason)"
         case .tableCycle(let pa, let level):
             return "\(level.name) table at \(pa) is its own ancestor (cycle)"
-        case .tableRevisited(let pa, let level, let times):
-            return "\(level.name) table at \(pa) already walked \(times) times"
         case .invalidEntry(let entry, let level, let reason):
             return "\(level.name) entry \(hex(entry)) is invalid: \(reason)"
+        case .walkStopped(let visits, let revisits):
+            return "walk stopped after \(visits) table visits (\(revisits) of them to tables already walked); the rest of the address space was not walked"
         }
     }
 
@@ -28,8 +29,8 @@ public enum WalkProblem: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .tableUnreadable(let pa, _, _): return "!! table \(hex(pa.rawValue)) not in dump"
         case .tableCycle(let pa, _): return "!! table \(hex(pa.rawValue)) cycle"
-        case .tableRevisited(let pa, _, _): return "!! table \(hex(pa.rawValue)) revisited"
         case .invalidEntry(let entry, _, _): return "!! invalid entry \(hex(entry))"
+        case .walkStopped(let visits, _): return "!! walk stopped after \(visits) table visits"
         }
     }
 }

@@ -72,25 +72,35 @@ public struct WalkStatistics: Sendable, Equatable {
 /// with mm/ptdump.c's callbacks, for any `PagingArchitecture`.
 ///
 /// Bounded on any input: the depth is at most five levels, a table that is its
-/// own ancestor is not entered, and a table walked more than `maxVisits` times
-/// is marked instead of walked again.
+/// own ancestor is not entered, a table that could not be read is not tried
+/// again, and once `maxRevisits` or `maxTotalVisits` runs out the walk stops:
+/// the rest of the space becomes one marked range. Each visit costs at most
+/// one table's entries, so the work is bounded by the distinct tables in the
+/// dump plus `maxRevisits` tables.
 public final class PageWalker {
     public let architecture: any PagingArchitecture
     public let memory: any PhysicalMemory
     public var kasan: KasanEarlyShadow?
-    /// A table entered more often than this is marked instead. ESPfix legitimately
-    /// shares one PTE table among thousands of PMD entries (512 x 512 at most).
-    public var maxVisits = 1 << 19
-    /// All table visits in one walk; bounds the work on corrupt tables that all
-    /// point at each other without forming a cycle.
-    public var maxTotalVisits = 1 << 21
+    /// Visits to tables already visited in this walk. Real kernels share a few
+    /// tables (x86's ESPfix maps one PMD table from every PUD entry of its
+    /// region: about 2,000 revisits on the fixtures); corrupt tables that all
+    /// point at each other without a cycle would otherwise cost 512^4 visits.
+    public var maxRevisits = 1 << 18
+    /// All table visits in one walk: a cap for callers that need every walk to
+    /// be short (the fuzzer); the distinct tables of a dump are bounded anyway.
+    public var maxTotalVisits = 1 << 24
     private var totalVisits = 0
+    private var revisits = 0
+    /// Set when `maxTotalVisits` ran out: every loop unwinds at once.
+    private var stopped = false
     public private(set) var statistics = WalkStatistics()
 
     private var geometry: PagingGeometry
     private var merger: (any WalkObserver)!
     private var path: [UInt64] = []
-    private var visits: [UInt64: Int] = [:]
+    private var visited: Set<UInt64> = []
+    /// Tables that could not be read, so a revisit does not read again.
+    private var unreadable: [UInt64: WalkProblem] = [:]
     private var cache = TableCache(capacity: 256)
 
     public init(architecture: any PagingArchitecture, memory: any PhysicalMemory, kasan: KasanEarlyShadow? = nil) {
@@ -104,9 +114,12 @@ public final class PageWalker {
     /// flushes it, as `ptdump_walk_pgd()` does.
     public func walk(root: PhysicalAddress, ranges: [WalkRange], into merger: any WalkObserver) {
         self.merger = merger
-        visits = [:]
+        visited = []
+        unreadable = [:]
         totalVisits = 0
-        for range in ranges where range.start < range.end {
+        revisits = 0
+        stopped = false
+        for range in ranges where range.start < range.end && !stopped {
             path = []
             let top = loadTable(root, level: .pgd)
             switch top {
@@ -140,7 +153,7 @@ public final class PageWalker {
             let entry = entries[geometry.index(of: address, at: level)]
             visitUpper(level, child: child, childFolded: childFolded, entry: entry, address: address, next: next)
             address = next
-        } while address != end
+        } while address != end && !stopped
     }
 
     private func visitUpper(_ level: TableLevel, child: TableLevel, childFolded: Bool, entry: UInt64, address: UInt64, next: UInt64) {
@@ -193,6 +206,15 @@ public final class PageWalker {
         }
     }
 
+    /// Counts one table visit; false once the walk's budget has run out, when
+    /// the walk stops (the caller's marked note then covers the rest).
+    private func countVisit(_ pa: PhysicalAddress) -> Bool {
+        totalVisits += 1
+        if !visited.insert(pa.rawValue).inserted { revisits += 1 }
+        if totalVisits > maxTotalVisits || revisits > maxRevisits { stopped = true }
+        return !stopped
+    }
+
     private func walkPTEs(_ entries: [UInt64], address start: UInt64, end: UInt64) {
         var address = start
         let page = geometry.pageSize
@@ -229,10 +251,8 @@ public final class PageWalker {
 
     private func loadTable(_ pa: PhysicalAddress, level: TableLevel) -> Table {
         if path.contains(pa.rawValue) { return .problem(.tableCycle(pa, level: level)) }
-        let count = (visits[pa.rawValue] ?? 0) + 1
-        visits[pa.rawValue] = count
-        totalVisits += 1
-        if count > maxVisits || totalVisits > maxTotalVisits { return .problem(.tableRevisited(pa, level: level, times: count - 1)) }
+        guard countVisit(pa) else { return .problem(.walkStopped(visits: totalVisits - 1, revisits: revisits - 1)) }
+        if let known = unreadable[pa.rawValue] { return .problem(known) }
         let bytes = geometry.tableBytes(level)
         if let cached = cache.lookup(pa.rawValue, count: bytes / geometry.entrySize) {
             statistics.cacheHits += 1
@@ -260,7 +280,9 @@ public final class PageWalker {
             cache.insert(pa.rawValue, entries)
             return .entries(entries)
         } catch {
-            return .problem(.tableUnreadable(pa, level: level, reason: error.description))
+            let problem = WalkProblem.tableUnreadable(pa, level: level, reason: error.description)
+            unreadable[pa.rawValue] = problem
+            return .problem(problem)
         }
     }
 }

@@ -101,6 +101,16 @@ import PageTables
         #expect(message(DumpRequest(core: path)) == "\(path): no VMCOREINFO note in the dump and no vmlinux given; pass --vmlinux or --system-map")
     }
 
+    /// A segment whose stored bytes run past the top of the physical space (a
+    /// fuzzer's find): the memory scan for a VMCOREINFO note must not wrap.
+    @Test func segmentPastTheTopOfPhysicalMemory() throws {
+        var bytes = [UInt8](repeating: 0, count: 8192)
+        bytes.replaceSubrange(4100..<4110, with: Array("VMCOREINFO".utf8))
+        let path = Self.temporaryPath("past-the-top")
+        try SnapshotWriter(machine: 62, notes: [], ranges: [(start: 0xffff_ffff_ffff_f000, bytes: bytes)]).write(to: path)
+        #expect(message(DumpRequest(core: path)) == "\(path): no VMCOREINFO note in the dump and no vmlinux given; pass --vmlinux or --system-map")
+    }
+
     @Test func vmcoreinfoWithoutPhysBase() throws {
         let note = ElfFile.Note(name: "VMCOREINFO", type: 0, descriptor: Array("OSRELEASE=6.1\nSYMBOL(init_top_pgt)=ffffffff82000000\n".utf8))
         let path = try Self.writeCore("no-phys-base", notes: [note])

@@ -113,6 +113,36 @@ import Testing
         #expect(marked > 0)
     }
 
+    @Test func sharedTablesBeyondTheRevisitBudgetStopTheWalk() {
+        // pgd[273] -> one PUD table whose 512 entries share one PMD table, whose
+        // 512 entries share one PTE table: no cycle, 262,656 visits in all. With
+        // a budget of 1,000 revisits the walk stops in the second PUD entry and
+        // the rest of the space is one marked range.
+        let m = SparseMemory()
+        for page in [0x1000, 0x2000, 0x3000, 0x4000] as [UInt64] { m.addPage(page) }
+        m.write(0x1000 + 273 * 8, value: 0x2063)
+        for i in 0..<512 as Range<UInt64> {
+            m.write(0x2000 + i * 8, value: 0x3063)
+            m.write(0x3000 + i * 8, value: 0x4063)
+        }
+        m.write(0x4000, value: 0x9000 | 0x163 | 1 << 63)
+        let arch = X86_64Paging(fiveLevel: false)
+        var text = ""
+        var formatter = X86PtdumpFormatter()
+        let merger = RangeMerger(architecture: arch, markers: markers) { text += formatter.format($0) }
+        let walker = PageWalker(architecture: arch, memory: m)
+        walker.maxRevisits = 1000
+        walker.walk(root: PhysicalAddress(0x1000), ranges: ranges, into: merger)
+        let lines = text.split(separator: "\n")
+        // Revisits: the root (once per walk range: 1), the PTE table from PUD
+        // entry 0's PMD entries 1..511 (511), the PMD table again (1), then the
+        // PTE table from PUD entry 1's PMD entries 0..486 (487): 1,000. The
+        // 1,001st, PMD entry 487 (1G + 487 * 2M), stops the walk.
+        #expect(lines.last == "0xffff88807ce00000-0x0000000000000000   125302834M !! walk stopped after 1004 table visits pmd")
+        #expect(lines.filter { $0.contains("!!") }.count == 1)
+        #expect(lines.contains("0xffff888000000000-0xffff888000001000           4K     RW                 GLB NX pte"))
+    }
+
     @Test func rootOutsideTheDumpIsMarkedNotFatal() {
         let (text, _) = listing(SparseMemory(), root: 0x9000)
         #expect(text.contains("0xffff880000000000-0x0000000000000000         120T !! table 0x9000 not in dump   pgd\n"))
