@@ -38,6 +38,8 @@ public struct ListingOptions: Sendable {
     public enum Output: Sendable { case text, json, summary }
     public var output: Output = .text
     public var selection = RangeSelection()
+    /// `--phys`: text lines get a physical column (riscv's has one already).
+    public var physicalColumn = false
     /// A lower bound on table visits than the walker's own (`PageWalker.maxTotalVisits`),
     /// for the fuzzer, which needs every input to finish in milliseconds.
     public var maxTableVisits: Int?
@@ -60,10 +62,10 @@ extension ListingStyle {
 /// Walks `spec` and streams the kernel's text listing to `write`, line by line.
 public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options: ListingOptions = ListingOptions(),
                          write: @escaping (String) -> Void) -> ListingResult {
-    var x86 = X86PtdumpFormatter()
+    var x86 = X86PtdumpFormatter(physicalColumn: options.physicalColumn)
     let style = spec.style
     var tableDriven: TableDrivenFormatter?
-    if case .tableDriven(let s) = style { tableDriven = TableDrivenFormatter(style: s) }
+    if case .tableDriven(let s) = style { tableDriven = TableDrivenFormatter(style: s, physicalColumn: options.physicalColumn) }
     let architecture = spec.architecture
     let selection = options.selection
     let regions = selection.regions(in: spec.markers).indices

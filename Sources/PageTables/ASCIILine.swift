@@ -23,6 +23,15 @@ struct ASCIILine {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// The physical column riscv's ptdump prints, ` 0x%016lx `, or as many
+    /// spaces when there is no address (a hole, a table that could not be read).
+    mutating func physicalColumn(_ address: PhysicalAddress?) {
+        guard let address else { return spaces(20) }
+        append(byte: 0x20)
+        hex16(address.rawValue)
+        append(byte: 0x20)
+    }
+
     /// `0x%016lx`.
     mutating func hex16(_ value: UInt64) {
         let digits = Self.hexDigits

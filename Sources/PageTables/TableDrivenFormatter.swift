@@ -22,8 +22,14 @@ public struct TableDrivenFormatter: Sendable {
     }
 
     public let style: Style
+    /// `--phys` where the kernel prints no physical column (arm64): the address
+    /// mapped at the range's start, in riscv's column.
+    public var physicalColumn: Bool
 
-    public init(style: Style) { self.style = style }
+    public init(style: Style, physicalColumn: Bool = false) {
+        self.style = style
+        self.physicalColumn = physicalColumn
+    }
 
     /// Text for one event, each line ending in a newline; empty for a range the
     /// kernel does not print.
@@ -47,6 +53,8 @@ public struct TableDrivenFormatter: Sendable {
             out.append(" ")
             out.hex16(physical(range.firstEntry))
             out.append(" ")
+        } else if physicalColumn {
+            out.physicalColumn(range.physicalStart)
         }
         Self.appendSize(range.size, to: &out)
         out.append(" ")

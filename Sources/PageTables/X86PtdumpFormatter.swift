@@ -2,8 +2,10 @@
 public struct X86PtdumpFormatter {
     private var linesInRegion = 0
     private var regionMaxLines = 0
+    /// `--phys`: a physical column after the range, in riscv's form (not the kernel's x86 text).
+    public var physicalColumn = false
 
-    public init() {}
+    public init(physicalColumn: Bool = false) { self.physicalColumn = physicalColumn }
 
     /// Text for one event (possibly empty, possibly several lines), each line
     /// ending in a newline.
@@ -21,17 +23,18 @@ public struct X86PtdumpFormatter {
         case .range(let range):
             defer { linesInRegion += 1 }
             if regionMaxLines > 0 && linesInRegion >= regionMaxLines { return "" }
-            return Self.line(range)
+            return Self.line(range, physicalColumn: physicalColumn)
         }
     }
 
     /// One range line: `0x%016lx-0x%016lx   %9lu%c <flags><level>`.
-    public static func line(_ range: MappedRange) -> String {
+    public static func line(_ range: MappedRange, physicalColumn: Bool = false) -> String {
         var out = ASCIILine()
         out.hex16(range.start)
         out.append("-")
         out.hex16(range.end)
         out.append("   ")
+        if physicalColumn { out.physicalColumn(range.physicalStart) }
         appendSize(range.size, to: &out)
         out.append(" ")
         if let problem = range.problem {

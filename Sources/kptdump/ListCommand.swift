@@ -60,6 +60,9 @@ struct OutputOptions: ParsableArguments {
     @Flag(help: "Print mapped bytes by page size, overall and per marker region, instead of the ranges.")
     var summary = false
 
+    @Flag(help: "Add a physical-address column to the text: the address mapped at each range's start, blank for holes, in the column riscv's ptdump prints (riscv listings have it already). diff reads it.")
+    var phys = false
+
     @Option(help: ArgumentHelp("Keep ranges with all these attributes: w, x, user, present, a level (pte ... pgd) or a word as printed (GLB, PSE, MEM/NORMAL); '!' negates. Example: 'w x'.", valueName: "words"))
     var filter: [String] = []
 
@@ -68,11 +71,13 @@ struct OutputOptions: ParsableArguments {
 
     func validate() throws {
         if json && summary { throw ValidationError("--json and --summary are exclusive") }
+        if phys && (json || summary) { throw ValidationError("--phys adds a text column; JSON has \"phys\" already, and --summary has no ranges") }
     }
 
     func options() throws(DumpError) -> ListingOptions {
         var o = ListingOptions()
         o.output = json ? .json : summary ? .summary : .text
+        o.physicalColumn = phys
         for f in filter { o.selection.addFilter(f) }
         for r in range {
             if let problem = o.selection.addRange(r) { throw .badRequest(problem) }

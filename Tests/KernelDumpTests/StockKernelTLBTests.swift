@@ -62,6 +62,39 @@ import PageTables
         #expect(extra.count == 0, "first extra: \(firstExtra)")
     }
 
+    /// `--phys`: every present range's physical column is where QEMU says its
+    /// first page maps, holes have none, and without the column the text is
+    /// the listing itself.
+    @Test(arguments: ["debian-stock-4level", "debian-stock-5level"])
+    func physicalColumnAgreesWithInfoTLB(_ state: String) throws {
+        let dir = Fixtures.root.appendingPathComponent("x86_64/\(state)")
+        let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
+        let tlbText = try String(contentsOf: Fixtures.decompressed(dir.appendingPathComponent("info-tlb.txt.zst")), encoding: .utf8)
+        var tlb: [UInt64: UInt64] = [:]
+        for line in Self.parseTLB(tlbText) { tlb[line.virtual] = line.physical }
+        let request = DumpRequest(core: snapshot.path)
+        var plain = "", withColumn = ""
+        var options = ListingOptions()
+        _ = try Actions.listing(request, table: .currentKernel, cpu: 0, write: { plain += $0 }, diagnostic: { _ in })
+        options.physicalColumn = true
+        _ = try Actions.listing(request, table: .currentKernel, cpu: 0, options: options, write: { withColumn += $0 }, diagnostic: { _ in })
+
+        let stripped = withColumn.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("0x") ? line.prefix(40) + line.dropFirst(60) : line
+        }.joined(separator: "\n")
+        #expect(stripped == plain)
+        var checked = 0
+        for line in try ParsedListing(text: withColumn).regions.flatMap(\.lines) {
+            if line.isPresent {
+                #expect(line.physical != nil && line.physical == tlb[line.start], "\(hex(line.start)): \(line.physical.map(hex) ?? "none") vs info tlb \(tlb[line.start].map(hex) ?? "none")")
+                checked += 1
+            } else {
+                #expect(line.physical == nil, "hole at \(hex(line.start)) has a physical column")
+            }
+        }
+        #expect(checked > 100)
+    }
+
     /// vtop's step-by-step translation of sampled addresses (every 97th TLB
     /// leaf, plus an offset inside the page) lands where QEMU says, with the
     /// leaf entry QEMU decoded; and the middle of every gap of more than 2 GiB
