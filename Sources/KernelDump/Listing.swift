@@ -40,6 +40,8 @@ public struct ListingOptions: Sendable {
     public var selection = RangeSelection()
     /// `--phys`: text lines get a physical column (riscv's has one already).
     public var physicalColumn = false
+    /// A progress line for long walks (the CLI sets one when stderr is a terminal).
+    public var progress: ProgressLine?
     /// A lower bound on table visits than the walker's own (`PageWalker.maxTotalVisits`),
     /// for the fuzzer, which needs every input to finish in milliseconds.
     public var maxTableVisits: Int?
@@ -76,7 +78,7 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
         let out = tableDriven?.format(event) ?? x86.format(event)
         if !out.isEmpty { write(out) }
     }
-    let result = walkEvents(spec, memory: memory, maxTableVisits: options.maxTableVisits) { event in
+    let result = walkEvents(spec, memory: memory, maxTableVisits: options.maxTableVisits, progress: options.progress) { event in
         guard case .range(let r) = event else {
             if selection.isEmpty && options.output == .text { text(event) } else { pendingMarker = event }
             return
@@ -104,7 +106,7 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
 /// Walks `spec` through the merger and hands every event to `body`; the
 /// result counts what the walk saw, marked ranges included.
 func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, maxTableVisits: Int? = nil,
-                body: @escaping (ListingEvent) -> Void) -> ListingResult {
+                progress: ProgressLine? = nil, body: @escaping (ListingEvent) -> Void) -> ListingResult {
     var problems: [MappedRange] = []
     let merger = RangeMerger(architecture: spec.architecture, markers: spec.markers,
                              markerAdvance: spec.markerAdvance) { event in
@@ -114,7 +116,14 @@ func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, maxTableVisits: I
     let tables = FilteredTableMemory(memory)
     let walker = PageWalker(architecture: spec.architecture, memory: tables, kasan: spec.kasan)
     if let maxTableVisits { walker.maxTotalVisits = min(walker.maxTotalVisits, maxTableVisits) }
+    if let progress {
+        walker.progress = { address, visits in
+            progress.update(address: address, tables: visits)
+        }
+    }
     walker.walk(root: spec.root, ranges: spec.ranges, into: merger)
+    progress?.finish()
     return ListingResult(statistics: walker.statistics, writableExecutablePages: merger.writableExecutablePages,
                          nonUXNPages: merger.nonUXNPages, problems: problems, zeroFilledTables: tables.zeroFilled)
 }
+

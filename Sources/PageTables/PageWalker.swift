@@ -94,6 +94,10 @@ public final class PageWalker {
     /// Set when `maxTotalVisits` ran out: every loop unwinds at once.
     private var stopped = false
     public private(set) var statistics = WalkStatistics()
+    /// Called with the address being walked and the table visits so far, every
+    /// `progressInterval` visits: for a progress line on long walks.
+    public var progress: ((_ address: UInt64, _ visits: Int) -> Void)?
+    public var progressInterval = 1024
 
     private var geometry: PagingGeometry
     private var merger: (any WalkObserver)!
@@ -195,6 +199,7 @@ public final class PageWalker {
             return
         }
         let tablePA = architecture.tableAddress(entry, at: level)
+        if let progress, totalVisits % progressInterval == 0 { progress(address, totalVisits) }
         switch loadTable(tablePA, level: child) {
         case .entries(let entries):
             path.append(tablePA.rawValue)

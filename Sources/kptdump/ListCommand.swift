@@ -78,6 +78,8 @@ struct OutputOptions: ParsableArguments {
         var o = ListingOptions()
         o.output = json ? .json : summary ? .summary : .text
         o.physicalColumn = phys
+        // On a terminal stderr, unless the listing itself scrolls by on it.
+        if isatty(2) != 0 && isatty(1) == 0 { o.progress = ProgressLine { writeAll(2, Array($0.utf8)) } }
         for f in filter { o.selection.addFilter(f) }
         for r in range {
             if let problem = o.selection.addRange(r) { throw .badRequest(problem) }
