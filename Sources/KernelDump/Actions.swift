@@ -36,13 +36,14 @@ public enum Actions {
                                options: ListingOptions = ListingOptions(), process: ProcessChoice? = nil,
                                write: @escaping (String) -> Void,
                                diagnostic: (String) -> Void) throws(DumpError) -> ListingResult {
-        let chosen: TableSpec?
+        var chosen: TableSpec?
         if let process {
             chosen = try processTable(session, layout, pid: process.pid, comm: process.comm)
             diagnostic(chosen?.origin ?? "")
         } else {
             chosen = try layout.table(table, session: session, cpu: cpu)
         }
+        if options.output == .json { chosen?.swapTypes = session.swapTypes() }
         guard let spec = chosen else {
             // The kernel's own file is empty in this state; so is ours.
             diagnostic("\(table.rawValue): efi_mm.pgd is NULL (no EFI runtime services): nothing to list")
@@ -155,6 +156,7 @@ public enum Actions {
             let text = info.lines.map { "\($0.key)=\($0.value)\n" }.joined()
             notes.append(ElfFile.Note(name: "VMCOREINFO", type: 0, descriptor: Array(text.utf8)))
         }
+        _ = session.swapTypes()   // MAX_SWAPFILES from DWARF becomes a fact
         var facts = session.derivedFacts
         if session.architecture == .x86_64, let physBase = session.physBase { facts["phys_base"] = physBase }
         notes.append(SnapshotWriter.symbolNote(session.symbols.used, sizes: session.symbols.usedSizes,

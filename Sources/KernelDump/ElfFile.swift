@@ -317,4 +317,61 @@ extension ElfFile {
             member = sibling
         }
     }
+
+    /// The element count of the array variable `name` (the first definition
+    /// in the DWARF, static ones included), or nil when there is none. Reads
+    /// sizes the kernel only states in its types, as `swap_info[MAX_SWAPFILES]`.
+    public func arrayLength(ofVariable name: String) throws(DumpError) -> UInt64? {
+        guard let dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nil) else {
+            throw .elf(path: path, operation: "dwarf_begin_elf (no DWARF debug information?)",
+                       message: String(cString: dwarf_errmsg(-1)))
+        }
+        defer { dwarf_end(dwarf) }
+        var offset: Dwarf_Off = 0
+        var next: Dwarf_Off = 0
+        var headerSize = 0
+        while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
+            defer { offset = next }
+            var cu = Dwarf_Die()
+            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &cu) != nil else { continue }
+            var die = Dwarf_Die()
+            guard dwarf_child(&cu, &die) == 0 else { continue }
+            while true {
+                if dwarf_tag(&die) == Int32(DW_TAG_variable), dwarf_hasattr(&die, UInt32(DW_AT_declaration)) == 0,
+                   let cName = dwarf_diename(&die), String(cString: cName) == name {
+                    return Self.arrayCount(&die)
+                }
+                var sibling = Dwarf_Die()
+                guard dwarf_siblingof(&die, &sibling) == 0 else { break }
+                die = sibling
+            }
+        }
+        return nil
+    }
+
+    /// The count of the first dimension of `variable`'s array type, through
+    /// typedefs and qualifiers: DW_AT_count, or DW_AT_upper_bound + 1.
+    static func arrayCount(_ variable: inout Dwarf_Die) -> UInt64? {
+        var type = Dwarf_Die()
+        var attribute = Dwarf_Attribute()
+        guard dwarf_attr(&variable, UInt32(DW_AT_type), &attribute) != nil,
+              dwarf_formref_die(&attribute, &type) != nil else { return nil }
+        for _ in 0..<8 where dwarf_tag(&type) != Int32(DW_TAG_array_type) {
+            var inner = Dwarf_Die()
+            guard dwarf_attr(&type, UInt32(DW_AT_type), &attribute) != nil,
+                  dwarf_formref_die(&attribute, &inner) != nil else { return nil }
+            type = inner
+        }
+        var subrange = Dwarf_Die()
+        guard dwarf_tag(&type) == Int32(DW_TAG_array_type), dwarf_child(&type, &subrange) == 0,
+              dwarf_tag(&subrange) == Int32(DW_TAG_subrange_type) else { return nil }
+        var value: Dwarf_Word = 0
+        if dwarf_attr(&subrange, UInt32(DW_AT_count), &attribute) != nil, dwarf_formudata(&attribute, &value) == 0 {
+            return value
+        }
+        if dwarf_attr(&subrange, UInt32(DW_AT_upper_bound), &attribute) != nil, dwarf_formudata(&attribute, &value) == 0 {
+            return value &+ 1
+        }
+        return nil
+    }
 }

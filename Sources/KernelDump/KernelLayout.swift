@@ -31,6 +31,8 @@ public struct TableSpec {
     public var origin: String
     public var style: ListingStyle
     public var markerAdvance: MarkerAdvance
+    /// Set for JSON output: user entries are described with it.
+    public var swapTypes: SwapTypes? = nil
 }
 
 /// What one architecture reads out of a kernel: the tables it can list and the

@@ -326,6 +326,7 @@ public final class KernelSession {
 
     /// `taskLayout()`'s answer, read once: the DWARF scan is the costly part.
     var cachedTaskLayout: TaskLayout??
+    var cachedSwapTypes: SwapTypes?
 
     /// `virtual - physical` of the PT_LOAD segment that maps `va` with both
     /// addresses known, if any.

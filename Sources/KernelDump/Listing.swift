@@ -93,7 +93,11 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
             if let m = pendingMarker { text(m); pendingMarker = nil }
             text(event)
         case .json:
-            write(ListingJSON.line(r, marker: marker, attributes: words, access: access) + "\n")
+            var entry: EntryDescription?
+            if let swapTypes = spec.swapTypes, r.problem == nil, r.start < 1 << 63 {
+                entry = architecture.describeUserEntry(r.firstEntry, at: r.level, swapTypes: swapTypes)
+            }
+            write(ListingJSON.line(r, marker: marker, attributes: words, access: access, entry: entry) + "\n")
         case .summary:
             summary.add(r, region: marker, access: access,
                         isWX: architecture.isWritableAndExecutable(protection: r.protection, effective: r.effective))

@@ -393,7 +393,7 @@ extension AddressSpaceMap {
         }
         let lines = [
             "Under each bar, lanes W, X, U: some range in that pixel column is writable, executable, user-accessible. Hover for each range's listing line.",
-            "Scale: every band is fit to the full width on its own, ranges in address order. A range of n pages is 1 + log2(n) units wide (one page = 1, 2M = 10, 1G = 19 with 4K pages);",
+            "Scale: every band is fit to the full width on its own, ranges in address order. A range of n pages is 1 + log2(n) units wide (\(unitExamples));",
             "a hole is at most 3 units however large, so widths are not proportional to bytes. A pixel column holding several ranges shows W+X first, then marked, then the widest mapped range.",
             "Bar at the right of each band: the region's mapped bytes by page size, each size's share of the bytes and (its number of ranges), as list --summary counts them;",
             "there a direct map split into small pages shows at a glance.",
@@ -501,7 +501,7 @@ extension AddressSpaceMap {
             out.element("rect", ["x": "\(left + cell.x)", "y": "\(top)", "width": "\(cell.width)", "height": "3", "class": "crowded"])
             return
         }
-        let size = String(X86PtdumpFormatter.sizeField(segments[cell.first].range.size).drop { $0 == " " })
+        let size = Self.sizeLabel(segments[cell.first].range.size)
         let isHole = cell.fill == .hole
         guard SVGWriter.textWidth(size, size: isHole ? 9 : 10) + 4 <= cell.width - gap else { return }
         var attributes = ["x": "\(left + cell.x + (cell.width - gap) / 2)", "y": "\(top + Self.barHeight / 2 + 4)"]
@@ -535,6 +535,36 @@ extension AddressSpaceMap {
         }
         out.element("rect", ["x": "\(barLeft)", "y": "\(baseline - 10)", "width": "\(Self.shareBarWidth)", "height": "11", "class": "frame"])
         out.element("text", ["x": "\(barLeft + Self.shareBarWidth + 8)", "y": "\(baseline)", "class": "legend"], text: text)
+    }
+
+    /// "one 4K page = 1, 2M = 10, 1G = 19": the units of one leaf at each
+    /// level this paging form has, so the legend fits 4K, 16K and 64K pages.
+    var unitExamples: String {
+        let g = architecture.geometry
+        var parts = ["one \(pageSizeName(.pte)) page = 1"]
+        for level in [TableLevel.pmd, .pud] where !g[level].isFolded && g.entrySpan(level) > g.pageSize {
+            let pages = g.entrySpan(level) >> UInt64(g.pageShift)
+            parts.append("\(pageSizeName(level)) = \(1 + Int(Self.log2(pages)))")
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    /// A range's size as the listing prints it ("2044K"), or rounded
+    /// ("≈4.0T") where the listing's exact form would be long ("4193792M").
+    static func sizeLabel(_ size: UInt64) -> String {
+        let exact = String(X86PtdumpFormatter.sizeField(size).drop { $0 == " " })
+        guard exact.count > 5 else { return exact }
+        let units = ["K", "M", "G", "T", "P", "E"]
+        var unit = -1
+        var whole = size
+        while whole >= 1024 && unit + 1 < units.count {
+            whole >>= 10
+            unit += 1
+        }
+        guard unit >= 0 else { return exact }
+        let divisor = UInt64(1) << UInt64(10 * (unit + 1))
+        let tenths = (size % divisor) * 10 / divisor
+        return whole >= 100 ? "≈\(whole)\(units[unit])" : "≈\(whole).\(tenths)\(units[unit])"
     }
 
     /// Bytes in binary units with one decimal: `1.5 GiB`.

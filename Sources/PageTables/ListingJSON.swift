@@ -11,10 +11,17 @@
 /// `size` is a number. `phys` is the physical address at `start` when the range
 /// begins with a present leaf, and `contiguous` says whether the whole range
 /// maps one physical run. A range the walker could not follow has `problem`.
+///
+/// User entries (x86-64, lower half) also say what they are, as the kernel
+/// tells them apart (`EntryDescription`), for the range's first entry:
+/// `kind` (normal, special, devmap, prot_none, swap, migration_*, device_*,
+/// hwpoison, non_swap), `soft_dirty` and `uffd_wp`; non-present ones add
+/// `swap_type`, `swap_offset` (a PFN for migration, device and hwpoison
+/// entries) and `exclusive`.
 public enum ListingJSON {
     /// The object for one range (no trailing newline).
     public static func line(_ range: MappedRange, marker: String, attributes: [String],
-                            access: RangeAccess) -> String {
+                            access: RangeAccess, entry: EntryDescription? = nil) -> String {
         var fields: [String] = [
             field("marker", JSONText.string(marker)),
             field("start", JSONText.string(hex16(range.start))),
@@ -33,6 +40,16 @@ public enum ListingJSON {
         }
         if let problem = range.problem {
             fields.append(field("problem", JSONText.string(problem.description)))
+        }
+        if let entry {
+            fields.append(field("kind", JSONText.string(entry.kind.rawValue)))
+            if let type = entry.swapType, let offset = entry.swapOffset {
+                fields.append(field("swap_type", String(type)))
+                fields.append(field("swap_offset", String(offset)))
+                fields.append(field("exclusive", String(entry.exclusive)))
+            }
+            fields.append(field("soft_dirty", String(entry.softDirty)))
+            fields.append(field("uffd_wp", String(entry.uffdWP)))
         }
         return "{" + fields.joined(separator: ", ") + "}"
     }

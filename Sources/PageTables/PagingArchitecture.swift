@@ -62,6 +62,11 @@ public protocol PagingArchitecture: Sendable {
 
     /// The verdict line the kernel's boot-time W+X check prints for these counts.
     func wxVerdict(writableExecutablePages: UInt64, nonUXNPages: UInt64) -> String
+
+    /// What a non-none user-space entry at `level` is (a leaf, or a
+    /// non-present entry), or nil where the architecture's encodings are not
+    /// decoded. Kernel entries reuse the software bits for other purposes.
+    func describeUserEntry(_ entry: UInt64, at level: TableLevel, swapTypes: SwapTypes) -> EntryDescription?
 }
 
 /// The access a mapped range grants, decoded from its protection bits.

@@ -104,6 +104,8 @@ import PageTables
         }
         #expect(ran >= 60)
         // Bounded: a walk of a corrupt table is capped by its visit budget.
-        #expect(Date().timeIntervalSince(start) < 120, "\(target.rawValue): \(ran) inputs took too long")
+        // A hang guard, not a speed test: alone this takes under 20 s, but the
+        // whole suite runs beside it on two cores.
+        #expect(Date().timeIntervalSince(start) < 600, "\(target.rawValue): \(ran) inputs took too long")
     }
 }

@@ -1,0 +1,39 @@
+import PageTables
+
+extension KernelSession {
+    /// How this kernel lays out swap types, for decoding user entries.
+    ///
+    /// `MAX_SWAPFILES` is the length of `swap_info[]` in the vmlinux's DWARF
+    /// (or a snapshot's `NUMBER(MAX_SWAPFILES)`); the reserved types above it
+    /// follow from which of CONFIG_MEMORY_FAILURE, CONFIG_MIGRATION and
+    /// CONFIG_DEVICE_PRIVATE are built in, seen by a function each option alone
+    /// compiles (`memory_failure`, `migration_entry_wait`,
+    /// `make_device_exclusive_range`) in a complete symbol table. Names are
+    /// given only when those agree with the 32 - MAX_SWAPFILES reserved types;
+    /// otherwise, as without a vmlinux, entries keep their raw type.
+    public func swapTypes() -> SwapTypes {
+        if let cached = cachedSwapTypes { return cached }
+        let result = readSwapTypes()
+        cachedSwapTypes = result
+        return result
+    }
+
+    private func readSwapTypes() -> SwapTypes {
+        var max = snapshotFacts?.number("MAX_SWAPFILES")
+        if max == nil, let elf = vmlinuxFile, let length = try? elf.arrayLength(ofVariable: "swap_info") {
+            max = length
+        }
+        guard let max, max > 0, max <= 32 else { return SwapTypes() }
+        derivedFacts["MAX_SWAPFILES"] = max
+        guard symbols.hasFullTable else { return SwapTypes(maxSwapfiles: max) }
+        let layout = SwapTypes.layout(maxSwapfiles: max,
+                                      memoryFailure: symbols["memory_failure"] != nil,
+                                      migration: symbols["migration_entry_wait"] != nil,
+                                      devicePrivate: symbols["make_device_exclusive_range"] != nil)
+        guard layout.reserved.count <= 32 - Int(max) else {
+            warn("the configuration seen in the symbols reserves \(layout.reserved.count) swap types, but MAX_SWAPFILES \(max) leaves \(32 - max): non-swap entries keep their raw type")
+            return SwapTypes(maxSwapfiles: max)
+        }
+        return layout
+    }
+}

@@ -1,0 +1,107 @@
+/// What a user-space entry is, in the kinds the kernel itself distinguishes
+/// (include/linux/swapops.h, `pte_special()`, `pte_devmap()`) and PAGEMAP_SCAN
+/// and /proc/PID/pagemap report: for `--json` on user tables.
+///
+/// Only the first entry of a range is described. Entries merge into one range
+/// only when their flag bits are equal, and on x86-64 those include the swap
+/// type and the soft-dirty, uffd-wp and exclusive bits, so every entry of a
+/// range shares the kind; only the swap offset (or PFN) differs.
+public struct EntryDescription: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable {
+        /// A present page.
+        case normal
+        /// `pte_special()`: a PFN map, the zero page, no `struct page` to count.
+        case special
+        /// `pte_devmap()`: ZONE_DEVICE memory (DAX, device pages).
+        case devmap
+        /// Not present to the MMU but to the kernel (`pte_present()`): PROT_NONE
+        /// or a NUMA hinting fault.
+        case protNone = "prot_none"
+        /// A page on swap device `swapType` at `swapOffset`.
+        case swap
+        case migrationRead = "migration_read"
+        case migrationReadExclusive = "migration_read_exclusive"
+        case migrationWrite = "migration_write"
+        case deviceWrite = "device_private_write"
+        case deviceRead = "device_private_read"
+        case deviceExclusiveWrite = "device_exclusive_write"
+        case deviceExclusiveRead = "device_exclusive_read"
+        /// A poisoned page (memory failure).
+        case hwpoison
+        /// A swap type above the swap devices whose meaning this kernel's
+        /// layout does not tell (a PTE marker, or a kind `SwapTypes` could not
+        /// name): `swapType` says which.
+        case nonSwap = "non_swap"
+    }
+
+    public var kind: Kind
+    /// The swap type and offset of a non-present entry; for migration,
+    /// device and hwpoison entries the offset is the page frame number.
+    public var swapType: UInt64?
+    public var swapOffset: UInt64?
+    public var softDirty: Bool
+    public var uffdWP: Bool
+    /// Non-present entries: `PG_anon_exclusive` kept across swap-out.
+    public var exclusive: Bool
+
+    public init(kind: Kind, swapType: UInt64? = nil, swapOffset: UInt64? = nil,
+                softDirty: Bool = false, uffdWP: Bool = false, exclusive: Bool = false) {
+        self.kind = kind
+        self.swapType = swapType
+        self.swapOffset = swapOffset
+        self.softDirty = softDirty
+        self.uffdWP = uffdWP
+        self.exclusive = exclusive
+    }
+}
+
+/// Which swap types name real swap devices and which the kernel reserves for
+/// other entries, as one kernel's configuration lays them out. Built by the
+/// caller from the dump (MAX_SWAPFILES from DWARF, the configuration from
+/// symbols); what it cannot tell stays nil and decodes as `nonSwap`.
+public struct SwapTypes: Sendable, Equatable {
+    /// `MAX_SWAPFILES`: types below it are swap devices.
+    public var maxSwapfiles: UInt64?
+    /// The reserved types at and above `maxSwapfiles` that could be named.
+    public var reserved: [UInt64: EntryDescription.Kind]
+
+    public init(maxSwapfiles: UInt64? = nil, reserved: [UInt64: EntryDescription.Kind] = [:]) {
+        self.maxSwapfiles = maxSwapfiles
+        self.reserved = reserved
+    }
+
+    /// The kind of swap type `type`; `swap` only when `MAX_SWAPFILES` is known.
+    public func kind(of type: UInt64) -> EntryDescription.Kind {
+        if let max = maxSwapfiles, type < max { return .swap }
+        return reserved[type] ?? .nonSwap
+    }
+
+    /// The reserved types in the order include/linux/swap.h (Linux 6.1)
+    /// assigns them upwards from MAX_SWAPFILES: hwpoison, migration's three,
+    /// the device's four; PTE markers (and 6.1's swapin-error entry) sit above
+    /// and stay unnamed.
+    public static func layout(maxSwapfiles: UInt64, memoryFailure: Bool, migration: Bool,
+                              devicePrivate: Bool) -> SwapTypes {
+        var reserved: [UInt64: EntryDescription.Kind] = [:]
+        var next = maxSwapfiles
+        if memoryFailure { reserved[next] = .hwpoison; next += 1 }
+        if migration {
+            for k in [EntryDescription.Kind.migrationRead, .migrationReadExclusive, .migrationWrite] {
+                reserved[next] = k
+                next += 1
+            }
+        }
+        if devicePrivate {
+            for k in [EntryDescription.Kind.deviceWrite, .deviceRead, .deviceExclusiveWrite, .deviceExclusiveRead] {
+                reserved[next] = k
+                next += 1
+            }
+        }
+        return SwapTypes(maxSwapfiles: maxSwapfiles, reserved: reserved.filter { $0.key < 32 })
+    }
+}
+
+extension PagingArchitecture {
+    /// Architectures whose user entries are not decoded yet describe none.
+    public func describeUserEntry(_ entry: UInt64, at level: TableLevel, swapTypes: SwapTypes) -> EntryDescription? { nil }
+}

@@ -1,0 +1,77 @@
+import Testing
+import PageTables
+
+/// x86-64 user entries decoded as the kernel tells them apart. The entries are
+/// built with the kernel's own encodings (arch/x86/include/asm/pgtable_64.h,
+/// 6.1): `__swp_entry(type, offset)` = `(~offset << SWP_OFFSET_SHIFT >>
+/// SWP_TYPE_BITS) | type << 59`, with SWP_OFFSET_SHIFT 14 and SWP_TYPE_BITS 5.
+@Suite struct X86UserEntryTests {
+    let arch = X86_64Paging(fiveLevel: false)
+    /// A distribution kernel's 6.1 layout: all four kinds configured, so
+    /// MAX_SWAPFILES = 32 - 1 - 3 - 4 - 1 (marker) - 1 (swapin error) = 22.
+    let types = SwapTypes.layout(maxSwapfiles: 22, memoryFailure: true, migration: true, devicePrivate: true)
+
+    static func swapEntry(type: UInt64, offset: UInt64) -> UInt64 {
+        ((~offset << 14) >> 5) | (type << 59)
+    }
+
+    @Test(arguments: [
+        (UInt64(0), UInt64(1), EntryDescription.Kind.swap),
+        (1, 0x3_ffff, .swap),
+        (21, 12345, .swap),
+        (22, 0x4_5678, .hwpoison),
+        (23, 0x1_0000, .migrationRead),
+        (24, 7, .migrationReadExclusive),
+        (25, 8, .migrationWrite),
+        (26, 9, .deviceWrite),
+        (29, 10, .deviceExclusiveRead),
+        (30, 0, .nonSwap),
+        (31, 0, .nonSwap),
+    ])
+    func swapTypesAndOffsets(_ type: UInt64, _ offset: UInt64, _ kind: EntryDescription.Kind) throws {
+        let d = try #require(arch.describeUserEntry(Self.swapEntry(type: type, offset: offset), at: .pte, swapTypes: types))
+        #expect(d.kind == kind)
+        #expect(d.swapType == type && d.swapOffset == offset)
+        #expect(!d.softDirty && !d.uffdWP && !d.exclusive)
+    }
+
+    @Test func swapFlagBits() throws {
+        // _PAGE_SWP_SOFT_DIRTY = _PAGE_RW, _PAGE_SWP_UFFD_WP = _PAGE_USER, _PAGE_SWP_EXCLUSIVE = _PAGE_PWT.
+        let e = Self.swapEntry(type: 0, offset: 42) | 1 << 1 | 1 << 3
+        let d = try #require(arch.describeUserEntry(e, at: .pte, swapTypes: types))
+        #expect(d.kind == .swap && d.swapOffset == 42 && d.softDirty && !d.uffdWP && d.exclusive)
+        let u = try #require(arch.describeUserEntry(Self.swapEntry(type: 0, offset: 42) | 1 << 2, at: .pte, swapTypes: types))
+        #expect(u.uffdWP && !u.softDirty)
+    }
+
+    @Test func withoutALayoutTypesStayRaw() throws {
+        let d = try #require(arch.describeUserEntry(Self.swapEntry(type: 3, offset: 5), at: .pte, swapTypes: SwapTypes()))
+        #expect(d.kind == .nonSwap && d.swapType == 3 && d.swapOffset == 5)
+    }
+
+    @Test func presentEntries() throws {
+        let page: UInt64 = 0x1234_5000 | 0x67   // P RW U A D
+        #expect(arch.describeUserEntry(page, at: .pte, swapTypes: types)?.kind == .normal)
+        #expect(arch.describeUserEntry(page | 1 << 9, at: .pte, swapTypes: types)?.kind == .special)
+        #expect(arch.describeUserEntry(page | 1 << 58 | 1 << 9, at: .pmd, swapTypes: types)?.kind == .devmap)
+        let dirty = try #require(arch.describeUserEntry(page | 1 << 11 | 1 << 10, at: .pte, swapTypes: types))
+        #expect(dirty.softDirty && dirty.uffdWP && dirty.swapType == nil)
+        // PROT_NONE: _PAGE_PROTNONE (the G bit) without P; still pte_present().
+        let none = try #require(arch.describeUserEntry(0x1234_5000 | 1 << 8 | 0x60, at: .pte, swapTypes: types))
+        #expect(none.kind == .protNone && none.swapType == nil)
+        #expect(arch.describeUserEntry(0, at: .pte, swapTypes: types) == nil)
+    }
+
+    @Test func layoutWithoutOptionalKinds() {
+        // Only MIGRATION: MAX_SWAPFILES = 32 - 3 - 1 (6.1's swapin error) = 28.
+        let t = SwapTypes.layout(maxSwapfiles: 28, memoryFailure: false, migration: true, devicePrivate: false)
+        #expect(t.kind(of: 27) == .swap)
+        #expect(t.kind(of: 28) == .migrationRead && t.kind(of: 30) == .migrationWrite)
+        #expect(t.kind(of: 31) == .nonSwap)
+    }
+
+    @Test func otherArchitecturesDescribeNothing() {
+        let arm = Arm64Paging(pageShift: 12, vaBits: 48, protectionMask: Arm64Paging.attributes6_1.mask)
+        #expect(arm.describeUserEntry(0x4000_0000_0703, at: .pte, swapTypes: types) == nil)
+    }
+}
