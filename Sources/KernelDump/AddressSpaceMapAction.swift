@@ -5,9 +5,9 @@ extension Actions {
     /// `kptdump map`: walks `table` and draws its address space (see
     /// `AddressSpaceMap`), as an SVG document or, with `html`, an HTML page
     /// holding it. Marked ranges are drawn hatched and reported to `diagnostic`,
-    /// as the listing reports them.
+    /// as the listing reports them; `incomplete` says there were some.
     public static func map(_ request: DumpRequest, table: TableChoice = .kernel, html: Bool = false,
-                           diagnostic: (String) -> Void = { _ in }) throws(DumpError) -> String {
+                           diagnostic: (String) -> Void = { _ in }) throws(DumpError) -> (text: String, incomplete: Bool) {
         let (session, layout) = try open(request)
         guard let spec = try layout.table(table, session: session, cpu: 0) else {
             throw .noTable(name: table.rawValue, reason: "efi_mm.pgd is NULL (no EFI runtime services): nothing to draw")
@@ -31,7 +31,7 @@ extension Actions {
             diagnostic("warning: \(hex16(p.start))-\(hex16(p.end)): \(p.problem?.description ?? "")")
         }
         if result.problems.count > 10 { diagnostic("warning: ... and \(result.problems.count - 10) more marked ranges") }
-        return html ? map.html() : map.svg()
+        return (html ? map.html() : map.svg(), !result.problems.isEmpty)
     }
 
     /// Writes `text` to the file at `path`, created or truncated.

@@ -13,6 +13,9 @@ struct Map: ParsableCommand {
             region, a bar of mapped bytes by page size. The legend on the picture explains \
             the scale. Open the SVG (or the --html page) in a browser; hover for each range's \
             listing line.
+
+            Exit status: 0 drawn; 2 unusable input; 3 drawn, but some ranges are marked \
+            because their tables could not be read.
             """
     )
 
@@ -28,14 +31,16 @@ struct Map: ParsableCommand {
     var html = false
 
     func run() throws {
-        let text = try reportingErrors { () throws(DumpError) in
-            let text = try Actions.map(input.request, table: table, html: html, diagnostic: diagnose)
-            if let output { try Actions.write(text, toFile: output) }
-            return text
+        let (text, incomplete) = try reportingErrors { () throws(DumpError) in
+            let map = try Actions.map(input.request, table: table, html: html, diagnostic: diagnose)
+            if let output { try Actions.write(map.text, toFile: output) }
+            return map
         }
-        guard output == nil else { return }
-        let out = OutputBuffer()
-        out.write(text)
-        out.flush()
+        if output == nil {
+            let out = OutputBuffer()
+            out.write(text)
+            out.flush()
+        }
+        if incomplete { throw ExitCode(ExitStatus.incomplete) }
     }
 }

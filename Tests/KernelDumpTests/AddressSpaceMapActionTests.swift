@@ -23,7 +23,8 @@ import PageTables
 
     @Test func drawsTheShippedSample() throws {
         let core = try snapshot("x86_64/debian-stock-4level/snapshot.core.zst")
-        let svg = try Actions.map(DumpRequest(core: core))
+        let (svg, incomplete) = try Actions.map(DumpRequest(core: core))
+        #expect(!incomplete)
         #expect(svg.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "))
         #expect(svg.hasSuffix("</svg>\n"))
         #expect(svg.contains("kernel page table of \(core)"))
@@ -46,7 +47,8 @@ import PageTables
 
     @Test func drawsAnArm64Kernel() throws {
         let core = try snapshot("arm64/4k-48/snapshot.core.zst")
-        let svg = try Actions.map(DumpRequest(core: core))
+        let (svg, incomplete) = try Actions.map(DumpRequest(core: core))
+        #expect(!incomplete)
         #expect(bands(svg) == (try markerNames(core)))
         #expect(bands(svg).first == "Linear Mapping start")
         #expect(svg.contains("arm64 · "))
@@ -55,7 +57,8 @@ import PageTables
 
     @Test func theDeliberateWXPageIsRed() throws {
         let core = try snapshot("x86_64/custom-wx-failed/snapshot.core.zst")
-        let svg = try Actions.map(DumpRequest(core: core))
+        let (svg, incomplete) = try Actions.map(DumpRequest(core: core))
+        #expect(!incomplete)
         let vmalloc = try #require(svg.split(separator: "<g class=\"band\"").first { $0.contains("data-region=\"vmalloc() Area\"") })
         #expect(vmalloc.contains("class=\"wx\"><title>"))
         #expect(vmalloc.contains(">1 W+X page<"))
