@@ -20,11 +20,18 @@ extension Actions {
     /// Translates each of `addresses` (hex or decimal numbers, or symbol names)
     /// through `table`.
     public static func vtop(_ request: DumpRequest, addresses: [String], table: TableChoice,
-                            cpu: Int) throws(DumpError) -> VtopReport {
+                            cpu: Int, process: ProcessChoice? = nil) throws(DumpError) -> VtopReport {
         let (session, layout) = try open(request)
-        guard let spec = try layout.table(table, session: session, cpu: cpu) else {
+        let chosen: TableSpec?
+        if let process {
+            chosen = try processTable(session, layout, pid: process.pid, comm: process.comm)
+        } else {
+            chosen = try layout.table(table, session: session, cpu: cpu)
+        }
+        guard var spec = chosen else {
             throw .noTable(name: table.rawValue, reason: "efi_mm.pgd is NULL (no EFI runtime services)")
         }
+        spec.swapTypes = session.swapTypes()
         var translations: [AddressTranslation] = []
         var text = ""
         for argument in addresses {
@@ -82,6 +89,11 @@ extension Actions {
             }
             out += "\n"
         }
+        // A user address's last entry, as the kernel tells entries apart.
+        if let last = t.steps.last, last.entry != 0, t.address < 1 << 63, let types = spec.swapTypes,
+           let entry = spec.architecture.describeUserEntry(last.entry, at: last.level, swapTypes: types) {
+            out += "  entry: " + describe(entry) + "\n"
+        }
         switch t.outcome {
         case .mapped(let physical, let size, let level, _):
             out += "  physical " + hex16(physical.rawValue) + " (" + sizeName(size) + " page at " + level.name + ")\n"
@@ -93,6 +105,17 @@ extension Actions {
             out += "  unknown: \(level.name) table \(hex(table.rawValue)) unreadable: \(reason)\n"
         }
         return out
+    }
+
+    static func describe(_ e: EntryDescription) -> String {
+        var words = [e.kind.rawValue]
+        if let type = e.swapType, let offset = e.swapOffset {
+            words.append("type \(type) offset \(hex(offset))")
+            if e.exclusive { words.append("exclusive") }
+        }
+        if e.softDirty { words.append("soft-dirty") }
+        if e.uffdWP { words.append("uffd-wp") }
+        return words.joined(separator: ", ")
     }
 
     static func sizeName(_ size: UInt64) -> String {

@@ -36,6 +36,12 @@ struct Vtop: ParsableCommand {
     @Option(help: "CPU whose page-table base gives current-kernel and current-user (x86-64).")
     var cpu: Int = 0
 
+    @Option(help: "Translate through this process's table (x86-64; needs a vmlinux with DWARF). User addresses also get their entry decoded: swap type and offset, migration, hwpoison, special, soft-dirty.")
+    var pid: Int32?
+
+    @Option(help: "Translate through the table of the first process with this name.")
+    var comm: String?
+
     func validate() throws {
         if addresses.isEmpty { throw ValidationError("give at least one address") }
     }
@@ -43,7 +49,8 @@ struct Vtop: ParsableCommand {
     func run() throws {
         let request = DumpRequest(core: core, vmlinux: vmlinux, systemMap: systemMap, debugRoot: debugRoot)
         let report = try reportingErrors { () throws(DumpError) in
-            try Actions.vtop(request, addresses: addresses, table: table, cpu: cpu)
+            try Actions.vtop(request, addresses: addresses, table: table, cpu: cpu,
+                             process: pid != nil || comm != nil ? ProcessChoice(pid: pid, comm: comm) : nil)
         }
         let out = OutputBuffer()
         out.write(report.text)

@@ -143,4 +143,33 @@ import PageTables
         #expect(origin.hasPrefix("task 1 (init): mm->pgd 0x"))
         #expect(throws: DumpError.self) { try x86.processCR3(session: session, pid: 99999) }
     }
+
+    /// vtop through init's table maps the first page of its text (the first
+    /// line of /proc/1/maps) where init's listing says, and decodes the entry.
+    @Test func vtopThroughAProcessTable() throws {
+        let dir = Fixtures.root.appendingPathComponent("x86_64/custom-wx-before")
+        let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
+        let maps = Self.maps(try String(contentsOf: dir.appendingPathComponent("maps.txt"), encoding: .utf8))
+        let text = try #require(maps.first)
+        let request = DumpRequest(core: snapshot.path)
+        let report = try Actions.vtop(request, addresses: [hex(text.start)], table: .kernel, cpu: 0,
+                                      process: ProcessChoice(pid: 1, comm: nil))
+        var json = ""
+        var options = ListingOptions()
+        options.output = .json
+        _ = try Actions.listing(request, table: .kernel, cpu: 0, options: options, process: ProcessChoice(pid: 1, comm: nil),
+                                write: { json += $0 }, diagnostic: { _ in })
+        let first = try #require(json.split(separator: "\n").first { $0.contains("\"start\": \"\(hex16(text.start))\"") })
+        let phys = try #require(first.split(separator: "\"phys\": \"").last?.prefix(18))
+        guard case .mapped(let pa, _, _, _)? = report.translations.first?.outcome else {
+            Issue.record("not mapped: \(report.text)")
+            return
+        }
+        #expect(hex16(pa.rawValue) == phys)
+        #expect(report.text.contains("  entry: normal\n"))
+        #expect(first.contains("\"kind\": \"normal\""))
+        // The kernel's own table does not map user space.
+        let kernel = try Actions.vtop(request, addresses: [hex(text.start)], table: .kernel, cpu: 0)
+        #expect(!kernel.allMapped)
+    }
 }
