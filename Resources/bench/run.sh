@@ -29,6 +29,11 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$work"
 cd "$root"
+# /usr/bin/time measures the command's peak memory.
+if [ ! -x /usr/bin/time ]; then
+  SUDO=$([ "$(id -u)" = 0 ] && echo || echo sudo)
+  $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q time
+fi
 echo "building (release)..." >&2
 swift build -c release --product kptdump >&2
 swift build -c release --product kptdump-bench >&2
