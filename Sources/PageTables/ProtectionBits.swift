@@ -87,7 +87,7 @@ public struct ProtectionTable: Sendable, Equatable {
         for bit in bits {
             if let s = bit.text(for: prot) {
                 out.append(" ")
-                out.append(s)
+                out.append(text: s)
             }
         }
     }

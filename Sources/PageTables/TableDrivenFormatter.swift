@@ -58,10 +58,10 @@ public struct TableDrivenFormatter: Sendable {
         }
         Self.appendSize(range.size, to: &out)
         out.append(" ")
-        out.append(style.levelNames[range.level.rawValue])
+        out.append(text: style.levelNames[range.level.rawValue])
         if let problem = range.problem {
             out.append(" ")
-            out.append(problem.tag)
+            out.append(text: problem.tag)
         } else if range.protection != 0 {
             style.attributes.append(range.protection, to: &out)
         }

@@ -39,13 +39,13 @@ public struct X86PtdumpFormatter {
         out.append(" ")
         if let problem = range.problem {
             let tag = problem.tag
-            out.append(tag)
+            out.append(text: tag)
             out.spaces(29 - tag.count)
             out.append(" ")
         } else {
             appendFlags(range.protection, level: range.level, to: &out)
         }
-        out.append(range.level.name)
+        out.append(text: range.level.name)
         out.append("\n")
         return out.string
     }
@@ -81,15 +81,17 @@ public struct X86PtdumpFormatter {
     static func appendFlags(_ prot: UInt64, level: TableLevel, to out: inout ASCIILine) {
         typealias P = X86_64Paging
         guard prot & P.present != 0 else { return out.spaces(30) }
-        out.append(prot & P.user != 0 ? "USR " : "    ")
-        out.append(prot & P.rw != 0 ? "RW " : "ro ")
-        out.append(prot & P.pwt != 0 ? "PWT " : "    ")
-        out.append(prot & P.pcd != 0 ? "PCD " : "    ")
-        out.append(level <= .pmd && prot & P.pse != 0 ? "PSE " : "    ")
+        // StaticStrings: a String per word would cost more than the walk.
+        let blank: StaticString = "    "
+        out.append(prot & P.user != 0 ? "USR " : blank)
+        out.append(prot & P.rw != 0 ? "RW " : "ro " as StaticString)
+        out.append(prot & P.pwt != 0 ? "PWT " : blank)
+        out.append(prot & P.pcd != 0 ? "PCD " : blank)
+        out.append(level <= .pmd && prot & P.pse != 0 ? "PSE " : blank)
         let pat = (level == .pte && prot & P.pat != 0)
             || ((level == .pmd || level == .pud) && prot & P.patLarge != 0)
-        out.append(pat ? "PAT " : "    ")
-        out.append(prot & P.global != 0 ? "GLB " : "    ")
-        out.append(prot & P.nx != 0 ? "NX " : "x  ")
+        out.append(pat ? "PAT " : blank)
+        out.append(prot & P.global != 0 ? "GLB " : blank)
+        out.append(prot & P.nx != 0 ? "NX " : "x  " as StaticString)
     }
 }
