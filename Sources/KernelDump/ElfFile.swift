@@ -251,39 +251,48 @@ extension ElfFile {
     /// mm_struct's are since Linux 5.x) are found with their offsets added.
     /// Names not found are absent from the result.
     public func memberOffsets(_ wanted: [String: [String]]) throws(DumpError) -> [String: UInt64] {
+        var result: [String: UInt64] = [:]
+        var pending = Set(wanted.keys)
+        try forEachTopLevelDIE { die in
+            if dwarf_tag(&die) == Int32(DW_TAG_structure_type), let cName = dwarf_diename(&die),
+               dwarf_hasattr(&die, UInt32(DW_AT_declaration)) == 0 {
+                let name = String(cString: cName)
+                if pending.contains(name), let members = wanted[name] {
+                    pending.remove(name)
+                    var found: [String: UInt64] = [:]
+                    Self.collectMembers(&die, base: 0, depth: 0, into: &found)
+                    for m in members { if let o = found[m] { result["\(name).\(m)"] = o } }
+                }
+            }
+            return !pending.isEmpty
+        }
+        return result
+    }
+
+    /// Calls `body` with each DIE directly under a compilation unit, in order,
+    /// until it returns false.
+    func forEachTopLevelDIE(_ body: (inout Dwarf_Die) -> Bool) throws(DumpError) {
         guard let dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nil) else {
             throw .elf(path: path, operation: "dwarf_begin_elf (no DWARF debug information?)",
                        message: String(cString: dwarf_errmsg(-1)))
         }
         defer { dwarf_end(dwarf) }
-        var result: [String: UInt64] = [:]
-        var pending = Set(wanted.keys)
         var offset: Dwarf_Off = 0
         var next: Dwarf_Off = 0
         var headerSize = 0
-        while !pending.isEmpty && dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
+        while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
             defer { offset = next }
             var cu = Dwarf_Die()
             guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &cu) != nil else { continue }
             var die = Dwarf_Die()
             guard dwarf_child(&cu, &die) == 0 else { continue }
             while true {
-                if dwarf_tag(&die) == Int32(DW_TAG_structure_type), let cName = dwarf_diename(&die),
-                   dwarf_hasattr(&die, UInt32(DW_AT_declaration)) == 0 {
-                    let name = String(cString: cName)
-                    if pending.contains(name), let members = wanted[name] {
-                        pending.remove(name)
-                        var found: [String: UInt64] = [:]
-                        Self.collectMembers(&die, base: 0, depth: 0, into: &found)
-                        for m in members { if let o = found[m] { result["\(name).\(m)"] = o } }
-                    }
-                }
+                if !body(&die) { return }
                 var sibling = Dwarf_Die()
                 guard dwarf_siblingof(&die, &sibling) == 0 else { break }
                 die = sibling
             }
         }
-        return result
     }
 
     /// Every named member of the structure or union `die`, with anonymous
@@ -322,31 +331,17 @@ extension ElfFile {
     /// in the DWARF, static ones included), or nil when there is none. Reads
     /// sizes the kernel only states in its types, as `swap_info[MAX_SWAPFILES]`.
     public func arrayLength(ofVariable name: String) throws(DumpError) -> UInt64? {
-        guard let dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nil) else {
-            throw .elf(path: path, operation: "dwarf_begin_elf (no DWARF debug information?)",
-                       message: String(cString: dwarf_errmsg(-1)))
-        }
-        defer { dwarf_end(dwarf) }
-        var offset: Dwarf_Off = 0
-        var next: Dwarf_Off = 0
-        var headerSize = 0
-        while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
-            defer { offset = next }
-            var cu = Dwarf_Die()
-            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &cu) != nil else { continue }
-            var die = Dwarf_Die()
-            guard dwarf_child(&cu, &die) == 0 else { continue }
-            while true {
-                if dwarf_tag(&die) == Int32(DW_TAG_variable), dwarf_hasattr(&die, UInt32(DW_AT_declaration)) == 0,
-                   let cName = dwarf_diename(&die), String(cString: cName) == name {
-                    return Self.arrayCount(&die)
-                }
-                var sibling = Dwarf_Die()
-                guard dwarf_siblingof(&die, &sibling) == 0 else { break }
-                die = sibling
+        var found: UInt64?
+        var seen = false
+        try forEachTopLevelDIE { die in
+            if dwarf_tag(&die) == Int32(DW_TAG_variable), dwarf_hasattr(&die, UInt32(DW_AT_declaration)) == 0,
+               let cName = dwarf_diename(&die), String(cString: cName) == name {
+                found = Self.arrayCount(&die)
+                seen = true
             }
+            return !seen
         }
-        return nil
+        return found
     }
 
     /// The count of the first dimension of `variable`'s array type, through

@@ -28,6 +28,11 @@ public struct EntryDescription: Sendable, Equatable {
         case deviceExclusiveRead = "device_exclusive_read"
         /// A poisoned page (memory failure).
         case hwpoison
+        /// A PTE marker (userfaultfd write-protection of an unpopulated page on
+        /// 6.1: `uffdWP`); `swapOffset` holds the marker bits.
+        case pteMarker = "pte_marker"
+        /// 6.0 and 6.1's SWP_SWAPIN_ERROR: a page whose swap-in failed.
+        case swapinError = "swapin_error"
         /// A swap type above the swap devices whose meaning this kernel's
         /// layout does not tell (a PTE marker, or a kind `SwapTypes` could not
         /// name): `swapType` says which.
@@ -78,8 +83,10 @@ public struct SwapTypes: Sendable, Equatable {
 
     /// The reserved types in the order include/linux/swap.h (Linux 6.1)
     /// assigns them upwards from MAX_SWAPFILES: hwpoison, migration's three,
-    /// the device's four; PTE markers (and 6.1's swapin-error entry) sit above
-    /// and stay unnamed.
+    /// the device's four, then the PTE marker and 6.0/6.1's swapin-error type.
+    /// Those last two are named only when both are there (two types left
+    /// over): a single one left over is a 6.1 swapin-error type without
+    /// markers, or a 6.2+ marker, and stays unnamed.
     public static func layout(maxSwapfiles: UInt64, memoryFailure: Bool, migration: Bool,
                               devicePrivate: Bool) -> SwapTypes {
         var reserved: [UInt64: EntryDescription.Kind] = [:]
@@ -96,6 +103,10 @@ public struct SwapTypes: Sendable, Equatable {
                 reserved[next] = k
                 next += 1
             }
+        }
+        if next + 2 == 32 {
+            reserved[next] = .pteMarker
+            reserved[next + 1] = .swapinError
         }
         return SwapTypes(maxSwapfiles: maxSwapfiles, reserved: reserved.filter { $0.key < 32 })
     }

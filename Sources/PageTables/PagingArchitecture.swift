@@ -32,6 +32,10 @@ public protocol PagingArchitecture: Sendable {
     /// The physical address a present leaf maps at its first byte.
     func leafAddress(_ entry: UInt64, at level: TableLevel) -> PhysicalAddress
 
+    /// `pte_present()`: the PTE maps a page as far as the kernel is concerned
+    /// (PROT_NONE pages included), as opposed to a swap or other entry.
+    func isPresentToKernel(_ entry: UInt64) -> Bool
+
     /// The bits that the listing compares and prints (x86: `val & PTE_FLAGS_MASK`).
     func protection(_ entry: UInt64) -> UInt64
 
@@ -85,6 +89,9 @@ public struct RangeAccess: Sendable, Equatable {
 }
 
 extension PagingArchitecture {
+    /// arm64's and riscv's `isPresent` at PTE level already counts PROT_NONE.
+    public func isPresentToKernel(_ entry: UInt64) -> Bool { isPresent(entry, at: .pte) }
+
     /// Architectures without a rule accept every encoding the kernel accepts.
     public func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String? { nil }
 

@@ -59,7 +59,8 @@ public final class RangeMerger {
         // Only the first entry of a range needs its physical address; computed
         // when a range starts, not for every PTE that joins one.
         func physicalAddress() -> PhysicalAddress? {
-            guard let newLevel, entry != 0, newProblem == nil, isLeafNote(entry, newLevel) else { return nil }
+            guard let newLevel, entry != 0, newProblem == nil, isLeafNote(entry, newLevel),
+                  newLevel != .pte || architecture.isPresentToKernel(entry) else { return nil }
             return architecture.leafAddress(entry, at: newLevel)
         }
 

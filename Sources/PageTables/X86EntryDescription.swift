@@ -27,9 +27,12 @@ extension X86_64Paging {
         // `__swp_type`: bits 59-63; `__swp_offset`: bits 9-58, stored inverted.
         let type = entry >> 59
         let offset = (~entry << 5) >> 14
-        return EntryDescription(kind: swapTypes.kind(of: type), swapType: type, swapOffset: offset,
+        let kind = swapTypes.kind(of: type)
+        // A marker's uffd-wp is its PTE_MARKER_UFFD_WP bit (BIT(0)), as pagemap reads it.
+        let markerWP = kind == .pteMarker && offset & 1 != 0
+        return EntryDescription(kind: kind, swapType: type, swapOffset: offset,
                                 softDirty: entry & Self.swapSoftDirty != 0,
-                                uffdWP: entry & Self.swapUffdWP != 0,
+                                uffdWP: entry & Self.swapUffdWP != 0 || markerWP,
                                 exclusive: entry & Self.swapExclusive != 0)
     }
 }

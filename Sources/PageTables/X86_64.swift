@@ -91,8 +91,14 @@ public struct X86_64Paging: PagingArchitecture {
 
     public func leafAddress(_ entry: UInt64, at level: TableLevel) -> PhysicalAddress {
         let span = geometry.entrySpan(level)
-        return PhysicalAddress(entry & pfnMask & ~(span &- 1))
+        // `protnone_mask()`: a non-present entry (PROT_NONE) keeps its PFN
+        // inverted, against L1TF speculation.
+        let value = entry != 0 && entry & Self.present == 0 ? ~entry : entry
+        return PhysicalAddress(value & pfnMask & ~(span &- 1))
     }
+
+    /// `pte_present()`: the present bit, or PROT_NONE.
+    public func isPresentToKernel(_ entry: UInt64) -> Bool { entry & (Self.present | Self.protNone) != 0 }
 
     public func protection(_ entry: UInt64) -> UInt64 { entry & flagsMask }
 

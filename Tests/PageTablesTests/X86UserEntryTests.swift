@@ -25,8 +25,8 @@ import PageTables
         (25, 8, .migrationWrite),
         (26, 9, .deviceWrite),
         (29, 10, .deviceExclusiveRead),
-        (30, 0, .nonSwap),
-        (31, 0, .nonSwap),
+        (30, 2, .pteMarker),
+        (31, 0, .swapinError),
     ])
     func swapTypesAndOffsets(_ type: UInt64, _ offset: UInt64, _ kind: EntryDescription.Kind) throws {
         let d = try #require(arch.describeUserEntry(Self.swapEntry(type: type, offset: offset), at: .pte, swapTypes: types))
@@ -42,6 +42,16 @@ import PageTables
         #expect(d.kind == .swap && d.swapOffset == 42 && d.softDirty && !d.uffdWP && d.exclusive)
         let u = try #require(arch.describeUserEntry(Self.swapEntry(type: 0, offset: 42) | 1 << 2, at: .pte, swapTypes: types))
         #expect(u.uffdWP && !u.softDirty)
+    }
+
+    /// 6.1's PTE_MARKER_UFFD_WP (marker bit 0) is the uffd-wp pagemap reports.
+    @Test func markerBitsAndPROTNONEPages() throws {
+        let marker = try #require(arch.describeUserEntry(Self.swapEntry(type: 30, offset: 1), at: .pte, swapTypes: types))
+        #expect(marker.kind == .pteMarker && marker.uffdWP)
+        // A PROT_NONE page keeps its PFN inverted (protnone_mask); its address is the page's.
+        let none: UInt64 = (~UInt64(0x3ff90) << 12) & 0x000f_ffff_ffff_f000 | 0x160
+        #expect(arch.leafAddress(none, at: .pte) == PhysicalAddress(0x3ff9_0000))
+        #expect(arch.isPresentToKernel(none) && !arch.isPresentToKernel(Self.swapEntry(type: 0, offset: 512)))
     }
 
     @Test func withoutALayoutTypesStayRaw() throws {

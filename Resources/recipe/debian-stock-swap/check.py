@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""check.py OUTDIR PGD_PHYS KPTDUMP_JSONL: for every page of the victim's regions,
+put side by side
+  - the kernel's verdict: /proc/PID/pagemap (OUTDIR/pagemap.txt),
+  - the raw PTE, read here from OUTDIR/vmcore.elf by walking 4 or 5 levels from
+    the victim's mm->pgd (PGD_PHYS, physical; from `kptdump ps`), and this
+    script's own decoding of it (x86-64, Linux 6.1 encodings, below),
+  - what `kptdump --pid PID --json` said for the range holding that page,
+and report each disagreement. Exit 1 when pagemap and the raw PTE disagree (the
+capture itself is wrong); disagreements with kptdump are printed and counted
+(they judge the decoder, not the capture).
+
+x86-64 PTE encodings in 6.1 (arch/x86/include/asm/pgtable{_64,_types}.h):
+  present        bit 0 set
+  PROT_NONE      bit 0 clear, bit 8 (_PAGE_PROTNONE, = GLOBAL) set; PFN stored
+                 inverted (L1TF), pagemap calls it present
+  swap entry     bit 0 and bit 8 clear, not zero: type = pte >> 59, offset =
+                 (~pte << 5) >> 14 (inverted, L1TF); bit 1 _PAGE_SWP_SOFT_DIRTY,
+                 bit 2 _PAGE_SWP_UFFD_WP, bit 3 _PAGE_SWP_EXCLUSIVE
+  present bits   11 _PAGE_SOFT_DIRTY, 10 _PAGE_UFFD_WP (58 is _PAGE_DEVMAP)
+Swap types: 0..25 swap files, 26 hwpoison (offset = PFN), 27..29 migration,
+30 PTE marker (offset 1 = PTE_MARKER_UFFD_WP), 31 swapin error.
+"""
+import json
+import os
+import struct
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "debian-stock"))
+from walkcheck import Mem, PHYS_MASK  # noqa: E402
+
+M64 = (1 << 64) - 1
+
+
+def pte_of(mem, pgd, va, levels):
+    table = pgd
+    for shift in [48, 39, 30, 21, 12][5 - levels:]:
+        e = mem.q(table + ((va >> shift) & 511) * 8)
+        if shift == 12:
+            return e
+        if not e & 1:
+            return None  # no table below: pte_none for pagemap
+        if e & 0x80:
+            return ("huge", shift, e)
+        table = e & PHYS_MASK
+
+
+def own_decode(e):
+    """(kind, pagemap-like value) from a raw PTE."""
+    if e is None or e == 0:
+        return "none", 0
+    if e & 1 or e & 0x100:
+        pfn = (e & PHYS_MASK) >> 12
+        kind = "present"
+        if not e & 1:
+            pfn = ((~e & M64) & PHYS_MASK) >> 12
+            kind = "prot_none"
+        v = 1 << 63 | pfn
+        if e >> 11 & 1:
+            v |= 1 << 55
+        if e >> 10 & 1:
+            v |= 1 << 57
+        return kind, v
+    t = e >> 59
+    off = ((~e & M64) << 5 & M64) >> 14
+    v = 1 << 62 | t | off << 5
+    if e >> 1 & 1:
+        v |= 1 << 55
+    if e >> 2 & 1:
+        v |= 1 << 57
+    if t == 30 and off & 1:
+        v |= 1 << 57
+    kind = {26: "hwpoison", 27: "migration", 28: "migration", 29: "migration",
+            30: "pte_marker", 31: "swapin_error"}.get(t, "swap")
+    return kind, v
+
+
+def main():
+    out, pgd, jsonl = sys.argv[1], int(sys.argv[2], 0), sys.argv[3]
+    pm = {}
+    for line in open(os.path.join(out, "pagemap.txt")):
+        va, e = line.split()
+        pm[int(va, 16)] = int(e, 16)
+    regions = []
+    for line in open(os.path.join(out, "victim.txt")):
+        w = line.split()
+        if len(w) == 4 and w[3] == "pages":
+            regions.append((w[0], int(w[1], 16), int(w[2])))
+    ranges = []
+    for line in open(jsonl):
+        r = json.loads(line)
+        ranges.append((int(r["start"], 16), int(r["end"], 16), r))
+    regs = open(os.path.join(out, "info-registers.txt")).read()
+    levels = 4
+    for tok in regs.split():
+        if tok.startswith("CR4="):
+            levels = 5 if int(tok[4:], 16) & (1 << 12) else 4
+            break
+    mem = Mem(os.path.join(out, "vmcore.elf"))
+
+    bad_capture = bad_kpt = 0
+    for name, base, n in regions:
+        print("# %s %016x %d pages   columns: page VA pagemap raw-PTE own-decode | kptdump" % (name, base, n))
+        for i in range(n):
+            va = base + i * 4096
+            e = pte_of(mem, pgd, va, levels)
+            if isinstance(e, tuple):  # a huge leaf: decode it as the 4K page inside
+                _, shift, he = e
+                raw = "%016x(%s)" % (he, {21: "pmd", 30: "pud"}[shift])
+                kind, mine = own_decode(he & ~0x80 & ~(1 << 12))  # PSE, PAT_LARGE
+                mine += (va & ((1 << shift) - 1)) >> 12
+            else:
+                raw = "%016x" % e if e is not None else "no-table"
+                kind, mine = own_decode(e)
+            p = pm.get(va, 0)
+            # pagemap adds what the PTE does not hold: bit 56 (exclusively mapped),
+            # 61 (file/shared page), and soft-dirty for a VM_SOFTDIRTY VMA.
+            cmp_mask = (1 << 63 | 1 << 62 | 1 << 57 | (1 << 55) - 1)
+            sd_vma = name != "region"  # mapped after clear_refs: VM_SOFTDIRTY
+            if not sd_vma:
+                cmp_mask |= 1 << 55
+            ok = (p & cmp_mask) == (mine & cmp_mask)
+            bad_capture += not ok
+            s0, k = next(((s, r) for s, t, r in ranges if s <= va < t), (0, None))
+            kdesc, kbad = "no range", True
+            if k is not None:
+                kdesc = "%s present=%s" % (k.get("kind", "-"), k["present"])
+                for f in ("swap_type", "swap_offset", "exclusive", "soft_dirty", "uffd_wp"):
+                    if f in k:
+                        kdesc += " %s=%s" % (f, k[f])
+                if "phys" in k:
+                    kdesc += " phys=%s" % k["phys"]
+                want_sd = bool(mine >> 55 & 1)
+                want_wp = bool(mine >> 57 & 1)
+                kbad = False
+                # A range (merged by attributes, as the kernel's ptdump merges) gives
+                # the PFN of its first page; the rest only when "contiguous" is true.
+                # For PROT_NONE the real PFN is expected (the PTE holds it inverted).
+                pfn = mine & ((1 << 55) - 1)
+                kpfn = pfn
+                if va == s0 or k.get("contiguous"):
+                    kpfn = (int(k.get("phys", "0"), 16) + va - s0) >> 12
+                if kind == "present":
+                    kbad |= not k["present"] or kpfn != pfn
+                elif kind == "prot_none":
+                    kbad |= k.get("kind") != "prot_none" or kpfn != pfn
+                else:
+                    kbad |= k["present"] or k.get("swap_type") != (mine & 31) or \
+                        k.get("swap_offset") != (mine >> 5 & ((1 << 50) - 1))
+                    kbad |= k.get("kind") != kind
+                kbad |= k.get("soft_dirty") != want_sd or k.get("uffd_wp") != want_wp
+            bad_kpt += kbad
+            print("%-10s %2d %016x %016x %s %-10s %016x%s | %s%s" % (
+                name, i, va, p, raw, kind, mine, "" if ok else "  <-- pagemap differs",
+                kdesc, "  <-- kptdump differs" if kbad else ""))
+    print("# pagemap vs raw PTE: %d pages differ" % bad_capture)
+    print("# kptdump vs raw PTE: %d pages differ" % bad_kpt)
+    return 1 if bad_capture else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

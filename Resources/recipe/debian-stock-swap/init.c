@@ -1,0 +1,445 @@
+/*
+ * Static /init for the debian-stock-swap capture (built by ../lib/initramfs.sh,
+ * called from capture.sh beside this file).
+ *
+ * 1. Mounts proc, sysfs and devtmpfs; loads the modules listed in
+ *    /lib/modules/order (qemu_fw_cfg, zsmalloc, zram) with finit_module(2).
+ * 2. Makes /dev/zram0 a 64 MiB swap device: writes disksize, writes a swap
+ *    header itself (union swap_header of include/linux/swap.h: version 1,
+ *    last_page, nr_badpages 0, "SWAPSPACE2" at the end of page 0), swapon(2).
+ * 3. Forks "victim", which maps 64 anonymous pages, writes a distinct pattern
+ *    to each, and makes (page numbers within that region):
+ *      0..15   MADV_PAGEOUT before clear_refs  -> swap entries, not soft-dirty
+ *      20      MADV_HWPOISON                    -> hwpoison entry
+ *      (then "4" > /proc/self/clear_refs: every PTE and VMA loses soft-dirty)
+ *      30..33  written again                    -> present, soft-dirty
+ *      34..35  written again, then MADV_PAGEOUT -> swap entries, soft-dirty
+ *      40..41  mprotect(PROT_NONE)              -> present (PROTNONE), not soft-dirty
+ *      the rest                                 -> present, not soft-dirty
+ *    plus two small userfaultfd write-protected regions (extras):
+ *      "uffd-anon"  4 anonymous pages, all written, UFFDIO_WRITEPROTECT,
+ *                   then MADV_PAGEOUT of pages 2..3 -> 0..1 present uffd-wp,
+ *                   2..3 swap entries with the swap uffd-wp bit
+ *      "uffd-shmem" 8 pages of a memfd (MAP_SHARED), pages 0..3 written,
+ *                   UFFDIO_WRITEPROTECT of all 8 -> 0..3 present uffd-wp,
+ *                   4..7 PTE markers (PTE_MARKER_UFFD_WP)
+ *    and (made before clear_refs, not written after it):
+ *      "thp"        512 pages at a 2 MiB boundary, MADV_HUGEPAGE, every page
+ *                   touched -> one PMD leaf (transparent huge page)
+ *    then tells init over a pipe and pauses forever.
+ * 4. init prints, between "=== BEGIN name ===" / "=== END name ===" lines:
+ *      victim   pid, and each region's address and page count
+ *      steps    what the victim did, with errno for anything that failed
+ *      maps     /proc/PID/maps
+ *      pagemap  one line per page of every user VMA of the victim:
+ *               "VA PAGEMAP" (16 hex digits each)
+ *      smaps    /proc/PID/smaps
+ *      swaps    /proc/swaps
+ *      meminfo  /proc/meminfo
+ *      dmesg    the kernel log (klogctl READ_ALL)
+ *      vmcoreinfo, cmdline
+ *    then READY, and pauses forever.
+ *
+ * Build: gcc -static -O2 -Wall -o init init.c
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define PG 4096UL
+#define NPAGES 64
+#define UANON_PAGES 4
+#define USHM_PAGES 8
+#define REGION_AT 0x10000000UL
+#define UANON_AT 0x20000000UL
+#define USHM_AT 0x30000000UL
+#define THP_AT 0x40000000UL /* 2 MiB aligned */
+#define THP_PAGES 512
+
+/* include/linux/swap.h, union swap_header (PAGE_SIZE 4096). */
+union swap_header {
+	struct {
+		char reserved[PG - 10];
+		char magic[10]; /* "SWAPSPACE2" */
+	} magic;
+	struct {
+		char bootbits[1024];
+		uint32_t version;
+		uint32_t last_page;
+		uint32_t nr_badpages;
+		unsigned char sws_uuid[16];
+		unsigned char sws_volume[16];
+		uint32_t padding[117];
+		uint32_t badpages[1];
+	} info;
+};
+_Static_assert(sizeof(union swap_header) == PG, "swap header is one page");
+_Static_assert(offsetof(union swap_header, info.version) == 1024, "version at 1024");
+_Static_assert(offsetof(union swap_header, magic.magic) == 4086, "magic at 4086");
+
+static char msgbuf[1024];
+
+static void out_n(const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(1, s, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static void out(const char *s) { out_n(s, strlen(s)); }
+
+#define say(...) do { snprintf(msgbuf, sizeof msgbuf, __VA_ARGS__); out(msgbuf); } while (0)
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ssize_t w = write(fd, s, strlen(s));
+	int e = w < 0 ? -errno : 0;
+	close(fd);
+	return e;
+}
+
+static void dump_file(const char *label, const char *path)
+{
+	static char buf[65536];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		say("init: open %s: %s\n", path, strerror(errno));
+		return;
+	}
+	say("=== BEGIN %s ===\n", label);
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		out_n(buf, (size_t)r);
+	}
+	close(fd);
+	say("=== END %s ===\n", label);
+}
+
+static void load_modules(void)
+{
+	char name[128], path[256];
+	FILE *f = fopen("/lib/modules/order", "r");
+	if (!f) {
+		out("init: no /lib/modules/order\n");
+		return;
+	}
+	while (fscanf(f, "%127s", name) == 1) {
+		snprintf(path, sizeof path, "/lib/modules/%s.ko", name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) != 0)
+			say("init: insmod %s: %s\n", name, strerror(errno));
+		else
+			say("init: insmod %s: ok\n", name);
+		if (fd >= 0)
+			close(fd);
+	}
+	fclose(f);
+}
+
+static void setup_swap(void)
+{
+	static union swap_header h;
+	const unsigned long size = 64UL << 20;
+	int e = write_file("/sys/block/zram0/disksize", "64M");
+	say("init: zram0 disksize 64M: %s\n", e ? strerror(-e) : "ok");
+	int fd = -1;
+	for (int i = 0; i < 50 && fd < 0; i++) {
+		fd = open("/dev/zram0", O_RDWR | O_SYNC);
+		if (fd < 0)
+			usleep(100000);
+	}
+	if (fd < 0) {
+		say("init: open /dev/zram0: %s\n", strerror(errno));
+		return;
+	}
+	memset(&h, 0, sizeof h);
+	h.info.version = 1;
+	h.info.last_page = (uint32_t)(size / PG - 1);
+	h.info.nr_badpages = 0;
+	memcpy(h.magic.magic, "SWAPSPACE2", 10);
+	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		say("init: write swap header: %s\n", strerror(errno));
+	fsync(fd);
+	close(fd);
+	if (swapon("/dev/zram0", 0) != 0)
+		say("init: swapon /dev/zram0: %s\n", strerror(errno));
+	else
+		out("init: swapon /dev/zram0: ok\n");
+}
+
+/* ---------------------------------------------------------------- victim */
+
+struct report {
+	unsigned long region, uanon, ushm, thp;
+	char steps[3000];
+};
+
+static void step(struct report *r, const char *what, long rc)
+{
+	size_t n = strlen(r->steps);
+	snprintf(r->steps + n, sizeof r->steps - n, "%s: %s\n", what,
+		 rc == 0 ? "ok" : strerror(errno));
+}
+
+static void fill(unsigned char *p, unsigned long tag, unsigned long page, unsigned long gen)
+{
+	uint64_t *w = (uint64_t *)p;
+	for (unsigned long i = 0; i < PG / 8; i++)
+		w[i] = (tag << 48) ^ (gen << 40) ^ (page << 20) ^ (i * 0x9e3779b1UL);
+}
+
+/* Each region at its own address, far from the others, so that no two VMAs merge
+ * (a merge would spread one VMA's VM_SOFTDIRTY over the other's pages). */
+static void *map_at(unsigned long at, size_t len, int flags, int fd)
+{
+	void *p = mmap((void *)at, len, PROT_READ | PROT_WRITE, flags | MAP_FIXED_NOREPLACE, fd, 0);
+	if (p == MAP_FAILED)
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
+	return p;
+}
+
+static void uffd_regions(struct report *r)
+{
+	unsigned char *a = map_at(UANON_AT, UANON_PAGES * PG, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	int mfd = memfd_create("uffd-shmem", 0);
+	unsigned char *s = MAP_FAILED;
+	if (mfd >= 0 && ftruncate(mfd, USHM_PAGES * PG) == 0)
+		s = map_at(USHM_AT, USHM_PAGES * PG, MAP_SHARED, mfd);
+	if (a == MAP_FAILED || s == MAP_FAILED) {
+		step(r, "uffd: mmap", -1);
+		return;
+	}
+	r->uanon = (unsigned long)a;
+	r->ushm = (unsigned long)s;
+	step(r, "uffd-anon: madvise NOHUGEPAGE", madvise(a, UANON_PAGES * PG, MADV_NOHUGEPAGE));
+	for (unsigned long i = 0; i < UANON_PAGES; i++)
+		fill(a + i * PG, 0x55aa, i, 1);
+	for (unsigned long i = 0; i < 4; i++)
+		fill(s + i * PG, 0x5353, i, 1);
+
+	int u = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (u < 0) {
+		step(r, "userfaultfd", -1);
+		return;
+	}
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM };
+	step(r, "uffd: UFFDIO_API (WP_HUGETLBFS_SHMEM)", ioctl(u, UFFDIO_API, &api));
+	struct uffdio_register reg = {
+		.range = { (unsigned long)a, UANON_PAGES * PG },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	step(r, "uffd-anon: UFFDIO_REGISTER WP", ioctl(u, UFFDIO_REGISTER, &reg));
+	reg.range.start = (unsigned long)s;
+	reg.range.len = USHM_PAGES * PG;
+	step(r, "uffd-shmem: UFFDIO_REGISTER WP", ioctl(u, UFFDIO_REGISTER, &reg));
+	struct uffdio_writeprotect wp = {
+		.range = { (unsigned long)a, UANON_PAGES * PG },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+	step(r, "uffd-anon: UFFDIO_WRITEPROTECT", ioctl(u, UFFDIO_WRITEPROTECT, &wp));
+	wp.range.start = (unsigned long)s;
+	wp.range.len = USHM_PAGES * PG;
+	step(r, "uffd-shmem: UFFDIO_WRITEPROTECT", ioctl(u, UFFDIO_WRITEPROTECT, &wp));
+	step(r, "uffd-anon: MADV_PAGEOUT pages 2..3", madvise(a + 2 * PG, 2 * PG, MADV_PAGEOUT));
+	/* u stays open: the victim never exits. */
+}
+
+static void victim(int tell)
+{
+	static struct report r;
+	prctl(PR_SET_NAME, "victim");
+	unsigned char *p = map_at(REGION_AT, NPAGES * PG, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	if (p == MAP_FAILED) {
+		step(&r, "mmap", -1);
+		goto done;
+	}
+	r.region = (unsigned long)p;
+	step(&r, "madvise NOHUGEPAGE", madvise(p, NPAGES * PG, MADV_NOHUGEPAGE));
+	for (unsigned long i = 0; i < NPAGES; i++)
+		fill(p + i * PG, 0x7669, i, 1);
+	/* A transparent huge page (PMD leaf), made before clear_refs and not written
+	 * after it. */
+	unsigned char *t = map_at(THP_AT, THP_PAGES * PG, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	if (t != MAP_FAILED) {
+		r.thp = (unsigned long)t;
+		step(&r, "thp: madvise HUGEPAGE", madvise(t, THP_PAGES * PG, MADV_HUGEPAGE));
+		for (unsigned long i = 0; i < THP_PAGES; i++)
+			t[i * PG] = (unsigned char)i;
+	} else {
+		step(&r, "thp: mmap", -1);
+	}
+	step(&r, "MADV_PAGEOUT pages 0..15", madvise(p, 16 * PG, MADV_PAGEOUT));
+	step(&r, "MADV_HWPOISON page 20", madvise(p + 20 * PG, PG, MADV_HWPOISON));
+	int e = write_file("/proc/self/clear_refs", "4");
+	errno = -e;
+	step(&r, "clear_refs 4", e);
+	for (unsigned long i = 30; i <= 35; i++)
+		fill(p + i * PG, 0x7669, i, 2);
+	step(&r, "MADV_PAGEOUT pages 34..35", madvise(p + 34 * PG, 2 * PG, MADV_PAGEOUT));
+	step(&r, "mprotect PROT_NONE pages 40..41", mprotect(p + 40 * PG, 2 * PG, PROT_NONE));
+	uffd_regions(&r);
+done:
+	if (write(tell, &r, sizeof r) != (ssize_t)sizeof r)
+		_exit(1);
+	close(tell);
+	for (;;)
+		pause();
+}
+
+/* ---------------------------------------------------------------- init */
+
+static void dump_pagemap(pid_t pid)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/%d/maps", pid);
+	FILE *m = fopen(path, "r");
+	snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
+	int fd = open(path, O_RDONLY);
+	if (!m || fd < 0) {
+		say("init: open maps/pagemap of %d: %s\n", pid, strerror(errno));
+		return;
+	}
+	out("=== BEGIN pagemap ===\n");
+	while (fgets(line, sizeof line, m)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || lo >= 0x800000000000UL)
+			continue;
+		for (unsigned long va = lo; va < hi; va += PG) {
+			uint64_t e;
+			if (pread(fd, &e, 8, (off_t)(va / PG * 8)) != 8) {
+				say("init: pagemap read at %lx: %s\n", va, strerror(errno));
+				break;
+			}
+			say("%016lx %016llx\n", va, (unsigned long long)e);
+		}
+	}
+	out("=== END pagemap ===\n");
+	fclose(m);
+	close(fd);
+}
+
+static void dump_dmesg(void)
+{
+	static char logbuf[1 << 20];
+	int n = klogctl(3, logbuf, sizeof logbuf);
+	if (n < 0)
+		return;
+	out("=== BEGIN dmesg ===\n");
+	out_n(logbuf, (size_t)n);
+	if (n > 0 && logbuf[n - 1] != '\n')
+		out("\n");
+	out("=== END dmesg ===\n");
+}
+
+static void do_mount(const char *src, const char *dst, const char *type)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, 0, NULL) != 0 && errno != EBUSY)
+		say("init: mount %s on %s: %s\n", type, dst, strerror(errno));
+}
+
+int main(void)
+{
+	do_mount("proc", "/proc", "proc");
+	do_mount("sysfs", "/sys", "sysfs");
+	do_mount("devtmpfs", "/dev", "devtmpfs");
+	if (fcntl(1, F_GETFD) < 0) {
+		int fd = open("/dev/console", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+	}
+	klogctl(8, NULL, 1); /* only KERN_EMERG on the console */
+
+	load_modules();
+	out(access("/sys/firmware/qemu_fw_cfg/rev", F_OK) == 0
+		    ? "init: fw_cfg device found\n"
+		    : "init: fw_cfg device NOT found (no VMCOREINFO in dumps)\n");
+	setup_swap();
+
+	int pfd[2];
+	if (pipe(pfd) != 0) {
+		say("init: pipe: %s\n", strerror(errno));
+		for (;;)
+			pause();
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		victim(pfd[1]);
+	}
+	close(pfd[1]);
+	static struct report r;
+	size_t got = 0;
+	while (got < sizeof r) {
+		ssize_t n = read(pfd[0], (char *)&r + got, sizeof r - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != sizeof r)
+		say("init: victim report short (%zu bytes)\n", got);
+	/* Keep init's own pages where they are from here on. */
+	mlockall(MCL_CURRENT | MCL_FUTURE);
+
+	out("=== BEGIN victim ===\n");
+	say("pid %d\n", pid);
+	say("region %016lx %d pages\n", r.region, NPAGES);
+	say("uffd-anon %016lx %d pages\n", r.uanon, UANON_PAGES);
+	say("uffd-shmem %016lx %d pages\n", r.ushm, USHM_PAGES);
+	say("thp %016lx %d pages\n", r.thp, THP_PAGES);
+	out("=== END victim ===\n");
+	out("=== BEGIN steps ===\n");
+	out(r.steps);
+	out("=== END steps ===\n");
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/maps", pid);
+	dump_file("maps", path);
+	dump_pagemap(pid);
+	snprintf(path, sizeof path, "/proc/%d/smaps", pid);
+	dump_file("smaps", path);
+	dump_file("swaps", "/proc/swaps");
+	dump_file("meminfo", "/proc/meminfo");
+	dump_dmesg();
+	dump_file("vmcoreinfo", "/sys/kernel/vmcoreinfo");
+	dump_file("cmdline", "/proc/cmdline");
+	out("READY\n");
+	for (;;)
+		pause();
+}
