@@ -41,15 +41,53 @@ public struct SymbolTable: Sendable {
     /// `System.map` or `/proc/kallsyms` text: `ADDRESS TYPE NAME [module]` lines.
     /// System.map holds link-time addresses (add `kernelOffset`); kallsyms holds
     /// run-time ones (pass 0).
+    ///
+    /// Parsed as bytes: a distribution map has 200,000 lines, and splitting it
+    /// into Characters took over a second (callgrind: 4.9 billion instructions).
     public static func parseMap(_ text: String, source: String, kernelOffset: UInt64) -> SymbolTable {
         var addresses: [String: UInt64] = [:]
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 3, let value = UInt64(fields[0], radix: 16) else { continue }
-            let name = String(fields[2])
-            if addresses[name] == nil { addresses[name] = value &+ kernelOffset }
+        var text = text
+        text.withUTF8 { bytes in
+            var fields: [Range<Int>] = []
+            var lineStart = 0
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while lineEnd < bytes.count && bytes[lineEnd] != 0x0a { lineEnd += 1 }
+                // The first three space- or tab-separated fields.
+                fields.removeAll(keepingCapacity: true)
+                var i = lineStart
+                while i < lineEnd && fields.count < 3 {
+                    while i < lineEnd && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
+                    let start = i
+                    while i < lineEnd && bytes[i] != 0x20 && bytes[i] != 0x09 { i += 1 }
+                    if i > start { fields.append(start..<i) }
+                }
+                if fields.count == 3, let value = hexValue(bytes, fields[0]) {
+                    let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[fields[2]]), as: UTF8.self)
+                    if addresses[name] == nil { addresses[name] = value &+ kernelOffset }
+                }
+                lineStart = lineEnd + 1
+            }
         }
         return SymbolTable(source: source, addresses: addresses, isComplete: true)
+    }
+
+    /// Hex digits without a prefix, at most 16 of them.
+    static func hexValue(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
+        guard !range.isEmpty, range.count <= 16 else { return nil }
+        var value: UInt64 = 0
+        for i in range {
+            let c = bytes[i]
+            let digit: UInt8
+            switch c {
+            case 0x30...0x39: digit = c - 0x30
+            case 0x41...0x46: digit = c - 0x37
+            case 0x61...0x66: digit = c - 0x57
+            default: return nil
+            }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
     }
 
     /// The `SYMBOL(name)=hex` lines of VMCOREINFO (run-time addresses).

@@ -36,3 +36,4 @@ import Testing
         #expect(try elf.arrayLength(ofVariable: "no_such_variable") == nil)
     }
 }
+
