@@ -49,6 +49,25 @@ public protocol KernelLayout {
     /// The tables the kernel's boot-time W+X check walks, in its order, each
     /// with the line the kernel prints before walking it (or nil).
     func wxCheckTables(_ session: KernelSession) throws(DumpError) -> [(preface: String?, spec: TableSpec)]
+
+    /// The table of a process whose `mm->pgd` is at `root`. x86-64 lists both
+    /// halves, as its current_kernel file does; arm64 (TTBR0) and riscv list
+    /// the user space below TASK_SIZE, under one `User Space` marker, in the
+    /// kernel's listing format (the kernel itself has no such file there).
+    func processTable(root: PhysicalAddress, session: KernelSession) throws(DumpError) -> TableSpec
+}
+
+extension TableSpec {
+    /// `spec`'s format for a user space `[0, taskSize)` rooted at `root`.
+    func userSpace(root: PhysicalAddress, taskSize: UInt64) -> TableSpec {
+        var spec = self
+        spec.root = root
+        spec.ranges = [WalkRange(0, taskSize)]
+        spec.markers = MarkerTable([AddressMarker(start: 0, name: "User Space"),
+                                    AddressMarker(start: taskSize, name: "User Space end")])
+        spec.kasan = nil
+        return spec
+    }
 }
 
 extension KernelLayout {

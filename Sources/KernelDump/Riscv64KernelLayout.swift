@@ -117,6 +117,15 @@ public struct Riscv64KernelLayout: KernelLayout {
             physicalColumn: { arch.physicalAddress($0) }, printsEmptyRanges: false))
     }
 
+    /// A process's satp table: user space is the lower half, TASK_SIZE =
+    /// PGDIR_SIZE * PTRS_PER_PGD / 2 (2^38, 2^47 or 2^56).
+    public func processTable(root: PhysicalAddress, session: KernelSession) throws(DumpError) -> TableSpec {
+        guard let kernel = try table(.kernel, session: session, cpu: 0) else {
+            throw .noTable(name: "kernel", reason: "no kernel page table")
+        }
+        return kernel.userSpace(root: root, taskSize: 1 << UInt64(paging.mode.vaBits - 1))
+    }
+
     public func table(_ choice: TableChoice, session: KernelSession, cpu: Int) throws(DumpError) -> TableSpec? {
         switch choice {
         case .kernel:

@@ -189,17 +189,11 @@ extension Actions {
     /// The table of one task already found on the task list.
     static func processTable(_ session: KernelSession, _ layout: any KernelLayout,
                              task: KernelTask) throws(DumpError) -> TableSpec {
-        guard session.architecture == .x86_64 else {
-            throw .badRequest("--pid and --comm list x86-64 tables only so far: arm64 and riscv64 keep user space in a separate range whose bounds are not read yet")
-        }
         guard let pgd = task.pgd, let pa = task.pgdPhysical else {
             throw .noTable(name: "pid \(task.pid) (\(task.comm))", reason: task.mm == 0
                 ? "a kernel thread has no mm of its own" : "mm->pgd could not be translated")
         }
-        guard var spec = try layout.table(.kernel, session: session, cpu: 0) else {
-            throw .noTable(name: "kernel", reason: "no kernel page table")
-        }
-        spec.root = pa
+        var spec = try layout.processTable(root: pa, session: session)
         spec.name = "pid \(task.pid)"
         spec.origin = "task \(task.pid) (\(task.comm)) at \(hex(task.address)): mm->pgd \(hex(pgd)) at physical \(pa)"
         return spec

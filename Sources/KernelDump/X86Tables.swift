@@ -73,6 +73,15 @@ extension X86KernelLayout {
         return (pa.rawValue, "task \(pid) (\(task.comm)): mm->pgd \(hex(task.pgd ?? 0))")
     }
 
+    /// Both halves, as current_kernel shows a process's table.
+    public func processTable(root: PhysicalAddress, session: KernelSession) throws(DumpError) -> TableSpec {
+        guard var spec = try table(.kernel, session: session, cpu: 0) else {
+            throw .noTable(name: "kernel", reason: "no kernel page table")
+        }
+        spec.root = root
+        return spec
+    }
+
     /// `debug_checkwx()` walks init_mm's table; with PTI on, `pti_finalize()`
     /// then walks its user copy (`debug_checkwx_user()`).
     public func wxCheckTables(_ session: KernelSession) throws(DumpError) -> [(preface: String?, spec: TableSpec)] {

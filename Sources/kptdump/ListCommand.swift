@@ -18,7 +18,7 @@ struct List: ParsableCommand {
     @Option(help: "CPU whose CR3 gives the current-kernel and current-user tables (x86-64). Live (/proc/kcore has no registers) they are kptdump's own process's tables, found with --vmlinux.")
     var cpu: Int = 0
 
-    @Option(help: "List this process's page table (x86-64: both halves, like current_kernel); needs a vmlinux with DWARF, or a snapshot that kept the offsets.")
+    @Option(help: "List this process's page table (x86-64: both halves, like current_kernel; arm64 and riscv64: its user space); needs a vmlinux with DWARF, or a snapshot that kept the offsets.")
     var pid: Int32?
 
     @Option(help: "List the page table of the first process with this name.")
