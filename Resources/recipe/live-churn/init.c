@@ -3,23 +3,37 @@
  * own /proc/kcore, idle and while user space churns vmalloc'd kernel stacks,
  * and prints the results on the console (ttyS0). Packed by ../lib/initramfs.sh
  * (which compiles it: gcc -static -O2 -Wall) together with a second archive
- * from run.sh: /bin/kptdump and its shared libraries, /System.map,
- * /bin/churn, /bin/check-listing and /bin/busybox (for cat and diff).
+ * from run.sh: /bin/kptdump and its shared libraries, /System.map, /vmlinux
+ * (the kernel build's, with DWARF), /bin/churn, /bin/check-listing and
+ * /bin/busybox (for cat and diff).
  *
  * Steps (every child's stdout and stderr go to files under /tmp):
  *   0. kptdump --help must exit 0; `kptdump info --system-map /System.map` is
  *      printed for the record.
  *   1. idle-before: for the kernel table (and current-kernel when
  *      /sys/kernel/debug/page_tables/current_kernel exists):
- *        kptdump --system-map /System.map [--table current-kernel] > A
+ *        kptdump --system-map /System.map > A
+ *        kptdump --vmlinux /vmlinux --table current-kernel > A
  *        cat /sys/kernel/debug/page_tables/<kernel|current_kernel> > K
- *      A and K should be byte-identical. If they are not, both files and
+ *      A and K should be byte-identical; for current-kernel only from the
+ *      "---[ Kernel Space ]---" line on. Live, current-kernel is the table of
+ *      the process that reads it: kptdump's own (its task's mm->pgd, found
+ *      through init_task's task list with the vmlinux's DWARF offsets) and,
+ *      for the kernel's file, cat's. Their user halves are two different
+ *      processes' and differ by construction; their kernel halves are the
+ *      same (every mm's kernel half is init_mm's). Also, without DWARF:
+ *        kptdump --system-map /System.map --table current-kernel
+ *      must exit 2 with stdout empty and a message naming --vmlinux.
+ *      If A and K differ, both files and
  *      `diff -u K A` are printed between marker lines and, when kptdump
  *      exited 0, up to 4 "settled" attempts follow (half a second between
  *      steps, and the kernel's file read before kptdump too): the first one
  *      in which the kernel's file did not change around kptdump's walk
  *      decides whether the difference was kptdump's or the tables' own
  *      (every fork allocates a kernel stack in vmalloc space).
+ *      After idle-before, `kptdump --vmlinux /vmlinux` (the kernel table)
+ *      is timed too (TIMING:), to tell what opening the vmlinux costs from
+ *      what the DWARF offsets and the task walk cost.
  *   2. churn: /bin/churn THREADS PROCS 1 in the background (pinned to CPU 1),
  *      then RUNS times: kptdump --system-map /System.map (pinned to CPU 0),
  *      recording exit status, stderr, time, and /bin/check-listing's verdict
@@ -71,6 +85,7 @@
 
 #define KPTDUMP "/bin/kptdump"
 #define SYSMAP "/System.map"
+#define VMLINUX "/vmlinux"
 #define BUSYBOX "/bin/busybox"
 #define PT_DIR "/sys/kernel/debug/page_tables"
 #define MAX_SAVED 3
@@ -165,6 +180,24 @@ static long count_lines(const char *buf, size_t len)
 	for (size_t i = 0; i < len; i++)
 		n += buf[i] == '\n';
 	return n;
+}
+
+/* Where the line that is exactly marker starts (NULL marker: all of buf);
+ * NULL if buf has no such line. */
+static const char *from_marker(const char *buf, const char *marker)
+{
+	if (!buf || !marker)
+		return buf;
+	size_t n = strlen(marker);
+	for (const char *p = buf; *p;) {
+		if (strncmp(p, marker, n) == 0 && (p[n] == '\n' || p[n] == 0))
+			return p;
+		const char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return NULL;
 }
 
 /* Lines between "---[ vmalloc() Area ]---" and the next marker. */
@@ -345,7 +378,8 @@ static int check(const char *path, char *verdict, size_t n)
 
 struct idle_result {
 	char phase[32];
-	char table[32];
+	char table[48];
+	char note[160];      /* the refusal check's verdict (table *-without-vmlinux) */
 	int first;           /* attempt 1: 1 identical, 0 different */
 	int first_status;    /* kptdump's exit status in attempt 1 */
 	int settled;         /* first settled attempt: 1 identical, 0 different, -1 none */
@@ -358,11 +392,12 @@ static int n_idle;
  * One attempt: kptdump into A, then the kernel's file into K. A settled
  * attempt waits half a second before each step and also reads the kernel's
  * file before kptdump (K0): when K0 == K, the tables did not change around
- * kptdump's walk. Returns 1 if A == K; *stable gets K0 == K (settled only),
- * *status kptdump's exit status.
+ * kptdump's walk. Every comparison is of the files from the line `from` on
+ * (NULL: whole files). Returns 1 if A == K; *stable gets K0 == K (settled
+ * only), *status kptdump's exit status.
  */
-static int idle_attempt(const char *phase, const char *table, const char *file, int attempt,
-			int settled, int *stable, int *status)
+static int idle_attempt(const char *phase, const char *table, const char *file, const char *from,
+			int attempt, int settled, int *stable, int *status)
 {
 	char a[128], e[128], k[128], k0[128], label[128];
 	snprintf(a, sizeof a, "/tmp/%s-%s-%d.kptdump", phase, table, attempt);
@@ -375,7 +410,9 @@ static int idle_attempt(const char *phase, const char *table, const char *file, 
 	char tflag[64];
 	snprintf(tflag, sizeof tflag, "%s", table);
 	char *kargv_kernel[] = {KPTDUMP, "--system-map", SYSMAP, NULL};
-	char *kargv_table[] = {KPTDUMP, "--system-map", SYSMAP, "--table", tflag, NULL};
+	/* Live, the current tables are kptdump's own process's: its task is found
+	 * with the vmlinux's DWARF offsets (System.map alone is refused, below). */
+	char *kargv_table[] = {KPTDUMP, "--vmlinux", VMLINUX, "--table", tflag, NULL};
 	char *cargv0[] = {BUSYBOX, "cat", kfile, NULL};
 	char *cargv[] = {BUSYBOX, "cat", kfile, NULL};
 	double secs;
@@ -393,14 +430,20 @@ static int idle_attempt(const char *phase, const char *table, const char *file, 
 
 	size_t la, lk, le;
 	char *ba = slurp(a, &la), *bk = slurp(k, &lk), *be = slurp(e, &le);
-	int same = ba && bk && la == lk && memcmp(ba, bk, la) == 0;
+	const char *ca = from_marker(ba, from), *ck = from_marker(bk, from);
+	size_t lca = ca ? la - (size_t)(ca - ba) : 0, lck = ck ? lk - (size_t)(ck - bk) : 0;
+	int same = ca && ck && lca == lck && memcmp(ca, ck, lca) == 0;
 	char va[256], vk[256];
 	check(a, va, sizeof va);
 	check(k, vk, sizeof vk);
+	char part[160] = "";
+	if (from)
+		snprintf(part, sizeof part, "; from \"%s\" on: kptdump %ld lines, cat %ld lines", from,
+			 ca ? count_lines(ca, lca) : -1, ck ? count_lines(ck, lck) : -1);
 	outf("IDLE %s %s attempt %d%s: kptdump exit %s, %.2f s, stderr %zu bytes, %ld lines; "
-	     "cat exit %d, %ld lines; %s\n",
+	     "cat exit %d, %ld lines%s; %s\n",
 	     phase, table, attempt, settled ? " (settled)" : "", describe_status(rc), secs, le,
-	     count_lines(ba ? ba : "", la), crc, count_lines(bk ? bk : "", lk),
+	     count_lines(ba ? ba : "", la), crc, count_lines(bk ? bk : "", lk), part,
 	     same ? "identical" : "DIFFERENT");
 	outf("IDLE %s %s attempt %d: kptdump %s\n", phase, table, attempt, va);
 	outf("IDLE %s %s attempt %d: kernel  %s\n", phase, table, attempt, vk);
@@ -412,7 +455,9 @@ static int idle_attempt(const char *phase, const char *table, const char *file, 
 	if (settled) {
 		size_t lk0;
 		char *bk0 = slurp(k0, &lk0);
-		*stable = bk0 && bk && lk == lk0 && memcmp(bk, bk0, lk) == 0;
+		const char *ck0 = from_marker(bk0, from);
+		size_t lck0 = ck0 ? lk0 - (size_t)(ck0 - bk0) : 0;
+		*stable = ck0 && ck && lck == lck0 && memcmp(ck, ck0, lck) == 0;
 		outf("IDLE %s %s attempt %d: the kernel's file before and after kptdump: %s (cat exit %d)\n",
 		     phase, table, attempt, *stable ? "same" : "differs", crc0);
 		free(bk0);
@@ -426,7 +471,17 @@ static int idle_attempt(const char *phase, const char *table, const char *file, 
 			snprintf(label, sizeof label, "%s-%s-%d.kernel-before", phase, table, attempt);
 			dump_file(label, k0);
 		}
-		char *dargv[] = {BUSYBOX, "diff", "-u", k, a, NULL};
+		char ka[160], kk[160];
+		snprintf(ka, sizeof ka, "%s", a);
+		snprintf(kk, sizeof kk, "%s", k);
+		if (from) {
+			/* Diff only the compared parts. */
+			snprintf(ka, sizeof ka, "%s.from", a);
+			snprintf(kk, sizeof kk, "%s.from", k);
+			write_file(ka, ca ? ca : "");
+			write_file(kk, ck ? ck : "");
+		}
+		char *dargv[] = {BUSYBOX, "diff", "-u", kk, ka, NULL};
 		char d[160];
 		snprintf(d, sizeof d, "/tmp/%s-%s-%d.diff", phase, table, attempt);
 		run(dargv, d, d, 0, NULL);
@@ -440,6 +495,46 @@ static int idle_attempt(const char *phase, const char *table, const char *file, 
 }
 
 /*
+ * Live without DWARF offsets there is no current table: kptdump must refuse
+ * with exit 2, nothing on stdout, and a message naming --vmlinux. Recorded
+ * as table "current-kernel-without-vmlinux"; returns 1 if it did.
+ */
+static int without_vmlinux_check(const char *phase)
+{
+	char o[128], e[128], label[128];
+	snprintf(o, sizeof o, "/tmp/%s-current-kernel-without-vmlinux.out", phase);
+	snprintf(e, sizeof e, "/tmp/%s-current-kernel-without-vmlinux.stderr", phase);
+	char *argv[] = {KPTDUMP, "--system-map", SYSMAP, "--table", "current-kernel", NULL};
+	double secs;
+	int rc = run(argv, o, e, 0, &secs);
+	size_t lo, le;
+	char *bo = slurp(o, &lo), *be = slurp(e, &le);
+	int names = be && strstr(be, "--vmlinux") != NULL;
+	int good = rc == 2 && lo == 0 && names;
+	struct idle_result *res = &idle_results[n_idle++];
+	snprintf(res->phase, sizeof res->phase, "%s", phase);
+	snprintf(res->table, sizeof res->table, "current-kernel-without-vmlinux");
+	res->first = good;
+	res->first_status = rc;
+	res->settled = -1;
+	snprintf(res->note, sizeof res->note, "%s (exit %s, stdout %zu bytes, stderr %zu bytes %s --vmlinux)",
+		 good ? "refused as expected" : "NOT REFUSED AS EXPECTED", describe_status(rc), lo, le,
+		 names ? "naming" : "NOT naming");
+	outf("IDLE %s current-kernel-without-vmlinux attempt 1: kptdump --system-map " SYSMAP
+	     " --table current-kernel: %.2f s; %s\n",
+	     phase, secs, res->note);
+	snprintf(label, sizeof label, "%s-current-kernel-without-vmlinux.stderr", phase);
+	dump_file(label, e);
+	if (lo) {
+		snprintf(label, sizeof label, "%s-current-kernel-without-vmlinux.stdout", phase);
+		dump_file(label, o);
+	}
+	free(bo);
+	free(be);
+	return good;
+}
+
+/*
  * Attempt 1 is the plain sequence (kptdump > A; cat > K). If A and K differ
  * and kptdump succeeded, up to 4 settled attempts follow, until one where the
  * kernel's own file was the same before and after kptdump; that one's verdict
@@ -448,9 +543,12 @@ static int idle_attempt(const char *phase, const char *table, const char *file, 
  */
 static int idle_check(const char *phase)
 {
-	static const char *tables[][2] = {
-		{"kernel", "kernel"},
-		{"current-kernel", "current_kernel"},
+	/* table, the kernel's file, and the line the comparison starts at: for
+	 * current-kernel the kernel half only, because the user halves are two
+	 * different processes' (kptdump's and cat's). */
+	static const char *tables[][3] = {
+		{"kernel", "kernel", NULL},
+		{"current-kernel", "current_kernel", "---[ Kernel Space ]---"},
 	};
 	int all = 1;
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
@@ -465,12 +563,13 @@ static int idle_check(const char *phase)
 		snprintf(res->table, sizeof res->table, "%s", tables[i][0]);
 		res->settled = -1;
 		int stable, status;
-		res->first = idle_attempt(phase, tables[i][0], tables[i][1], 1, 0, &stable, &status);
+		res->first = idle_attempt(phase, tables[i][0], tables[i][1], tables[i][2], 1, 0, &stable,
+					  &status);
 		res->first_status = status;
 		if (!res->first && status == 0) {
 			for (int r = 2; r <= 5; r++) {
-				int same = idle_attempt(phase, tables[i][0], tables[i][1], r, 1, &stable,
-							&status);
+				int same = idle_attempt(phase, tables[i][0], tables[i][1], tables[i][2], r,
+							1, &stable, &status);
 				if (stable) {
 					res->settled = same;
 					res->settled_attempt = r;
@@ -480,6 +579,8 @@ static int idle_check(const char *phase)
 		}
 		all &= res->first || res->settled == 1;
 	}
+	if (exists(PT_DIR "/current_kernel"))
+		all &= without_vmlinux_check(phase);
 	return all;
 }
 
@@ -487,7 +588,9 @@ static void idle_summary(void)
 {
 	for (int i = 0; i < n_idle; i++) {
 		struct idle_result *r = &idle_results[i];
-		if (r->first)
+		if (r->note[0])
+			outf("IDLE %s %s: %s\n", r->phase, r->table, r->note);
+		else if (r->first)
 			outf("IDLE %s %s: identical\n", r->phase, r->table);
 		else if (r->first_status != 0)
 			outf("IDLE %s %s: DIFFERENT (kptdump exit %s)\n", r->phase, r->table,
@@ -667,6 +770,23 @@ int main(void)
 	/* 1. Idle. */
 	vmalloc_stats("idle-before");
 	int idle_ok = idle_check("idle-before");
+	{
+		/* What opening the vmlinux costs (symbols, BUILD-ID) without the DWARF
+		 * offsets and the task walk that current-kernel adds. Recorded only. */
+		char *vargv[] = {KPTDUMP, "--vmlinux", VMLINUX, NULL};
+		rc = run(vargv, "/tmp/vmlinux-kernel.out", "/tmp/vmlinux-kernel.err", 0, &secs);
+		size_t l1, l2;
+		char *b1 = slurp("/tmp/vmlinux-kernel.out", &l1);
+		char *b2 = slurp("/tmp/idle-before-kernel-1.kernel", &l2);
+		outf("TIMING: kptdump --vmlinux " VMLINUX " (kernel table): exit %s, %.2f s, stderr %ld bytes; "
+		     "%s the kernel's idle-before file\n",
+		     describe_status(rc), secs, file_size("/tmp/vmlinux-kernel.err"),
+		     b1 && b2 && l1 == l2 && memcmp(b1, b2, l1) == 0 ? "identical to" : "DIFFERENT from");
+		if (file_size("/tmp/vmlinux-kernel.err") > 0)
+			dump_file("vmlinux-kernel.stderr", "/tmp/vmlinux-kernel.err");
+		free(b1);
+		free(b2);
+	}
 	/* Outside the vmalloc area, every churn run must list what the kernel
 	 * listed idle (stacks live only in the vmalloc area). */
 	size_t rlen;

@@ -5,7 +5,8 @@
 # Usage: run.sh [KPTDUMP_BINARY]
 #   KPTDUMP_BINARY  default /work/big/live/build/release/kptdump
 # Env:
-#   KBUILD      the kernel build of build-kernel.sh (default /work/big/live/kernel)
+#   KBUILD      the kernel build of build-kernel.sh (default /work/big/live/kernel);
+#               its bzImage, System.map and vmlinux (with DWARF) are used
 #   SRC_DIR     its source (default /work/big/x86_64/src; for gen_init_cpio.c only)
 #   OUT         results folder (default /work/big/live/run; emptied first)
 #   CPU MEM SMP QEMU's -cpu, -m, -smp (default max, 2G, 2)
@@ -15,13 +16,16 @@
 #
 # Builds OUT/initrd.img from two archives: lib/initramfs.sh's (/init from
 # init.c, /dev/console) and OUT/extra.cpio.gz (kptdump and every shared library
-# ldd lists for it, at the same paths; System.map; churn; check-listing;
-# busybox). Boots QEMU (TCG) with ttyS0 to OUT/serial.log, waits for the
-# guest's READY (lib/wait-ready.sh), cuts the marked sections into OUT/files/
-# (extract.py) and prints the results.
+# ldd lists for it, at the same paths; System.map; vmlinux, for the DWARF
+# offsets live current-kernel needs; churn; check-listing; busybox). Boots
+# QEMU (TCG) with ttyS0 to OUT/serial.log, waits for the guest's READY
+# (lib/wait-ready.sh), cuts the marked sections into OUT/files/ (extract.py)
+# and prints the results.
 #
 # Exit status: 0 if "LIVE: 100/100 runs ok" and every idle listing was
-# byte-identical to the kernel's (RESULT: PASS); 1 otherwise.
+# byte-identical to the kernel's (current-kernel: its kernel half), and
+# --table current-kernel without --vmlinux was refused (RESULT: PASS); 1
+# otherwise.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -46,7 +50,9 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 BZIMAGE=$KBUILD/arch/x86/boot/bzImage
+VMLINUX=$KBUILD/vmlinux
 [ -f "$BZIMAGE" ] || { echo "no $BZIMAGE: run build-kernel.sh first" >&2; exit 1; }
+[ -f "$VMLINUX" ] || { echo "no $VMLINUX: run build-kernel.sh first" >&2; exit 1; }
 [ -x "$KPTDUMP" ] || { echo "no kptdump binary at $KPTDUMP" >&2; exit 1; }
 grep -q '^CONFIG_VMAP_STACK=y' "$KBUILD/.config" || echo "WARNING: $KBUILD has no CONFIG_VMAP_STACK=y" >&2
 
@@ -89,12 +95,14 @@ add_dirs() {   # every ancestor of a path, outermost first
 }
 {
     echo "dir /tmp 1777 0 0"
-    for f in /bin/kptdump /bin/churn /bin/check-listing /bin/busybox /System.map "${LIBS[@]}"; do add_dirs "$f"; done
+    for f in /bin/kptdump /bin/churn /bin/check-listing /bin/busybox /System.map /vmlinux "${LIBS[@]}"; do add_dirs "$f"; done
     echo "file /bin/kptdump $KPTDUMP 0755 0 0"
     echo "file /bin/churn $IRD/churn 0755 0 0"
     echo "file /bin/check-listing $IRD/check-listing 0755 0 0"
     echo "file /bin/busybox $(command -v busybox) 0755 0 0"
     echo "file /System.map $KBUILD/System.map 0644 0 0"
+    # With DWARF: live --table current-kernel finds kptdump's own task with it.
+    echo "file /vmlinux $VMLINUX 0644 0 0"
     # The path the loader looks for (ldd's), with the bytes of the file it
     # points to (sonames are symlinks on the host).
     for l in "${LIBS[@]}"; do echo "file $l $(realpath "$l") 0755 0 0"; done
@@ -103,7 +111,7 @@ add_dirs() {   # every ancestor of a path, outermost first
 cat "$OUT/base.cpio.gz" "$OUT/extra.cpio.gz" > "$OUT/initrd.img"
 t1=$(date +%s)
 echo "initramfs: $(du -h "$OUT/initrd.img" | cut -f1) ($(( t1 - t0 )) s); libraries: ${LIBS[*]}"
-sha256sum "$KPTDUMP" "$BZIMAGE" "$KBUILD/System.map" > "$OUT/inputs-sha256.txt"
+sha256sum "$KPTDUMP" "$BZIMAGE" "$KBUILD/System.map" "$VMLINUX" > "$OUT/inputs-sha256.txt"
 
 # 3. Boot.
 SOCKDIR=$(mktemp -d /tmp/live-churn.XXXXXX)
@@ -150,10 +158,10 @@ tr -d '\r' < "$OUT/serial.log" > "$OUT/console.txt"
 python3 "$HERE/extract.py" "$OUT/serial.log" "$OUT/files" > "$OUT/extract.log"
 {
     echo "boot to READY: $(( t2 - t1 )) s (initramfs $(( t1 - t0 )) s)"
-    grep -a -E '^(init:|HELP:|INFO:|VMALLOC|STATS:|churn:)' "$OUT/console.txt" || true
+    grep -a -E '^(init:|HELP:|INFO:|TIMING:|VMALLOC|STATS:|churn:)' "$OUT/console.txt" || true
     grep -a -E '^IDLE .*attempt' "$OUT/console.txt" || true
     grep -a -E '^RUN .*FAIL' "$OUT/console.txt" | head -20 || true
-    grep -a -E '^(LIVE:|IDLE [^ ]+ [^ ]+: |RESULT:)' "$OUT/console.txt" || true
+    grep -a -E '^(LIVE:|OUTSIDE-VMALLOC:|IDLE [^ ]+ [^ ]+: |RESULT:)' "$OUT/console.txt" || true
 } > "$OUT/summary.txt"
 cat "$OUT/summary.txt"
 [ -s "$OUT/extract.log" ] && { echo "--- sections saved:"; cat "$OUT/extract.log"; }
