@@ -15,6 +15,8 @@
 #   JOBS        default 2 (make -jJOBS)
 #   WITH_EFI    1 = enable EFI (UEFI runtime + EFI stub). Default: 1 for 4k
 #               configs, 0 otherwise.
+#   DWARF       1 = build vmlinux with DWARF (DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT),
+#               for the task walk's structure offsets (kptdump ps, --pid).
 #
 # Results kept in BUILD_ROOT/build-CFG: arch/arm64/boot/Image, vmlinux (no
 # DWARF), System.map, .config, config-check.txt (which requested options
@@ -88,6 +90,9 @@ WANTED=(
 DEPS=(PCI KEXEC_FILE EXPERT)
 if [ "$WITH_EFI" = 1 ]; then
     WANTED+=(EFI EFI_STUB)
+fi
+if [ "${DWARF:-0}" = 1 ]; then
+    WANTED+=(DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT)
 fi
 if [ "$KPTI" = 1 ]; then
     WANTED+=(UNMAP_KERNEL_AT_EL0)

@@ -26,7 +26,7 @@ import sys
 PTDUMP_LINE = re.compile(
     rb"^(0x[0-9a-f]{16}-0x[0-9a-f]{16}   [ 0-9]*[0-9][KMGTPE] (PGD|P4D|PUD|PMD|PTE)( .*)?"
     rb"|---\[ [^\]]+ \]---)$")
-OTHER = {"vmcoreinfo": "vmcoreinfo.txt", "cmdline": "cmdline.txt", "dmesg": "dmesg.txt"}
+OTHER = {"vmcoreinfo": "vmcoreinfo.txt", "cmdline": "cmdline.txt", "maps": "maps.txt", "dmesg": "dmesg.txt"}
 
 
 def main():

@@ -16,6 +16,7 @@
  *                       services)
  *   vmcoreinfo          /sys/kernel/vmcoreinfo (the note's physical address, size)
  *   cmdline             /proc/cmdline
+ *   maps                /proc/self/maps (init's VMAs, for kptdump --pid 1)
  *   dmesg               arm64 only: the kernel log buffer (klogctl READ_ALL),
  *                       which never reaches the console because of loglevel=1
  *   iomem               riscv64 only: /proc/iomem (where the kernel image sits
@@ -235,6 +236,8 @@ int main(void)
 
 	dump_file("vmcoreinfo", "/sys/kernel/vmcoreinfo");
 	dump_file("cmdline", "/proc/cmdline");
+	/* Its own VMAs: the judge of a process listing (kptdump --pid 1). */
+	dump_file("maps", "/proc/self/maps");
 #if defined(__aarch64__)
 	dump_dmesg();
 #endif

@@ -28,7 +28,7 @@ PTDUMP_LINE = re.compile(
     rb" (RSW|   ) [D.] [A.] [G.] [U.] [X.] [W.] [R.] [V.]"
     rb"|---\[ [^\]]+ \]---)$")
 
-TEXT_SECTIONS = {"vmcoreinfo", "cmdline", "iomem"}
+TEXT_SECTIONS = {"vmcoreinfo", "cmdline", "iomem", "maps"}
 
 
 def main():

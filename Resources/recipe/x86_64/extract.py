@@ -37,8 +37,8 @@ def main():
             ok = False
         if name == "vmcoreinfo":
             path = os.path.join(outdir, "vmcoreinfo.txt")
-        elif name == "cmdline":
-            path = os.path.join(outdir, "cmdline.txt")
+        elif name in ("cmdline", "maps"):
+            path = os.path.join(outdir, name + ".txt")
         else:
             path = os.path.join(outdir, "page_tables", name + ".txt")
             bad = [l for l in text.split(b"\n")[:-1] if not PTDUMP_LINE.match(l)]
