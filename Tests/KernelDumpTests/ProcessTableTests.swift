@@ -172,4 +172,46 @@ import PageTables
         let kernel = try Actions.vtop(request, addresses: [hex(text.start)], table: .kernel, cpu: 0)
         #expect(!kernel.allMapped)
     }
+
+    /// arm64: init's table (TTBR0, user space only) against the guest's
+    /// /proc/1/maps of the same moment (lib/init.c prints it after mlockall).
+    /// arm64 marks a writable-clean page RDONLY (hardware dirty-bit
+    /// management), so "RW" must be in a writable VMA, and user-executable
+    /// pages (no UXN) in an executable one.
+    @Test func arm64PidOneAgreesWithProcMaps() throws {
+        let dir = Fixtures.root.appendingPathComponent("arm64/4k-48-pid")
+        let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
+        let vmas = Self.maps(try String(contentsOf: dir.appendingPathComponent("maps.txt"), encoding: .utf8))
+        #expect(vmas.count >= 4)
+        let request = DumpRequest(core: snapshot.path)
+        #expect(try Actions.processList(request).contains("      1  init              0x"))
+        var text = ""
+        _ = try Actions.listing(request, table: .kernel, cpu: 0, process: ProcessChoice(pid: 1, comm: nil),
+                                write: { text += $0 }, diagnostic: { _ in })
+        #expect(text.hasPrefix("---[ User Space ]---\n"))
+        let present = try ParsedListing(text: text).regions.flatMap(\.lines).filter(\.isPresent)
+        #expect(!present.isEmpty)
+        var covered: [UInt64: UInt64] = [:]
+        for line in present {
+            let end = line.start + line.size
+            var inside: UInt64 = 0
+            for vma in vmas where vma.start < end && line.start < vma.end {
+                let overlap = min(end, vma.end) - max(line.start, vma.start)
+                inside += overlap
+                covered[vma.start, default: 0] += overlap
+                #expect(line.attributes.contains("USR") || vma.perms.hasPrefix("---"), "\(hex16(line.start)) not USR")
+                if line.attributes.contains("RW") { #expect(vma.perms.contains("w"), "\(hex16(line.start)) RW in \(vma.perms)") }
+                if !line.attributes.contains("UXN") { #expect(vma.perms.contains("x"), "\(hex16(line.start)) user-executable in \(vma.perms)") }
+            }
+            #expect(inside == line.size, "\(hex16(line.start))-\(hex16(end)) is mapped outside every VMA")
+        }
+        for vma in vmas where vma.name != "[vvar]" {
+            #expect(covered[vma.start] == vma.end - vma.start, "\(vma.name) \(hex(vma.start)) not fully mapped")
+        }
+        // The kernel's own listing is unchanged by the snapshot.
+        var kernel = ""
+        _ = try Actions.listing(request, table: .kernel, cpu: 0, write: { kernel += $0 }, diagnostic: { _ in })
+        let expected = try String(contentsOf: dir.appendingPathComponent("page_tables/kernel_page_tables.txt"), encoding: .utf8)
+        #expect(kernel == expected)
+    }
 }
