@@ -7,6 +7,7 @@
 #   The source is extracted from Debian's linux-source-6.1 package into
 #   $SRC_DIR (default /work/big/riscv64/src) if it is not there yet.
 #   JOBS (default 2) sets make -j.
+#   DWARF=1 builds vmlinux with DWARF, for the task walk (kptdump ps, --pid).
 #
 # Results kept in BUILD_DIR: arch/riscv/boot/Image, vmlinux (no DWARF),
 # System.map, .config, config-check.txt (which requested options stuck) and
@@ -64,6 +65,9 @@ WANTED=(
     MULTIUSER FUTEX
     STRICT_KERNEL_RWX SPARSEMEM_MANUAL SPARSEMEM_VMEMMAP
 )
+if [ "${DWARF:-0}" = 1 ]; then
+    WANTED+=(DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT)
+fi
 # Options that must come out =y as a consequence (checked, not requested).
 IMPLIED=(KEXEC_CORE CRASH_CORE SIFIVE_PLIC RISCV_SBI GENERIC_PTDUMP PTDUMP_CORE SPARSEMEM)
 
