@@ -29,6 +29,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "debian-stock"))
 from walkcheck import Mem, PHYS_MASK  # noqa: E402
+from classify import read_capture  # noqa: E402
 
 M64 = (1 << 64) - 1
 
@@ -78,15 +79,7 @@ def own_decode(e):
 
 def main():
     out, pgd, jsonl = sys.argv[1], int(sys.argv[2], 0), sys.argv[3]
-    pm = {}
-    for line in open(os.path.join(out, "pagemap.txt")):
-        va, e = line.split()
-        pm[int(va, 16)] = int(e, 16)
-    regions = []
-    for line in open(os.path.join(out, "victim.txt")):
-        w = line.split()
-        if len(w) == 4 and w[3] == "pages":
-            regions.append((w[0], int(w[1], 16), int(w[2])))
+    pm, regions = read_capture(out)
     ranges = []
     for line in open(jsonl):
         r = json.loads(line)

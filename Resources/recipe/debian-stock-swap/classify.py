@@ -67,8 +67,8 @@ def expected(region, i):
     return None
 
 
-def main():
-    out = sys.argv[1]
+def read_capture(out):
+    """pagemap.txt as {va: entry}, and victim.txt's regions as (name, base, pages)."""
     pm = {}
     for line in open(os.path.join(out, "pagemap.txt")):
         va, e = line.split()
@@ -78,6 +78,12 @@ def main():
         w = line.split()
         if len(w) == 4 and w[3] == "pages":
             regions.append((w[0], int(w[1], 16), int(w[2])))
+    return pm, regions
+
+
+def main():
+    out = sys.argv[1]
+    pm, regions = read_capture(out)
     bad = 0
     seen = {}
     for name, base, n in regions:
