@@ -43,7 +43,10 @@ public enum Actions {
         } else {
             chosen = try layout.table(table, session: session, cpu: cpu)
         }
-        if options.output == .json { chosen?.swapTypes = session.swapTypes() }
+        if options.output == .json, let spec = chosen {
+            chosen?.swapTypes = session.swapTypes()
+            warnIfUserEntriesUndecoded(session, spec)
+        }
         guard let spec = chosen else {
             // The kernel's own file is empty in this state; so is ours.
             diagnostic("\(table.rawValue): efi_mm.pgd is NULL (no EFI runtime services): nothing to list")

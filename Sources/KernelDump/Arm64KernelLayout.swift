@@ -65,7 +65,8 @@ public struct Arm64KernelLayout: KernelLayout {
         }
         // LPA2 exists from Linux 6.9 with 4K/16K pages; 6.1's 52-bit VA needs 64K.
         let lpa2 = pageShift != 16 && actual == 52
-        let paging = Arm64Paging(pageShift: pageShift, vaBits: vaBits, lpa2: lpa2, protectionMask: attributes.mask)
+        var paging = Arm64Paging(pageShift: pageShift, vaBits: vaBits, lpa2: lpa2, protectionMask: attributes.mask)
+        paging.swapPTEFormat = Arm64Paging.swapPTEFormat(release: info.osRelease ?? "")
         if pageShift != 16 && vaBits == 52 && actual < 52 {
             session.warn("a 52-bit \(1 << (pageShift - 10))K kernel running with \(actual)-bit VA folds its top level at run time (Linux 6.9+); that folding is not modelled, so the listing may be wrong")
         }

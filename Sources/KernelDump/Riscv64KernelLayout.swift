@@ -37,7 +37,8 @@ public struct Riscv64KernelLayout: KernelLayout {
             attributes = table
             attributesSource = "the kernel's pte_bits[] in memory"
         }
-        let paging = Riscv64Paging(mode: mode, protectionMask: attributes.mask)
+        var paging = Riscv64Paging(mode: mode, protectionMask: attributes.mask)
+        paging.swapPTEFormat = Riscv64Paging.swapPTEFormat(release: release)
 
         var markers = MarkerTable([AddressMarker(start: 0, name: "Kernel space")])
         var markersSource = "none found"

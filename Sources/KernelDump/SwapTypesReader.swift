@@ -29,11 +29,20 @@ extension KernelSession {
         let layout = SwapTypes.layout(maxSwapfiles: max,
                                       memoryFailure: symbols["memory_failure"] != nil,
                                       migration: symbols["migration_entry_wait"] != nil,
-                                      devicePrivate: symbols["make_device_exclusive_range"] != nil)
+                                      devicePrivate: symbols["make_device_exclusive_range"] != nil,
+                                      version: vmcoreinfo?.osRelease.flatMap { KernelVersion(release: $0) })
         guard layout.reserved.count <= 32 - Int(max) else {
             warn("the configuration seen in the symbols reserves \(layout.reserved.count) swap types, but MAX_SWAPFILES \(max) leaves \(32 - max): non-swap entries keep their raw type")
             return SwapTypes(maxSwapfiles: max)
         }
         return layout
     }
+}
+
+/// Says once, as a warning, that a table's user entries will carry no kind:
+/// the architecture knows no user-entry layout for this kernel's release.
+func warnIfUserEntriesUndecoded(_ session: KernelSession, _ spec: TableSpec) {
+    guard !spec.architecture.decodesUserEntries else { return }
+    let release = session.vmcoreinfo?.osRelease ?? "an unknown release"
+    session.warn("user entries are not decoded (no \"kind\"): no known layout of swap and software PTE bits for \(release) on this architecture")
 }

@@ -32,6 +32,7 @@ extension Actions {
             throw .noTable(name: table.rawValue, reason: "efi_mm.pgd is NULL (no EFI runtime services)")
         }
         spec.swapTypes = session.swapTypes()
+        warnIfUserEntriesUndecoded(session, spec)
         var translations: [AddressTranslation] = []
         var text = ""
         for argument in addresses {

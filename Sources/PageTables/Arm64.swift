@@ -32,6 +32,9 @@ public struct Arm64Paging: PagingArchitecture {
     public let lpa2: Bool
     /// `pg_level[].mask`: the bits `note_page()` compares and prints.
     public let protectionMask: UInt64
+    /// How this release encodes user entries (`swapPTEFormat(release:)`);
+    /// nil leaves them undecoded.
+    public var swapPTEFormat: SwapPTEFormat?
 
     /// - Parameters:
     ///   - pageShift: 12, 14 or 16.

@@ -31,7 +31,7 @@ public struct EntryDescription: Sendable, Equatable {
         /// A PTE marker (userfaultfd write-protection of an unpopulated page on
         /// 6.1: `uffdWP`); `swapOffset` holds the marker bits.
         case pteMarker = "pte_marker"
-        /// 6.0 and 6.1's SWP_SWAPIN_ERROR: a page whose swap-in failed.
+        /// 5.19 to 6.1's SWP_SWAPIN_ERROR: a page whose swap-in failed.
         case swapinError = "swapin_error"
         /// A swap type above the swap devices whose meaning this kernel's
         /// layout does not tell (a PTE marker, or a kind `SwapTypes` could not
@@ -84,11 +84,13 @@ public struct SwapTypes: Sendable, Equatable {
     /// The reserved types in the order include/linux/swap.h (Linux 6.1)
     /// assigns them upwards from MAX_SWAPFILES: hwpoison, migration's three,
     /// the device's four, then the PTE marker and 6.0/6.1's swapin-error type.
-    /// Those last two are named only when both are there (two types left
-    /// over): a single one left over is a 6.1 swapin-error type without
-    /// markers, or a 6.2+ marker, and stays unnamed.
+    /// Those last two are named when both are there (two types left over).
+    /// A single one left over is 5.19 to 6.1's swapin-error type (a kernel
+    /// without PTE markers) or, from 6.2 ("mm: use pte markers for swap
+    /// errors" made markers unconditional), the marker; it is named only
+    /// when `version` tells which.
     public static func layout(maxSwapfiles: UInt64, memoryFailure: Bool, migration: Bool,
-                              devicePrivate: Bool) -> SwapTypes {
+                              devicePrivate: Bool, version: KernelVersion? = nil) -> SwapTypes {
         var reserved: [UInt64: EntryDescription.Kind] = [:]
         var next = maxSwapfiles
         if memoryFailure { reserved[next] = .hwpoison; next += 1 }
@@ -107,6 +109,9 @@ public struct SwapTypes: Sendable, Equatable {
         if next + 2 == 32 {
             reserved[next] = .pteMarker
             reserved[next + 1] = .swapinError
+        } else if next + 1 == 32, let version {
+            if version >= KernelVersion(6, 2) { reserved[next] = .pteMarker }
+            else if version >= KernelVersion(5, 19) { reserved[next] = .swapinError }
         }
         return SwapTypes(maxSwapfiles: maxSwapfiles, reserved: reserved.filter { $0.key < 32 })
     }
@@ -115,4 +120,6 @@ public struct SwapTypes: Sendable, Equatable {
 extension PagingArchitecture {
     /// Architectures whose user entries are not decoded yet describe none.
     public func describeUserEntry(_ entry: UInt64, at level: TableLevel, swapTypes: SwapTypes) -> EntryDescription? { nil }
+
+    public var decodesUserEntries: Bool { false }
 }

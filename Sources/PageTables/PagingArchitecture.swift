@@ -71,6 +71,10 @@ public protocol PagingArchitecture: Sendable {
     /// non-present entry), or nil where the architecture's encodings are not
     /// decoded. Kernel entries reuse the software bits for other purposes.
     func describeUserEntry(_ entry: UInt64, at level: TableLevel, swapTypes: SwapTypes) -> EntryDescription?
+
+    /// False when `describeUserEntry` knows no encoding for this kernel (its
+    /// release predates or postdates every layout the architecture knows).
+    var decodesUserEntries: Bool { get }
 }
 
 /// The access a mapped range grants, decoded from its protection bits.

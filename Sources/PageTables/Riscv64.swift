@@ -37,6 +37,9 @@ public struct Riscv64Paging: PagingArchitecture {
     public let geometry: PagingGeometry
     /// `pg_level[].mask`.
     public let protectionMask: UInt64
+    /// How this release encodes user entries (`swapPTEFormat(release:)`);
+    /// nil leaves them undecoded.
+    public var swapPTEFormat: SwapPTEFormat?
 
     public init(mode: Mode, protectionMask: UInt64) {
         self.mode = mode

@@ -13,6 +13,8 @@ extension X86_64Paging {
     static let swapUffdWP: UInt64 = 1 << 2
     static let swapExclusive: UInt64 = 1 << 3
 
+    public var decodesUserEntries: Bool { true }
+
     public func describeUserEntry(_ entry: UInt64, at level: TableLevel, swapTypes: SwapTypes) -> EntryDescription? {
         guard entry != 0 else { return nil }
         // pte_present(): P, or PROTNONE (the G bit, which user pages never set).

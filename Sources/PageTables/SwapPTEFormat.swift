@@ -1,0 +1,85 @@
+/// Where one kernel keeps the software bits of a user PTE and, when the entry
+/// is not present, the swap entry it holds: for architectures whose swap PTEs
+/// store `swp_entry_t` as is (`__swp_entry_to_pte()` is the identity on arm64
+/// and riscv; x86-64 inverts the offset and has its own decoder).
+///
+/// The layout changed between releases, so the caller picks one by the dump's
+/// OSRELEASE (`Arm64Paging.swapPTEFormat(release:)`,
+/// `Riscv64Paging.swapPTEFormat(release:)`); a release no known layout covers
+/// gets none, and its entries stay undecoded.
+public struct SwapPTEFormat: Sendable, Equatable {
+    /// The headers this layout comes from, for messages.
+    public var name: String
+    /// `pte_present()` for a non-none entry: any of these bits set.
+    public var presentBits: UInt64
+    /// The bit the MMU reads: a present entry without it is PROT_NONE (or a
+    /// NUMA-hinting or otherwise invalidated page).
+    public var validBit: UInt64
+    /// Present entries: `pte_special()`, `pte_devmap()`, `pte_soft_dirty()`,
+    /// `pte_uffd_wp()` (0 where the release has no such bit).
+    public var special: UInt64
+    public var devmap: UInt64 = 0
+    public var softDirty: UInt64 = 0
+    public var uffdWP: UInt64 = 0
+    /// Swap entries: `__SWP_TYPE_SHIFT`, `__SWP_TYPE_BITS`, `__SWP_OFFSET_SHIFT`
+    /// and the offset's width (`__SWP_OFFSET_BITS`, or up to bit 63).
+    public var typeShift: Int
+    public var typeBits: Int = 5
+    public var offsetShift: Int
+    public var offsetBits: Int
+    /// Swap entries: `pte_swp_exclusive()`, `pte_swp_soft_dirty()`,
+    /// `pte_swp_uffd_wp()` (0 where the release has no such bit).
+    public var swapExclusive: UInt64 = 0
+    public var swapSoftDirty: UInt64 = 0
+    public var swapUffdWP: UInt64 = 0
+
+    /// What `entry` is, for a user address; nil for an empty entry.
+    ///
+    /// Huge leaves (THP, hugetlb at PMD or PUD) keep the same software bits
+    /// as PTEs on arm64 and riscv (`pmd_pte()` is a cast), and so do their
+    /// swap and migration entries (`__pmd_to_swp_entry()`).
+    public func describe(_ entry: UInt64, swapTypes: SwapTypes) -> EntryDescription? {
+        guard entry != 0 else { return nil }
+        if entry & presentBits != 0 {
+            var kind: EntryDescription.Kind = .normal
+            if entry & validBit == 0 { kind = .protNone }
+            else if devmap != 0 && entry & devmap != 0 { kind = .devmap }
+            else if entry & special != 0 { kind = .special }
+            return EntryDescription(kind: kind, softDirty: softDirty != 0 && entry & softDirty != 0,
+                                    uffdWP: uffdWP != 0 && entry & uffdWP != 0)
+        }
+        let type = (entry >> UInt64(typeShift)) & ((1 << UInt64(typeBits)) - 1)
+        let offsetMask: UInt64 = offsetBits >= 64 ? .max : (1 << UInt64(offsetBits)) - 1
+        let offset = (entry >> UInt64(offsetShift)) & offsetMask
+        let kind = swapTypes.kind(of: type)
+        // A marker's uffd-wp is its PTE_MARKER_UFFD_WP bit (BIT(0)), as pagemap reads it.
+        let markerWP = kind == .pteMarker && offset & 1 != 0
+        return EntryDescription(kind: kind, swapType: type, swapOffset: offset,
+                                softDirty: swapSoftDirty != 0 && entry & swapSoftDirty != 0,
+                                uffdWP: (swapUffdWP != 0 && entry & swapUffdWP != 0) || markerWP,
+                                exclusive: swapExclusive != 0 && entry & swapExclusive != 0)
+    }
+}
+
+/// The major and minor version at the start of a kernel release string
+/// ("6.1.0-57-amd64" is 6.1), or nil when it does not start with them.
+public struct KernelVersion: Sendable, Comparable {
+    public var major: Int
+    public var minor: Int
+
+    public init(_ major: Int, _ minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    public init?(release: String) {
+        let head = release.prefix { $0.isNumber || $0 == "." }
+        let parts = head.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 2, let major = Int(parts[0]), let minor = Int(parts[1]) else { return nil }
+        self.init(major, minor)
+    }
+
+    public static func < (a: KernelVersion, b: KernelVersion) -> Bool {
+        (a.major, a.minor) < (b.major, b.minor)
+    }
+}
