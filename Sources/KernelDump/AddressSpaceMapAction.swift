@@ -7,6 +7,7 @@ extension Actions {
     /// holding it. Marked ranges are drawn hatched and reported to `diagnostic`,
     /// as the listing reports them; `incomplete` says there were some.
     public static func map(_ request: DumpRequest, table: TableChoice = .kernel, html: Bool = false,
+                           progress: ProgressLine? = nil,
                            diagnostic: (String) -> Void = { _ in }) throws(DumpError) -> (text: String, incomplete: Bool) {
         let (session, layout) = try open(request)
         guard let spec = try layout.table(table, session: session, cpu: 0) else {
@@ -25,7 +26,7 @@ extension Actions {
             if line.last == "\n" { line.removeLast() }
             return line
         }
-        let result = walkEvents(spec, memory: session.memory) { map.add($0) }
+        let result = walkEvents(spec, memory: session.memory, progress: progress) { map.add($0) }
         for w in session.warnings { diagnostic("warning: \(w)") }
         for p in result.problems.prefix(10) {
             diagnostic("warning: \(hex16(p.start))-\(hex16(p.end)): \(p.problem?.description ?? "")")

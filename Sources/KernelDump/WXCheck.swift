@@ -44,15 +44,16 @@ public struct WXReport {
 }
 
 extension Actions {
-    /// Walks what the kernel's W+X check walks and reports as it would.
-    public static func checkWX(_ request: DumpRequest) throws(DumpError) -> WXReport {
+    /// Walks what the kernel's W+X check walks and reports as it would;
+    /// `progress` is updated during each walk.
+    public static func checkWX(_ request: DumpRequest, progress: ProgressLine? = nil) throws(DumpError) -> WXReport {
         let (session, layout) = try open(request)
         var tables: [WXReport.Table] = []
         for (preface, spec) in try layout.wxCheckTables(session) {
             let arch = spec.architecture
             var offenders: [String] = []
             // The walk's own counters decide the verdict, as note_wx() counts.
-            let result = walkEvents(spec, memory: session.memory) { event in
+            let result = walkEvents(spec, memory: session.memory, progress: progress) { event in
                 guard case .range(let range) = event else { return }
                 let wx = arch.isWritableAndExecutable(protection: range.protection, effective: range.effective)
                 let uxn = arch.isUserExecutable(protection: range.protection)

@@ -20,7 +20,7 @@ struct CheckWX: ParsableCommand {
     @OptionGroup var input: InputOptions
 
     func run() throws {
-        let report = try reportingErrors { () throws(DumpError) in try Actions.checkWX(input.request) }
+        let report = try reportingErrors { () throws(DumpError) in try Actions.checkWX(input.request, progress: terminalProgress()) }
         let out = OutputBuffer()
         out.write(report.text)
         out.flush()

@@ -66,6 +66,12 @@ func diagnose(_ message: String) {
     writeAll(2, Array("kptdump: \(message)\n".utf8))
 }
 
+/// A progress line for long walks when stderr is a terminal (the commands
+/// whose output goes to the same terminal while they walk ask only then).
+func terminalProgress() -> ProgressLine? {
+    isatty(2) != 0 ? ProgressLine { writeAll(2, Array($0.utf8)) } : nil
+}
+
 /// Writes every byte to file descriptor `fd`, retrying short writes.
 func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
     var done = 0

@@ -79,7 +79,7 @@ struct OutputOptions: ParsableArguments {
         o.output = json ? .json : summary ? .summary : .text
         o.physicalColumn = phys
         // On a terminal stderr, unless the listing itself scrolls by on it.
-        if isatty(2) != 0 && isatty(1) == 0 { o.progress = ProgressLine { writeAll(2, Array($0.utf8)) } }
+        if isatty(1) == 0 { o.progress = terminalProgress() }
         for f in filter { o.selection.addFilter(f) }
         for r in range {
             if let problem = o.selection.addRange(r) { throw .badRequest(problem) }

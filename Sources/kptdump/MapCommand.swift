@@ -32,7 +32,7 @@ struct Map: ParsableCommand {
 
     func run() throws {
         let (text, incomplete) = try reportingErrors { () throws(DumpError) in
-            let map = try Actions.map(input.request, table: table, html: html, diagnostic: diagnose)
+            let map = try Actions.map(input.request, table: table, html: html, progress: terminalProgress(), diagnostic: diagnose)
             if let output { try Actions.write(map.text, toFile: output) }
             return map
         }
