@@ -78,7 +78,8 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
         let out = tableDriven?.format(event) ?? x86.format(event)
         if !out.isEmpty { write(out) }
     }
-    let result = walkEvents(spec, memory: memory, maxTableVisits: options.maxTableVisits, progress: options.progress) { event in
+    let result = walkEvents(spec, memory: memory, maxTableVisits: options.maxTableVisits, progress: options.progress,
+                            splitsUserKinds: options.output == .json) { event in
         guard case .range(let r) = event else {
             if selection.isEmpty && options.output == .text { text(event) } else { pendingMarker = event }
             return
@@ -110,12 +111,19 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
 /// Walks `spec` through the merger and hands every event to `body`; the
 /// result counts what the walk saw, marked ranges included.
 func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, maxTableVisits: Int? = nil,
-                progress: ProgressLine? = nil, body: @escaping (ListingEvent) -> Void) -> ListingResult {
+                progress: ProgressLine? = nil, splitsUserKinds: Bool = false,
+                body: @escaping (ListingEvent) -> Void) -> ListingResult {
     var problems: [MappedRange] = []
     let merger = RangeMerger(architecture: spec.architecture, markers: spec.markers,
                              markerAdvance: spec.markerAdvance) { event in
         if case .range(let r) = event, r.problem != nil { problems.append(r) }
         body(event)
+    }
+    if splitsUserKinds, let types = spec.swapTypes, spec.architecture.decodesUserEntries {
+        let architecture = spec.architecture
+        merger.splitKey = { entry, level in
+            architecture.describeUserEntry(entry, at: level, swapTypes: types)?.mergeKey ?? 0
+        }
     }
     let tables = FilteredTableMemory(memory)
     let walker = PageWalker(architecture: spec.architecture, memory: tables, kasan: spec.kasan)

@@ -7,7 +7,7 @@
 /// type and the soft-dirty, uffd-wp and exclusive bits, so every entry of a
 /// range shares the kind; only the swap offset (or PFN) differs.
 public struct EntryDescription: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
         /// A present page.
         case normal
         /// `pte_special()`: a PFN map, the zero page, no `struct page` to count.
@@ -48,6 +48,14 @@ public struct EntryDescription: Sendable, Equatable {
     public var uffdWP: Bool
     /// Non-present entries: `PG_anon_exclusive` kept across swap-out.
     public var exclusive: Bool
+
+    /// Equal for two entries that describe alike but for their swap offset
+    /// or page frame: what `--json` keeps equal within a range.
+    public var mergeKey: UInt64 {
+        let kindIndex = UInt64(Kind.allCases.firstIndex(of: kind) ?? 0) + 1
+        return kindIndex | (swapType.map { $0 + 1 } ?? 0) << 8
+            | (softDirty ? 1 << 16 : 0) | (uffdWP ? 1 << 17 : 0) | (exclusive ? 1 << 18 : 0)
+    }
 
     public init(kind: Kind, swapType: UInt64? = nil, swapOffset: UInt64? = nil,
                 softDirty: Bool = false, uffdWP: Bool = false, exclusive: Bool = false) {

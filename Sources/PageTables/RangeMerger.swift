@@ -21,6 +21,14 @@ public final class RangeMerger {
     private var problem: WalkProblem?
     private var markerIndex = 0
     private var contiguous = true
+    private var currentKey: UInt64 = 0
+
+    /// When set, a range also ends where this key of a user-space entry
+    /// (below 2^63) changes: `--json` uses it so that a range's entry kind
+    /// holds for all its entries where the compared bits do not tell kinds
+    /// apart (arm64's PTE_SPECIAL is not among the bits ptdump prints). Never
+    /// set for the kernel's text, whose ranges are the kernel's.
+    public var splitKey: ((UInt64, TableLevel) -> UInt64)?
 
     /// Pages in ranges that are writable and executable by the architecture's rule,
     /// counted as the kernel's `note_wx()` counts them.
@@ -64,7 +72,10 @@ public final class RangeMerger {
             return architecture.leafAddress(entry, at: newLevel)
         }
 
+        var newKey: UInt64 = 0
+        if let splitKey, let newLevel, address < 1 << 63 { newKey = splitKey(entry, newLevel) }
         if level == -1 {
+            currentKey = newKey
             start = address
             currentProt = newProt
             currentEffective = newEffective
@@ -80,7 +91,7 @@ public final class RangeMerger {
         let nextMarker = markers[markerIndex + 1]
         let changed = newProt != currentProt || newEffective != currentEffective
             || levelNumber != level || address >= nextMarker.start
-            || newProblem != nil || problem != nil
+            || newProblem != nil || problem != nil || newKey != currentKey
         guard changed else {
             // Whether the range maps one physical run; never part of the kernel's comparison.
             if contiguous, let physicalStart, let newLevel,
@@ -123,6 +134,7 @@ public final class RangeMerger {
         firstEntry = entry
         problem = newProblem
         contiguous = true
+        currentKey = newKey
     }
 
     /// A run of PTEs with one protection (see `WalkObserver.notePTERun`). The first
@@ -135,7 +147,7 @@ public final class RangeMerger {
         while i < entries.endIndex {
             let entry = entries[i]
             let nextMarker = markers[markerIndex + 1].start
-            if i == entries.startIndex || level == -1 || a >= nextMarker || problem != nil {
+            if i == entries.startIndex || level == -1 || a >= nextMarker || problem != nil || splitKey != nil {
                 effectiveProtection(level: .pte, entry: entry)
                 note(address: a, level: .pte, entry: entry, problem: nil)
                 i += 1

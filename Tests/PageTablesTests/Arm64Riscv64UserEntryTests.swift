@@ -139,3 +139,42 @@ import PageTables
         #expect(two.kind(of: 30) == .pteMarker && two.kind(of: 31) == .swapinError)
     }
 }
+
+/// arm64 keeps PTE_SPECIAL (bit 56) outside the bits its ptdump compares, so the
+/// kernel's merge puts the zero page and ordinary read-only pages in one range;
+/// with a split key (what `--json` sets for user tables) the range ends where
+/// the kind changes, and without one the ranges stay the kernel's.
+@Suite struct UserKindSplitTests {
+    @Test func specialAfterNormalSplitsOnlyWithTheKey() throws {
+        let m = SparseMemory()
+        for page in [0x10000, 0x11000, 0x12000, 0x13000] as [UInt64] { m.addPage(page) }
+        m.write(0x10000, value: 0x11000 | 0b11)           // pgd[0] -> PUD
+        m.write(0x11000, value: 0x12000 | 0b11)           // pud[0] -> PMD
+        m.write(0x12000, value: 0x13000 | 0b11)           // pmd[0] -> PTE, VA 0
+        // User read-only pages: AF, SHD, USER, RDONLY, nG, PXN, UXN.
+        let ro: UInt64 = 0b11 | 1 << 10 | 3 << 8 | 1 << 6 | 1 << 7 | 1 << 11 | 1 << 53 | 1 << 54
+        for i in 0..<4 as Range<UInt64> { m.write(0x13000 + i * 8, value: (0x4000_0000 + i << 12) | ro) }
+        for i in 4..<8 as Range<UInt64> { m.write(0x13000 + i * 8, value: 0x4100_0000 | ro | 1 << 56) }  // zero page
+        var arch = Arm64Paging(pageShift: 12, vaBits: 48, protectionMask: Arm64Paging.attributes6_1.mask)
+        arch.swapPTEFormat = Arm64Paging.swapPTEFormat(release: "6.1.0")
+        let markers = MarkerTable([AddressMarker(start: 0, name: "User Space")])
+        let types = SwapTypes(maxSwapfiles: 27)
+
+        func ranges(split: Bool) -> [MappedRange] {
+            var out: [MappedRange] = []
+            let merger = RangeMerger(architecture: arch, markers: markers, markerAdvance: .twicePerCallback) {
+                if case .range(let r) = $0, r.protection != 0 { out.append(r) }
+            }
+            if split {
+                merger.splitKey = { entry, level in arch.describeUserEntry(entry, at: level, swapTypes: types)?.mergeKey ?? 0 }
+            }
+            PageWalker(architecture: arch, memory: m).walk(root: PhysicalAddress(0x10000), ranges: [WalkRange(0, 1 << 48)], into: merger)
+            return out
+        }
+        let kernel = ranges(split: false)
+        #expect(kernel.map { [$0.start, $0.end] } == [[0, 0x8000]])
+        let split = ranges(split: true)
+        #expect(split.map { [$0.start, $0.end] } == [[0, 0x4000], [0x4000, 0x8000]])
+        #expect(split.map { arch.describeUserEntry($0.firstEntry, at: $0.level, swapTypes: types)?.kind } == [.normal, .special])
+    }
+}
