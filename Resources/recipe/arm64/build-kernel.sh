@@ -17,6 +17,8 @@
 #               configs, 0 otherwise.
 #   DWARF       1 = build vmlinux with DWARF (DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT),
 #               for the task walk's structure offsets (kptdump ps, --pid).
+#   EXTRA       more options to enable and verify (=y), space-separated, e.g.
+#               "BLOCK SWAP ZRAM ..." (../user-entries/README.md). Default: none.
 #
 # Results kept in BUILD_ROOT/build-CFG: arch/arm64/boot/Image, vmlinux (no
 # DWARF), System.map, .config, config-check.txt (which requested options
@@ -96,6 +98,10 @@ if [ "${DWARF:-0}" = 1 ]; then
 fi
 if [ "$KPTI" = 1 ]; then
     WANTED+=(UNMAP_KERNEL_AT_EL0)
+fi
+if [ -n "${EXTRA:-}" ]; then
+    read -r -d "" -a extra_opts <<< "$EXTRA" || true
+    WANTED+=("${extra_opts[@]}")
 fi
 
 # Choice members to turn off so that the wanted ones win.

@@ -8,6 +8,8 @@
 #   $SRC_DIR (default /work/big/riscv64/src) if it is not there yet.
 #   JOBS (default 2) sets make -j.
 #   DWARF=1 builds vmlinux with DWARF, for the task walk (kptdump ps, --pid).
+#   EXTRA="OPT ..." enables and verifies (=y) more options, space-separated
+#   (../user-entries/README.md). Default: none.
 #
 # Results kept in BUILD_DIR: arch/riscv/boot/Image, vmlinux (no DWARF),
 # System.map, .config, config-check.txt (which requested options stuck) and
@@ -67,6 +69,10 @@ WANTED=(
 )
 if [ "${DWARF:-0}" = 1 ]; then
     WANTED+=(DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT)
+fi
+if [ -n "${EXTRA:-}" ]; then
+    read -r -d "" -a extra_opts <<< "$EXTRA" || true
+    WANTED+=("${extra_opts[@]}")
 fi
 # Options that must come out =y as a consequence (checked, not requested).
 IMPLIED=(KEXEC_CORE CRASH_CORE SIFIVE_PLIC RISCV_SBI GENERIC_PTDUMP PTDUMP_CORE SPARSEMEM)

@@ -1,0 +1,399 @@
+/*
+ * Static /init for the user-entries capture on arm64 and riscv64 (built by
+ * ../lib/initramfs.sh with aarch64-linux-gnu-gcc / riscv64-linux-gnu-gcc
+ * -static, called from capture.sh beside this file). Adapted from
+ * ../debian-stock-swap/init.c: zram is built into these kernels (no modules;
+ * boot with zram.num_devices=2), and there is no soft-dirty or userfaultfd-wp
+ * (neither architecture has them in 6.1).
+ *
+ * 1. Mounts proc, sysfs, devtmpfs, debugfs.
+ * 2. Makes /dev/zram0 and /dev/zram1 64 MiB swap devices: writes disksize,
+ *    writes the swap header itself (union swap_header of include/linux/swap.h:
+ *    version 1, last_page, nr_badpages 0, "SWAPSPACE2" at the end of page 0),
+ *    and swapon(2)s zram0 only (swap type 0).
+ * 3. Forks "victim", which maps (each region at a fixed address with
+ *    MAP_FIXED_NOREPLACE, far apart, so that no VMAs merge):
+ *      "region"  64 anonymous pages, MADV_NOHUGEPAGE, every page written;
+ *      "zero"    16 anonymous pages, MADV_NOHUGEPAGE, only read: each PTE maps
+ *                the shared zero page (pte_special);
+ *      "thp"     512 pages at a 2 MiB boundary, MADV_HUGEPAGE, every page
+ *                written: one PMD leaf;
+ *    and then, on "region" (page numbers within it):
+ *      0..15   MADV_PAGEOUT while only zram0 is on      -> swap type 0
+ *              swapon zram1 with a higher priority (SWAP_FLAG_PREFER), swapoff
+ *              and swapon it again: swapoff drains the per-CPU swap slot
+ *              caches, which still hold slots of zram0 otherwise
+ *      50..53  MADV_PAGEOUT                              -> swap type 1
+ *      20      MADV_HWPOISON                             -> hwpoison entry
+ *              (EINVAL without CONFIG_MEMORY_FAILURE: riscv64 6.1)
+ *      40..41  mprotect(PROT_NONE)                       -> PROT_NONE, present
+ *      the rest                                          -> present
+ *    then reports to init over a pipe and pauses forever.
+ * 4. init mlockall()s, then prints, between "=== BEGIN name ===" and
+ *    "=== END name ===" lines:
+ *      victim     pid, and "NAME ADDRESS N pages" per region
+ *      steps      what the victim did, with errno for anything that failed
+ *      maps       /proc/PID/maps
+ *      pagemap    one line per page of every VMA of the victim:
+ *                 "VA PAGEMAP" (16 hex digits each)
+ *      smaps      /proc/PID/smaps
+ *      swaps      /proc/swaps
+ *      meminfo    /proc/meminfo
+ *      kernel_page_tables   /sys/kernel/debug/kernel_page_tables
+ *      vmcoreinfo, cmdline
+ *      dmesg      the kernel log (klogctl READ_ALL)
+ *    then READY, and pauses forever.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <unistd.h>
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define PG 4096UL
+#define NPAGES 64
+#define ZERO_PAGES 16
+#define THP_PAGES 512
+#define REGION_AT 0x10000000UL
+#define ZERO_AT 0x20000000UL
+#define THP_AT 0x40000000UL /* 2 MiB aligned */
+#define ZRAM1_PRIO 10
+
+/* include/linux/swap.h, union swap_header (PAGE_SIZE 4096). */
+union swap_header {
+	struct {
+		char reserved[PG - 10];
+		char magic[10]; /* "SWAPSPACE2" */
+	} magic;
+	struct {
+		char bootbits[1024];
+		uint32_t version;
+		uint32_t last_page;
+		uint32_t nr_badpages;
+		unsigned char sws_uuid[16];
+		unsigned char sws_volume[16];
+		uint32_t padding[117];
+		uint32_t badpages[1];
+	} info;
+};
+_Static_assert(sizeof(union swap_header) == PG, "swap header is one page");
+_Static_assert(offsetof(union swap_header, info.version) == 1024, "version at 1024");
+_Static_assert(offsetof(union swap_header, magic.magic) == 4086, "magic at 4086");
+
+static char msgbuf[1024];
+
+static void out_n(const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(1, s, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static void out(const char *s) { out_n(s, strlen(s)); }
+
+#define say(...) do { snprintf(msgbuf, sizeof msgbuf, __VA_ARGS__); out(msgbuf); } while (0)
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ssize_t w = write(fd, s, strlen(s));
+	int e = w < 0 ? -errno : 0;
+	close(fd);
+	return e;
+}
+
+static void dump_file(const char *label, const char *path)
+{
+	static char buf[65536];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		say("init: open %s: %s\n", path, strerror(errno));
+		return;
+	}
+	say("=== BEGIN %s ===\n", label);
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		out_n(buf, (size_t)r);
+	}
+	close(fd);
+	say("=== END %s ===\n", label);
+}
+
+/* disksize, then the swap header; swapon is left to the caller. */
+static void make_swap(const char *name)
+{
+	static union swap_header h;
+	const unsigned long size = 64UL << 20;
+	char path[64];
+	snprintf(path, sizeof path, "/sys/block/%s/disksize", name);
+	int e = write_file(path, "64M");
+	say("init: %s disksize 64M: %s\n", name, e ? strerror(-e) : "ok");
+	snprintf(path, sizeof path, "/dev/%s", name);
+	int fd = -1;
+	for (int i = 0; i < 50 && fd < 0; i++) {
+		fd = open(path, O_RDWR | O_SYNC);
+		if (fd < 0)
+			usleep(100000);
+	}
+	if (fd < 0) {
+		say("init: open %s: %s\n", path, strerror(errno));
+		return;
+	}
+	memset(&h, 0, sizeof h);
+	h.info.version = 1;
+	h.info.last_page = (uint32_t)(size / PG - 1);
+	h.info.nr_badpages = 0;
+	memcpy(h.magic.magic, "SWAPSPACE2", 10);
+	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		say("init: write swap header on %s: %s\n", path, strerror(errno));
+	else
+		say("init: swap header on %s: ok\n", path);
+	fsync(fd);
+	close(fd);
+}
+
+/* ---------------------------------------------------------------- victim */
+
+struct report {
+	unsigned long region, zero, thp;
+	char steps[3000];
+};
+
+static void step(struct report *r, const char *what, long rc)
+{
+	size_t n = strlen(r->steps);
+	snprintf(r->steps + n, sizeof r->steps - n, "%s: %s\n", what,
+		 rc == 0 ? "ok" : strerror(errno));
+}
+
+static void fill(unsigned char *p, unsigned long tag, unsigned long page)
+{
+	uint64_t *w = (uint64_t *)p;
+	for (unsigned long i = 0; i < PG / 8; i++)
+		w[i] = (tag << 48) ^ (page << 20) ^ (i * 0x9e3779b1UL);
+}
+
+static void *map_at(unsigned long at, size_t len)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	void *p = mmap((void *)at, len, PROT_READ | PROT_WRITE, flags | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED)
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+	return p;
+}
+
+static void victim(int tell)
+{
+	static struct report r;
+	prctl(PR_SET_NAME, "victim");
+	unsigned char *p = map_at(REGION_AT, NPAGES * PG);
+	if (p == MAP_FAILED) {
+		step(&r, "mmap region", -1);
+		goto done;
+	}
+	r.region = (unsigned long)p;
+	step(&r, "region: madvise NOHUGEPAGE", madvise(p, NPAGES * PG, MADV_NOHUGEPAGE));
+	for (unsigned long i = 0; i < NPAGES; i++)
+		fill(p + i * PG, 0x7669, i);
+
+	/* Read, never written: every PTE maps the shared zero page. */
+	volatile unsigned char *z = map_at(ZERO_AT, ZERO_PAGES * PG);
+	if (z != MAP_FAILED) {
+		r.zero = (unsigned long)z;
+		step(&r, "zero: madvise NOHUGEPAGE", madvise((void *)z, ZERO_PAGES * PG, MADV_NOHUGEPAGE));
+		unsigned sum = 0;
+		for (unsigned long i = 0; i < ZERO_PAGES; i++)
+			sum += z[i * PG + 8];
+		errno = EIO;
+		step(&r, "zero: read every page (sum 0)", sum == 0 ? 0 : -1);
+	} else {
+		step(&r, "mmap zero", -1);
+	}
+
+	/* A transparent huge page (PMD leaf). */
+	unsigned char *t = map_at(THP_AT, THP_PAGES * PG);
+	if (t != MAP_FAILED) {
+		r.thp = (unsigned long)t;
+		step(&r, "thp: madvise HUGEPAGE", madvise(t, THP_PAGES * PG, MADV_HUGEPAGE));
+		for (unsigned long i = 0; i < THP_PAGES; i++)
+			t[i * PG] = (unsigned char)(i | 1);
+	} else {
+		step(&r, "mmap thp", -1);
+	}
+
+	step(&r, "MADV_PAGEOUT pages 0..15 (only zram0 on)", madvise(p, 16 * PG, MADV_PAGEOUT));
+	int prio = SWAP_FLAG_PREFER | (ZRAM1_PRIO << SWAP_FLAG_PRIO_SHIFT);
+	step(&r, "swapon /dev/zram1 prio 10", swapon("/dev/zram1", prio));
+	step(&r, "swapoff /dev/zram1 (drains the swap slot caches)", swapoff("/dev/zram1"));
+	step(&r, "swapon /dev/zram1 prio 10 again", swapon("/dev/zram1", prio));
+	step(&r, "MADV_PAGEOUT pages 50..53", madvise(p + 50 * PG, 4 * PG, MADV_PAGEOUT));
+	step(&r, "MADV_HWPOISON page 20", madvise(p + 20 * PG, PG, MADV_HWPOISON));
+	step(&r, "mprotect PROT_NONE pages 40..41", mprotect(p + 40 * PG, 2 * PG, PROT_NONE));
+done:
+	if (write(tell, &r, sizeof r) != (ssize_t)sizeof r)
+		_exit(1);
+	close(tell);
+	for (;;)
+		pause();
+}
+
+/* ---------------------------------------------------------------- init */
+
+static void dump_pagemap(pid_t pid)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/%d/maps", pid);
+	FILE *m = fopen(path, "r");
+	snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
+	int fd = open(path, O_RDONLY);
+	if (!m || fd < 0) {
+		say("init: open maps/pagemap of %d: %s\n", pid, strerror(errno));
+		return;
+	}
+	out("=== BEGIN pagemap ===\n");
+	while (fgets(line, sizeof line, m)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		for (unsigned long va = lo; va < hi; va += PG) {
+			uint64_t e;
+			if (pread(fd, &e, 8, (off_t)(va / PG * 8)) != 8) {
+				say("init: pagemap read at %lx: %s\n", va, strerror(errno));
+				break;
+			}
+			say("%016lx %016llx\n", va, (unsigned long long)e);
+		}
+	}
+	out("=== END pagemap ===\n");
+	fclose(m);
+	close(fd);
+}
+
+static void dump_dmesg(void)
+{
+	static char logbuf[1 << 20];
+	int n = klogctl(3, logbuf, sizeof logbuf);
+	if (n < 0)
+		return;
+	out("=== BEGIN dmesg ===\n");
+	out_n(logbuf, (size_t)n);
+	if (n > 0 && logbuf[n - 1] != '\n')
+		out("\n");
+	out("=== END dmesg ===\n");
+}
+
+static void do_mount(const char *src, const char *dst, const char *type)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, 0, NULL) != 0 && errno != EBUSY)
+		say("init: mount %s on %s: %s\n", type, dst, strerror(errno));
+}
+
+int main(void)
+{
+	do_mount("proc", "/proc", "proc");
+	do_mount("sysfs", "/sys", "sysfs");
+	do_mount("devtmpfs", "/dev", "devtmpfs");
+	do_mount("debugfs", "/sys/kernel/debug", "debugfs");
+	if (fcntl(1, F_GETFD) < 0) {
+		int fd = open("/dev/console", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+	}
+	klogctl(8, NULL, 1); /* only KERN_EMERG on the console */
+
+	if (access("/sys/firmware/qemu_fw_cfg", F_OK) == 0)
+		out(access("/sys/firmware/qemu_fw_cfg/rev", F_OK) == 0
+			    ? "init: fw_cfg device found\n"
+			    : "init: fw_cfg device NOT found (no VMCOREINFO in dumps)\n");
+	make_swap("zram0");
+	make_swap("zram1");
+	if (swapon("/dev/zram0", 0) != 0)
+		say("init: swapon /dev/zram0: %s\n", strerror(errno));
+	else
+		out("init: swapon /dev/zram0: ok\n");
+
+	int pfd[2];
+	if (pipe(pfd) != 0) {
+		say("init: pipe: %s\n", strerror(errno));
+		for (;;)
+			pause();
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		victim(pfd[1]);
+	}
+	close(pfd[1]);
+	static struct report r;
+	size_t got = 0;
+	while (got < sizeof r) {
+		ssize_t n = read(pfd[0], (char *)&r + got, sizeof r - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != sizeof r)
+		say("init: victim report short (%zu bytes)\n", got);
+	/* Keep init's own pages where they are from here on. */
+	mlockall(MCL_CURRENT | MCL_FUTURE);
+
+	out("=== BEGIN victim ===\n");
+	say("pid %d\n", pid);
+	say("region %016lx %d pages\n", r.region, NPAGES);
+	say("zero %016lx %d pages\n", r.zero, ZERO_PAGES);
+	say("thp %016lx %d pages\n", r.thp, THP_PAGES);
+	out("=== END victim ===\n");
+	out("=== BEGIN steps ===\n");
+	out(r.steps);
+	out("=== END steps ===\n");
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/maps", pid);
+	dump_file("maps", path);
+	dump_pagemap(pid);
+	snprintf(path, sizeof path, "/proc/%d/smaps", pid);
+	dump_file("smaps", path);
+	dump_file("swaps", "/proc/swaps");
+	dump_file("meminfo", "/proc/meminfo");
+	dump_file("kernel_page_tables", "/sys/kernel/debug/kernel_page_tables");
+	dump_file("vmcoreinfo", "/sys/kernel/vmcoreinfo");
+	dump_file("cmdline", "/proc/cmdline");
+	dump_dmesg();
+	out("READY\n");
+	for (;;)
+		pause();
+}
