@@ -107,9 +107,10 @@ public struct Arm64Paging: PagingArchitecture {
     }
 
     /// `pte_present()`: valid, or PROT_NONE (a valid-looking entry the kernel
-    /// made inaccessible).
+    /// made inaccessible): PTE_PROT_NONE (bit 58) before 6.10, PTE_PRESENT_INVALID
+    /// (nG, bit 11) from 6.10, as the release's `swapPTEFormat` says.
     public func isPresent(_ entry: UInt64, at level: TableLevel) -> Bool {
-        entry & (Self.valid | Self.protNone) != 0
+        entry & (swapPTEFormat?.presentBits ?? (Self.valid | Self.protNone)) != 0
     }
 
     public func tableAddress(_ entry: UInt64, at level: TableLevel) -> PhysicalAddress {

@@ -86,6 +86,9 @@ import PageTables
         #expect(try arm64("6.10.0").describeUserEntry(none610, at: .pte, swapTypes: types)?.kind == .protNone)
         // The same bits on 6.1 are not present there (no PTE_PROT_NONE): a swap entry.
         #expect(try arm64("6.1.0").describeUserEntry(none610, at: .pte, swapTypes: types)?.kind != .protNone)
+        // pte_present() follows: the walker gives each its page.
+        #expect(try arm64("6.10.0").isPresentToKernel(none610) && !arm64("6.1.0").isPresentToKernel(none610))
+        #expect(try arm64("6.1.0").isPresentToKernel(none61))
         let rvNone: UInt64 = 0x81234 << 10 | 1 << 5 | 1 << 1
         #expect(try riscv("6.1.0").describeUserEntry(rvNone, at: .pte, swapTypes: types)?.kind == .protNone)
     }
