@@ -33,6 +33,9 @@ public struct TableSpec {
     public var markerAdvance: MarkerAdvance
     /// Set for JSON output: user entries are described with it.
     public var swapTypes: SwapTypes? = nil
+    /// Where the last range ends (`RangeMerger.finalAddress`): 0, the top of
+    /// the address space, except for a walk of user space alone.
+    public var finalAddress: UInt64 = 0
 }
 
 /// What one architecture reads out of a kernel: the tables it can list and the
@@ -63,6 +66,7 @@ extension TableSpec {
         var spec = self
         spec.root = root
         spec.ranges = [WalkRange(0, taskSize)]
+        spec.finalAddress = taskSize
         spec.markers = MarkerTable([AddressMarker(start: 0, name: "User Space"),
                                     AddressMarker(start: taskSize, name: "User Space end")])
         spec.kasan = nil

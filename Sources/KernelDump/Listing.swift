@@ -119,6 +119,7 @@ func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, maxTableVisits: I
         if case .range(let r) = event, r.problem != nil { problems.append(r) }
         body(event)
     }
+    merger.finalAddress = spec.finalAddress
     if splitsUserKinds, let types = spec.swapTypes, spec.architecture.decodesUserEntries {
         let architecture = spec.architecture
         merger.splitKey = { entry, level in

@@ -184,9 +184,15 @@ public final class RangeMerger {
         return true
     }
 
-    /// The final `note_page(st, 0, -1, 0)` that flushes the last range.
+    /// Where the final flush ends the last range: 0 as in the kernel's
+    /// `note_page(st, 0, -1, 0)` (the top of the address space, where every
+    /// table the kernel lists ends), or the end of a walk that stops lower (a
+    /// process's user space on arm64 and riscv, which no kernel file lists).
+    public var finalAddress: UInt64 = 0
+
+    /// The final `note_page()` that flushes the last range.
     public func finish() {
-        note(address: 0, level: nil, entry: 0, problem: nil)
+        note(address: finalAddress, level: nil, entry: 0, problem: nil)
     }
 
     private func isLeafNote(_ entry: UInt64, _ level: TableLevel) -> Bool {

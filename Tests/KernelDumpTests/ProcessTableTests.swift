@@ -196,6 +196,13 @@ import PageTables
         _ = try Actions.listing(request, table: .kernel, cpu: 0, process: ProcessChoice(pid: 1, comm: nil),
                                 write: { text += $0 }, diagnostic: { _ in })
         #expect(text.hasPrefix("---[ User Space ]---\n"))
+        // The listing ends at TASK_SIZE (2^48 on 4K/48, 2^56 on Sv57), not at 0.
+        #expect(text.hasSuffix("---[ User Space end ]---\n"))
+        var json = ""
+        _ = try Actions.listing(request, table: .kernel, cpu: 0, options: { var o = ListingOptions(); o.output = .json; return o }(),
+                                process: ProcessChoice(pid: 1, comm: nil), write: { json += $0 }, diagnostic: { _ in })
+        let lastEnd = json.split(separator: "\n").last.flatMap { $0.split(separator: "\"end\": \"0x").last }?.prefix(16)
+        #expect(lastEnd == (riscv ? "0100000000000000" : "0001000000000000"))
         let present = try ParsedListing(text: text).regions.flatMap(\.lines).filter(\.isPresent)
         #expect(present.count >= 4)
         var covered: [UInt64: UInt64] = [:]
