@@ -57,7 +57,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 # OUT also holds the kernel build (build-4k-48/, build/): remove only our files.
 rm -rf "$OUT/page_tables" "$OUT/initramfs"
-rm -f "$OUT"/{vmcore.elf,serial.log,serial.txt,qmp.sock,gdb.sock,info-registers.txt,info-mem.txt,sysregs.txt,mmu-regs.txt}
+rm -f "$OUT"/{vmcore.elf,vmcoreinfo-note.txt,serial.log,serial.txt,qmp.sock,gdb.sock,info-registers.txt,info-mem.txt,sysregs.txt,mmu-regs.txt}
 rm -f "$OUT"/{victim,victim-pid,steps,maps,pagemap,smaps,swaps,meminfo,vmcoreinfo,cmdline,dmesg,check,kptdump-ps,kptdump-pid}.txt
 
 TIMINGS=$OUT/timings.txt
@@ -87,6 +87,10 @@ status=0
 tr -d '\r' <"$OUT/serial.log" >"$OUT/serial.txt"
 python3 "$HERE/extract.py" "$ARCH" "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || status=1
 grep -a '^init:' "$OUT/serial.txt" >"$OUT/init-log.txt" || true
+if [ "$ARCH" = arm64 ]; then   # riscv dumps carry no VMCOREINFO note (see ../riscv64)
+    python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt" || true
+    grep -E '^(OSRELEASE|KERNELOFFSET)=' "$OUT/vmcoreinfo-note.txt" || { echo "no VMCOREINFO note"; status=1; }
+fi
 for f in vmlinux System.map; do ln -sfn "$BUILD_DIR/$f" "$OUT/$f"; done
 cp "$BUILD_DIR/.config" "$OUT/config"
 sha256sum "$BUILD_DIR/vmlinux" "$IMAGE" >"$OUT/kernel-sha256.txt"

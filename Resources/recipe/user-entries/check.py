@@ -221,8 +221,12 @@ def main():
                         if va == s0 or k.get("contiguous"):
                             kbad |= (int(k.get("phys", "0"), 16) + va - s0) >> 12 != pfn
                     else:
-                        kbad |= k["present"] or k.get("swap_type") != (mine & 31) or \
-                            k.get("swap_offset") != (mine >> 5 & ((1 << 50) - 1))
+                        # Only a range's first entry is described: every entry of
+                        # a range shares the kind and type (they merge only when
+                        # their attributes are equal), the offset is the first's.
+                        kbad |= k["present"] or k.get("swap_type") != (mine & 31)
+                        if va == s0:
+                            kbad |= k.get("swap_offset") != (mine >> 5 & ((1 << 50) - 1))
                         kbad |= k.get("exclusive") != excl
                 if kbad is None:
                     not_decoded += 1
