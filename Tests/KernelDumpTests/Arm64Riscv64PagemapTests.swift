@@ -66,3 +66,22 @@ import PageTables
         #expect(checked > 500)
     }
 }
+
+/// Device-private and device-exclusive entries on x86-64: the kernel's own test
+/// driver (lib/test_hmm.c, CONFIG_TEST_HMM) migrated pages of a process to fake
+/// device memory and took others for exclusive device access
+/// (Resources/recipe/x86_64-hmm). MAX_SWAPFILES is 23 with MEMORY_FAILURE,
+/// MIGRATION and DEVICE_PRIVATE on (27 device write, 28 device read, 29
+/// exclusive write), and pagemap gives each entry's type and PFN.
+@Suite struct DeviceEntryPagemapTests {
+    @Test func deviceEntriesAgreeWithPagemap() throws {
+        let judge = try PagemapJudge("x86_64/hmm-device")
+        #expect(judge.types.maxSwapfiles == 23)
+        let counts = try judge.check()
+        print("x86_64/hmm-device pagemap agreement by kind: \(counts.sorted { $0.key < $1.key })")
+        #expect(counts["device_private_write"] == 4)
+        #expect(counts["device_private_read"] == 4)
+        #expect(counts["device_exclusive_write"] == 4)
+        #expect(counts["normal", default: 0] >= 16)
+    }
+}
