@@ -74,9 +74,11 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
     var summary = ListingSummary(geometry: architecture.geometry)
     // With a selection, a header is printed only before the first range it keeps.
     var pendingMarker: ListingEvent?
+    // Lines go into one buffer, handed to `write` in chunks of about 64 KiB.
+    var pending = ASCIILine(capacity: 1 << 16)
     func text(_ event: ListingEvent) {
-        let out = tableDriven?.format(event) ?? x86.format(event)
-        if !out.isEmpty { write(out) }
+        if let tableDriven { tableDriven.format(event, into: &pending) } else { x86.format(event, into: &pending) }
+        if pending.count >= 1 << 16 - 512 { write(pending.takeString()) }
     }
     let result = walkEvents(spec, memory: memory, maxTableVisits: options.maxTableVisits, progress: options.progress,
                             splitsUserKinds: options.output == .json) { event in
@@ -104,6 +106,7 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
                         isWX: architecture.isWritableAndExecutable(protection: r.protection, effective: r.effective))
         }
     }
+    if pending.count > 0 { write(pending.takeString()) }
     if options.output == .summary { write(summary.text) }
     return result
 }

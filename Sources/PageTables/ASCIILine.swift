@@ -5,11 +5,20 @@
 /// The buffer is allocated at its capacity and written by index, because
 /// `Array.append(contentsOf:)` costs hundreds of instructions a call and a
 /// line makes a dozen of them (callgrind on a 79,725-line listing).
-struct ASCIILine {
+///
+/// A listing also formats all its lines into one of these (`format(_:into:)`)
+/// and takes the text out in large chunks, so it makes no `String` per line.
+public struct ASCIILine {
     private var storage: [UInt8]
-    private var count = 0
+    public private(set) var count = 0
 
-    init(capacity: Int = 128) { storage = [UInt8](repeating: 0, count: max(capacity, 16)) }
+    public init(capacity: Int = 128) { storage = [UInt8](repeating: 0, count: max(capacity, 16)) }
+
+    /// The text so far, leaving the buffer empty with its capacity kept.
+    public mutating func takeString() -> String {
+        defer { count = 0 }
+        return string
+    }
 
     /// Makes room for `n` more bytes.
     private mutating func reserve(_ n: Int) {
@@ -29,8 +38,11 @@ struct ASCIILine {
 
     mutating func append(bytes source: UnsafeBufferPointer<UInt8>) {
         reserve(source.count)
+        guard let from = source.baseAddress, !source.isEmpty else { return }
         storage.withUnsafeMutableBufferPointer { out in
-            for (i, b) in source.enumerated() { out[count + i] = b }
+            // A byte loop: most pieces are a few bytes, where memmove's call costs more.
+            let to = out.baseAddress! + count
+            for i in 0..<source.count { to[i] = from[i] }
         }
         count += source.count
     }

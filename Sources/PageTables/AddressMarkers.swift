@@ -26,4 +26,10 @@ public struct MarkerTable: Sendable, Equatable {
     public subscript(index: Int) -> AddressMarker {
         index < markers.count ? markers[index] : AddressMarker(start: .max, name: "")
     }
+
+    /// `self[index].start` without copying the marker's name: the merger asks
+    /// for every entry it notes.
+    public func start(_ index: Int) -> UInt64 {
+        index < markers.count ? markers[index].start : .max
+    }
 }

@@ -240,14 +240,7 @@ public final class PageWalker {
                 continue
             }
             // The run of entries the merger may take at once (see `notePTERun`).
-            let protection = architecture.protection(entry)
-            var runEnd = index + 1
-            while runEnd <= last {
-                let next = entries[runEnd]
-                if (next == 0) != (entry == 0) || architecture.protection(next) != protection { break }
-                if next != 0 && architecture.invalidEncoding(next, at: .pte) != nil { break }
-                runEnd += 1
-            }
+            let runEnd = architecture.pteRunEnd(entries, from: index, limit: last + 1)
             merger.notePTERun(address: address, pageSize: page, entries: entries[index..<runEnd])
             address &+= page &* UInt64(runEnd - index)
             index = runEnd

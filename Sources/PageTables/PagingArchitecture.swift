@@ -75,6 +75,18 @@ public protocol PagingArchitecture: Sendable {
     /// False when `describeUserEntry` knows no encoding for this kernel (its
     /// release predates or postdates every layout the architecture knows).
     var decodesUserEntries: Bool { get }
+
+    /// The end of the run of PTEs from `start` up to `limit` (exclusive) that
+    /// share `entries[start]`'s protection, are all zero or all non-zero, and
+    /// (after the first) have valid encodings. Implemented once below; a
+    /// requirement so that a call through `any PagingArchitecture` runs the
+    /// loop with this type's own methods, not one existential call per entry.
+    func pteRunEnd(_ entries: [UInt64], from start: Int, limit: Int) -> Int
+
+    /// The first index in `entries` whose PTE does not map the page that
+    /// follows on physically from `expected` for the first (`pageSize`
+    /// apart), or `entries.endIndex`. A requirement for the same reason.
+    func firstDiscontiguousPTE(_ entries: ArraySlice<UInt64>, expected: UInt64, pageSize: UInt64) -> Int
 }
 
 /// The access a mapped range grants, decoded from its protection bits.
@@ -100,4 +112,26 @@ extension PagingArchitecture {
     public func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String? { nil }
 
     public func isUserExecutable(protection: UInt64) -> Bool { false }
+
+    public func pteRunEnd(_ entries: [UInt64], from start: Int, limit: Int) -> Int {
+        let first = entries[start]
+        let prot = protection(first)
+        var end = start + 1
+        while end < limit {
+            let next = entries[end]
+            if (next == 0) != (first == 0) || protection(next) != prot { break }
+            if next != 0 && invalidEncoding(next, at: .pte) != nil { break }
+            end += 1
+        }
+        return end
+    }
+
+    public func firstDiscontiguousPTE(_ entries: ArraySlice<UInt64>, expected: UInt64, pageSize: UInt64) -> Int {
+        var at = expected
+        for i in entries.indices {
+            if leafAddress(entries[i], at: .pte).rawValue != at { return i }
+            at &+= pageSize
+        }
+        return entries.endIndex
+    }
 }

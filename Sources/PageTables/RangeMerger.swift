@@ -10,6 +10,8 @@ public final class RangeMerger {
     public let markers: MarkerTable
     public let markerAdvance: MarkerAdvance
     private let emit: (ListingEvent) -> Void
+    /// The geometry's page shift, read once: `geometry` copies arrays each time.
+    private let pageShift: UInt64
 
     private var level: Int = -1
     private var currentProt: UInt64 = 0
@@ -42,6 +44,7 @@ public final class RangeMerger {
         self.markers = markers
         self.markerAdvance = markerAdvance
         self.emit = emit
+        pageShift = UInt64(architecture.geometry.pageShift)
     }
 
     /// The kernel's `effective_prot()` hook, called for every upper entry that
@@ -88,9 +91,8 @@ public final class RangeMerger {
             if markerAdvance == .twicePerCallback { advanceMarker(ifReached: address) }
             return
         }
-        let nextMarker = markers[markerIndex + 1]
         let changed = newProt != currentProt || newEffective != currentEffective
-            || levelNumber != level || address >= nextMarker.start
+            || levelNumber != level || address >= markers.start(markerIndex + 1)
             || newProblem != nil || problem != nil || newKey != currentKey
         guard changed else {
             // Whether the range maps one physical run; never part of the kernel's comparison.
@@ -107,7 +109,7 @@ public final class RangeMerger {
                 effective: currentEffective, physicalStart: physicalStart, firstEntry: firstEntry,
                 problem: problem, markerIndex: markerIndex,
                 physicallyContiguous: physicalStart != nil && contiguous)
-            let pages = range.size >> UInt64(architecture.geometry.pageShift)
+            let pages = range.size >> pageShift
             if problem == nil && architecture.isWritableAndExecutable(protection: currentProt, effective: currentEffective) {
                 writableExecutablePages &+= pages
             }
@@ -146,7 +148,7 @@ public final class RangeMerger {
         var i = entries.startIndex
         while i < entries.endIndex {
             let entry = entries[i]
-            let nextMarker = markers[markerIndex + 1].start
+            let nextMarker = markers.start(markerIndex + 1)
             if i == entries.startIndex || level == -1 || a >= nextMarker || problem != nil || splitKey != nil {
                 effectiveProtection(level: .pte, entry: entry)
                 note(address: a, level: .pte, entry: entry, problem: nil)
@@ -159,16 +161,8 @@ public final class RangeMerger {
             let fit = room / pageSize + (room % pageSize == 0 ? 0 : 1)
             let stop = fit >= UInt64(entries.endIndex - i) ? entries.endIndex : i + Int(fit)
             if contiguous, let physicalStart {
-                var k = i
-                var at = a
-                while k < stop {
-                    if architecture.leafAddress(entries[k], at: .pte).rawValue != physicalStart.rawValue &+ (at &- start) {
-                        contiguous = false
-                        break
-                    }
-                    k += 1
-                    at &+= pageSize
-                }
+                let expected = physicalStart.rawValue &+ (a &- start)
+                contiguous = architecture.firstDiscontiguousPTE(entries[i..<stop], expected: expected, pageSize: pageSize) == stop
             }
             a &+= pageSize &* UInt64(stop - i)
             i = stop
@@ -178,7 +172,7 @@ public final class RangeMerger {
     /// Moves to the next marker and emits its header when `address` reached it.
     @discardableResult
     private func advanceMarker(ifReached address: UInt64) -> Bool {
-        guard address >= markers[markerIndex + 1].start, markerIndex < markers.markers.count else { return false }
+        guard address >= markers.start(markerIndex + 1), markerIndex < markers.markers.count else { return false }
         markerIndex += 1
         emit(.marker(index: markerIndex, markers[markerIndex]))
         return true

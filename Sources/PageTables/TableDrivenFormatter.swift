@@ -34,17 +34,31 @@ public struct TableDrivenFormatter: Sendable {
     /// Text for one event, each line ending in a newline; empty for a range the
     /// kernel does not print.
     public func format(_ event: ListingEvent) -> String {
+        var out = ASCIILine()
+        format(event, into: &out)
+        return out.string
+    }
+
+    /// Appends the text for one event to `out`.
+    public func format(_ event: ListingEvent, into out: inout ASCIILine) {
         switch event {
         case .marker(_, let marker):
-            return "---[ \(marker.name) ]---\n"
+            out.append("---[ ")
+            out.append(text: marker.name)
+            out.append(" ]---\n")
         case .range(let range):
-            if range.problem == nil && range.protection == 0 && !style.printsEmptyRanges { return "" }
-            return line(range)
+            if range.problem == nil && range.protection == 0 && !style.printsEmptyRanges { return }
+            appendLine(range, to: &out)
         }
     }
 
     public func line(_ range: MappedRange) -> String {
         var out = ASCIILine()
+        appendLine(range, to: &out)
+        return out.string
+    }
+
+    func appendLine(_ range: MappedRange, to out: inout ASCIILine) {
         out.hex16(range.start)
         out.append("-")
         out.hex16(range.end)
@@ -66,7 +80,6 @@ public struct TableDrivenFormatter: Sendable {
             style.attributes.append(range.protection, to: &out)
         }
         out.append("\n")
-        return out.string
     }
 
     /// `delta = size >> 10`, then divided by 1024 while it stays whole, with

@@ -10,26 +10,39 @@ public struct X86PtdumpFormatter {
     /// Text for one event (possibly empty, possibly several lines), each line
     /// ending in a newline.
     public mutating func format(_ event: ListingEvent) -> String {
+        var out = ASCIILine()
+        format(event, into: &out)
+        return out.string
+    }
+
+    /// Appends the text for one event to `out`.
+    public mutating func format(_ event: ListingEvent, into out: inout ASCIILine) {
         switch event {
         case .marker(let index, let marker):
-            var out = ""
             if index > 0 && regionMaxLines > 0 && linesInRegion > regionMaxLines {
                 let skipped = linesInRegion - regionMaxLines
-                out += "... \(skipped) entr\(skipped == 1 ? "y" : "ies") skipped ... \n"
+                out.append(text: "... \(skipped) entr\(skipped == 1 ? "y" : "ies") skipped ... \n")
             }
             linesInRegion = 0
             regionMaxLines = marker.maxLines
-            return out + "---[ \(marker.name) ]---\n"
+            out.append("---[ ")
+            out.append(text: marker.name)
+            out.append(" ]---\n")
         case .range(let range):
             defer { linesInRegion += 1 }
-            if regionMaxLines > 0 && linesInRegion >= regionMaxLines { return "" }
-            return Self.line(range, physicalColumn: physicalColumn)
+            if regionMaxLines > 0 && linesInRegion >= regionMaxLines { return }
+            Self.appendLine(range, physicalColumn: physicalColumn, to: &out)
         }
     }
 
     /// One range line: `0x%016lx-0x%016lx   %9lu%c <flags><level>`.
     public static func line(_ range: MappedRange, physicalColumn: Bool = false) -> String {
         var out = ASCIILine()
+        appendLine(range, physicalColumn: physicalColumn, to: &out)
+        return out.string
+    }
+
+    static func appendLine(_ range: MappedRange, physicalColumn: Bool, to out: inout ASCIILine) {
         out.hex16(range.start)
         out.append("-")
         out.hex16(range.end)
@@ -47,7 +60,6 @@ public struct X86PtdumpFormatter {
         }
         out.append(text: range.level.name)
         out.append("\n")
-        return out.string
     }
 
     /// The size with the kernel's units: divide by 1024 only while the value
