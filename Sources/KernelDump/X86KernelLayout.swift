@@ -16,11 +16,16 @@ public struct X86KernelLayout: KernelLayout {
     public var markersSource: String
     public var kasan: KasanEarlyShadow?
     public var initTopPgt: PhysicalAddress
+    /// Whether user swap entries have the layout we decode, and why we think so.
+    public var swapLayoutKnown = true
+    public var swapLayoutSource = ""
 
     static let startKernelMap: UInt64 = 0xffff_ffff_8000_0000
 
     public var paging: X86_64Paging {
-        X86_64Paging(fiveLevel: fiveLevel, encryptionMask: smeMask, ptiConfigured: ptiConfigured)
+        var paging = X86_64Paging(fiveLevel: fiveLevel, encryptionMask: smeMask, ptiConfigured: ptiConfigured)
+        paging.swapLayoutKnown = swapLayoutKnown
+        return paging
     }
 
     /// `ptdump_ranges[]` of dump_pagetables.c: the lower half, then from the end
@@ -94,7 +99,29 @@ public struct X86KernelLayout: KernelLayout {
             layout.markersSource = "computed from symbols and VMCOREINFO"
         }
         layout.kasan = try kasanShadow(session)
+        (layout.swapLayoutKnown, layout.swapLayoutSource) = swapLayout(session)
         return layout
+    }
+
+    /// Whether swap PTEs have the layout L1TF's mitigation gave them in 4.18
+    /// (type in the top 5 bits, the offset inverted below). Stable and vendor
+    /// kernels older than 4.18 received it with the rest of the L1TF work,
+    /// whose `l1tf_mitigation` (arch/x86/kernel/cpu/bugs.c, built on every
+    /// x86 kernel) tells them apart from those that did not.
+    static func swapLayout(_ session: KernelSession) -> (Bool, String) {
+        swapLayout(release: session.vmcoreinfo?.osRelease) { session.symbols["l1tf_mitigation"] != nil }
+    }
+
+    /// The same, from the release and (asked only before 4.18, so that a
+    /// snapshot keeps the symbol only where it matters) the symbol.
+    static func swapLayout(release: String?, hasL1TFSymbol: () -> Bool) -> (Bool, String) {
+        if let release, let version = KernelVersion(release: release), version >= KernelVersion(4, 18) {
+            return (true, "L1TF layout (release \(release))")
+        }
+        if hasL1TFSymbol() {
+            return (true, "L1TF layout (release \(release ?? "unknown"), l1tf_mitigation in the symbols)")
+        }
+        return (false, "not decoded: release \(release ?? "unknown") before 4.18 and no l1tf_mitigation symbol")
     }
 
     /// The kernel's own `address_markers[]` (arch/x86/mm/dump_pagetables.c),
@@ -175,6 +202,7 @@ public struct X86KernelLayout: KernelLayout {
             ("markers from", layout.markersSource),
             ("init_top_pgt", layout.initTopPgt.description),
             ("KASAN", layout.kasan == nil ? "no" : "yes"),
+            ("swap PTEs", layout.swapLayoutSource),
             ("CPUs with CR3", String(session.cpus.count)),
         ]
         for cpu in session.cpus { rows.append(("CPU \(cpu.index) CR3", hex(cpu.cr3))) }

@@ -13,10 +13,10 @@ extension X86_64Paging {
     static let swapUffdWP: UInt64 = 1 << 2
     static let swapExclusive: UInt64 = 1 << 3
 
-    public var decodesUserEntries: Bool { true }
+    public var decodesUserEntries: Bool { swapLayoutKnown }
 
     public func describeUserEntry(_ entry: UInt64, at level: TableLevel, swapTypes: SwapTypes) -> EntryDescription? {
-        guard entry != 0 else { return nil }
+        guard entry != 0, swapLayoutKnown else { return nil }
         // pte_present(): P, or PROTNONE (the G bit, which user pages never set).
         if entry & (Self.present | Self.protNone) != 0 {
             var kind: EntryDescription.Kind = .normal

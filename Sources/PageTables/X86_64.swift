@@ -31,6 +31,10 @@ public struct X86_64Paging: PagingArchitecture {
     public let pfnMask: UInt64
     /// `PTE_FLAGS_MASK`.
     public let flagsMask: UInt64
+    /// Whether swap PTEs have the L1TF layout (type in 59-63, offset inverted
+    /// in 9-58) that `describeUserEntry` decodes: true from 4.18 and on
+    /// kernels with the L1TF backport; older layouts are not decoded.
+    public var swapLayoutKnown = true
 
     public init(fiveLevel: Bool, encryptionMask: UInt64 = 0, ptiConfigured: Bool = true) {
         self.fiveLevel = fiveLevel

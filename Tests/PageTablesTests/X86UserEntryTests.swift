@@ -80,6 +80,17 @@ import PageTables
         #expect(t.kind(of: 31) == .nonSwap)
     }
 
+    /// Before L1TF's layout (4.18, or its backports) swap PTEs kept the type
+    /// low and the offset plain: nothing is decoded, rather than wrong numbers.
+    @Test func olderSwapLayoutsAreNotDecoded() {
+        var old = X86_64Paging(fiveLevel: false)
+        old.swapLayoutKnown = false
+        #expect(!old.decodesUserEntries)
+        #expect(old.describeUserEntry(Self.swapEntry(type: 1, offset: 5), at: .pte, swapTypes: types) == nil)
+        #expect(old.describeUserEntry(0x8000_0000_1234_5067, at: .pte, swapTypes: types) == nil)
+        #expect(arch.decodesUserEntries)
+    }
+
     @Test func otherArchitecturesDescribeNothing() {
         let arm = Arm64Paging(pageShift: 12, vaBits: 48, protectionMask: Arm64Paging.attributes6_1.mask)
         #expect(arm.describeUserEntry(0x4000_0000_0703, at: .pte, swapTypes: types) == nil)
