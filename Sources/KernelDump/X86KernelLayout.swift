@@ -19,12 +19,15 @@ public struct X86KernelLayout: KernelLayout {
     /// Whether user swap entries have the layout we decode, and why we think so.
     public var swapLayoutKnown = true
     public var swapLayoutSource = ""
+    /// `_PAGE_DEVMAP` for this release (0: none).
+    public var devmap: UInt64 = 1 << 58
 
     static let startKernelMap: UInt64 = 0xffff_ffff_8000_0000
 
     public var paging: X86_64Paging {
         var paging = X86_64Paging(fiveLevel: fiveLevel, encryptionMask: smeMask, ptiConfigured: ptiConfigured)
         paging.swapLayoutKnown = swapLayoutKnown
+        paging.devmap = devmap
         return paging
     }
 
@@ -100,6 +103,7 @@ public struct X86KernelLayout: KernelLayout {
         }
         layout.kasan = try kasanShadow(session)
         (layout.swapLayoutKnown, layout.swapLayoutSource) = swapLayout(session)
+        layout.devmap = X86_64Paging.devmapBit(release: info?.osRelease)
         return layout
     }
 

@@ -2,11 +2,22 @@
 /// pgtable_64.h (Linux 6.1).
 extension X86_64Paging {
     /// `_PAGE_SPECIAL` (SOFTW1), `_PAGE_UFFD_WP` (SOFTW2), `_PAGE_SOFT_DIRTY`
-    /// (SOFTW3), `_PAGE_DEVMAP` (SOFTW4).
+    /// (SOFTW3). `_PAGE_DEVMAP` (SOFTW4) moved: see `devmapBit(release:)`.
     static let special: UInt64 = 1 << 9
     static let uffdWP: UInt64 = 1 << 10
     static let softDirty: UInt64 = 1 << 11
-    static let devmap: UInt64 = 1 << 58
+
+    /// `_PAGE_DEVMAP` of `release`: none before 4.5 (which introduced it as
+    /// SOFTW4, bit 58); bit 57 from 6.6, when user shadow stacks moved SOFTW4
+    /// to 57 and gave 58 to `_PAGE_SAVED_DIRTY`, which every write-protected
+    /// dirty page carries ("x86/mm: Introduce _PAGE_SAVED_DIRTY"). Zero (no
+    /// devmap kind) for an unreadable release. The devmap bit was later
+    /// removed altogether ("mm: remove devmap related functions and page table
+    /// bits"); a release without it simply never has the bit set.
+    public static func devmapBit(release: String?) -> UInt64 {
+        guard let release, let v = KernelVersion(release: release), v >= KernelVersion(4, 5) else { return 0 }
+        return v >= KernelVersion(6, 6) ? 1 << 57 : 1 << 58
+    }
     /// In a swap entry the low bits carry `_PAGE_SWP_SOFT_DIRTY` (the RW bit),
     /// `_PAGE_SWP_UFFD_WP` (USER) and `_PAGE_SWP_EXCLUSIVE` (PWT).
     static let swapSoftDirty: UInt64 = 1 << 1
@@ -21,7 +32,7 @@ extension X86_64Paging {
         if entry & (Self.present | Self.protNone) != 0 {
             var kind: EntryDescription.Kind = .normal
             if entry & Self.present == 0 { kind = .protNone }
-            else if entry & Self.devmap != 0 { kind = .devmap }
+            else if entry & devmap != 0 { kind = .devmap }
             else if entry & Self.special != 0 { kind = .special }
             return EntryDescription(kind: kind, softDirty: entry & Self.softDirty != 0,
                                     uffdWP: entry & Self.uffdWP != 0)

@@ -35,6 +35,8 @@ public struct X86_64Paging: PagingArchitecture {
     /// in 9-58) that `describeUserEntry` decodes: true from 4.18 and on
     /// kernels with the L1TF backport; older layouts are not decoded.
     public var swapLayoutKnown = true
+    /// `_PAGE_DEVMAP` of this kernel (`devmapBit(release:)`); 6.1's by default.
+    public var devmap: UInt64 = 1 << 58
 
     public init(fiveLevel: Bool, encryptionMask: UInt64 = 0, ptiConfigured: Bool = true) {
         self.fiveLevel = fiveLevel

@@ -64,12 +64,24 @@ import PageTables
         #expect(arch.describeUserEntry(page, at: .pte, swapTypes: types)?.kind == .normal)
         #expect(arch.describeUserEntry(page | 1 << 9, at: .pte, swapTypes: types)?.kind == .special)
         #expect(arch.describeUserEntry(page | 1 << 58 | 1 << 9, at: .pmd, swapTypes: types)?.kind == .devmap)
+        // From 6.6 devmap is bit 57 and 58 is _PAGE_SAVED_DIRTY, set on every
+        // write-protected dirty page (Debian 6.12's THP: 0x84000000024000a5).
+        var v6_12 = X86_64Paging(fiveLevel: false)
+        v6_12.devmap = X86_64Paging.devmapBit(release: "6.12.117+deb12-amd64")
+        #expect(v6_12.describeUserEntry(0x8400_0000_0240_00a5, at: .pmd, swapTypes: types)?.kind == .normal)
+        #expect(v6_12.describeUserEntry(page | 1 << 57, at: .pte, swapTypes: types)?.kind == .devmap)
         let dirty = try #require(arch.describeUserEntry(page | 1 << 11 | 1 << 10, at: .pte, swapTypes: types))
         #expect(dirty.softDirty && dirty.uffdWP && dirty.swapType == nil)
         // PROT_NONE: _PAGE_PROTNONE (the G bit) without P; still pte_present().
         let none = try #require(arch.describeUserEntry(0x1234_5000 | 1 << 8 | 0x60, at: .pte, swapTypes: types))
         #expect(none.kind == .protNone && none.swapType == nil)
         #expect(arch.describeUserEntry(0, at: .pte, swapTypes: types) == nil)
+    }
+
+    @Test(arguments: [("4.4.0", UInt64(0)), ("4.5.0", 1 << 58), ("6.1.0-27-amd64", 1 << 58),
+                      ("6.5.13", 1 << 58), ("6.6.0", 1 << 57), ("6.12.117+deb12-amd64", 1 << 57)])
+    func devmapBitByRelease(_ release: String, _ bit: UInt64) {
+        #expect(X86_64Paging.devmapBit(release: release) == bit)
     }
 
     @Test func layoutWithoutOptionalKinds() {

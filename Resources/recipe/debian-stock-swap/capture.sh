@@ -5,8 +5,13 @@
 # the dump. See README.md beside this file.
 #
 # Environment (all optional):
-#   DS     the debian-stock work dir (packages, vmlinuz, vmlinux)  (default /work/big/debian-stock)
-#   OUT    where the capture goes                                 (default /work/big/swap)
+#   KVER   kernel ABI to use, e.g. 6.12.117+deb12-amd64 (bookworm's 6.12 from
+#          bookworm-security). Unset: whatever $DS holds (or, when $DS is empty,
+#          what linux-image-amd64 depends on, i.e. 6.1), as before.
+#   DS     the debian-stock work dir (packages, vmlinuz, vmlinux)
+#          (default /work/big/debian-stock; /work/big/debian-stock-SERIES when
+#          KVER is set to a series other than 6.1, e.g. /work/big/debian-stock-6.12)
+#   OUT    where the capture goes  (default /work/big/swap; /work/big/swap-SERIES likewise)
 #   CPU    QEMU -cpu            (default max,-la57)
 #   MEM    QEMU -m              (default 1G)
 #   SMP    QEMU -smp            (default 1)
@@ -17,8 +22,14 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-DS=${DS:-/work/big/debian-stock}
-OUT=${OUT:-/work/big/swap}
+KVER=${KVER:-}
+SUFFIX=
+if [ -n "$KVER" ]; then
+    SERIES=$(echo "$KVER" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
+    [ "$SERIES" = 6.1 ] || SUFFIX="-$SERIES"
+fi
+DS=${DS:-/work/big/debian-stock$SUFFIX}
+OUT=${OUT:-/work/big/swap$SUFFIX}
 CPU=${CPU:-max,-la57}
 MEM=${MEM:-1G}
 SMP=${SMP:-1}
@@ -39,17 +50,20 @@ step_end() { printf '%-32s %8.1f s\n' "$STEP" "$(echo "$(date +%s.%N) - $STEP_T0
 # vmlinux into $DS (and installs QEMU, busybox-static, ...). When $DS lacks them, run it
 # once with a small guest and throw its dump away.
 step_start "debian-stock packages"
-if [ ! -f "$DS/vmlinuz" ] || [ ! -e "$DS/vmlinux" ] || [ ! -s "$DS/System.map" ]; then
-    WORK="$DS" OUT="$OUT/stock-prep" MEM=512M SMP=1 "${NICE[@]}" "$HERE/../debian-stock/capture.sh"
+# (A $DS holding another ABI than $KVER is unpacked again for $KVER.)
+if [ ! -f "$DS/vmlinuz" ] || [ ! -e "$DS/vmlinux" ] || [ ! -s "$DS/System.map" ] ||
+   { [ -n "$KVER" ] && [ "$(basename "$(readlink -f "$DS/vmlinux")")" != "vmlinux-$KVER" ]; }; then
+    KVER="$KVER" WORK="$DS" OUT="$OUT/stock-prep" MEM=512M SMP=1 "${NICE[@]}" "$HERE/../debian-stock/capture.sh"
     rm -f "$OUT/stock-prep/vmcore.elf"
 fi
 DBG_VMLINUX=$(readlink -f "$DS/vmlinux")
 KVER=${DBG_VMLINUX##*/vmlinux-}
+SERIES=$(echo "$KVER" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
 MODDIR="$DS/pkg/lib/modules/$KVER"
 [ -d "$MODDIR" ] || { echo "no $MODDIR"; exit 1; }
 echo "kernel: $KVER"
 NEED=()
-for p in gcc libc6-dev linux-source-6.1 qemu-system-x86 kmod python3 bc xz-utils; do
+for p in gcc libc6-dev "linux-source-$SERIES" qemu-system-x86 kmod python3 bc xz-utils zstd; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || NEED+=("$p")
 done
 if [ ${#NEED[@]} -gt 0 ]; then
@@ -65,23 +79,38 @@ rm -rf "$B/ird"
 mkdir -p "$B"
 # gen_init_cpio.c for ../lib/initramfs.sh, and swap.h (union swap_header) for reference.
 # (Decompressing the whole tarball takes about 45 s; kept for later runs.)
-SRC="$B/linux-source-6.1"
+# swapops.h and the x86 pgtable headers are kept too: check.py's swap types and
+# PTE layout follow them (see README.md).
+SRC="$B/linux-source-$SERIES"
 if [ ! -f "$SRC/usr/gen_init_cpio.c" ] || [ ! -f "$SRC/include/linux/swap.h" ]; then
-    "${NICE[@]}" tar -C "$B" -xJf /usr/src/linux-source-6.1.tar.xz \
-        linux-source-6.1/usr/gen_init_cpio.c linux-source-6.1/include/linux/swap.h
+    "${NICE[@]}" tar -C "$B" -xJf "/usr/src/linux-source-$SERIES.tar.xz" \
+        "linux-source-$SERIES/usr/gen_init_cpio.c" "linux-source-$SERIES/include/linux/swap.h" \
+        "linux-source-$SERIES/include/linux/swapops.h" \
+        "linux-source-$SERIES/arch/x86/include/asm/pgtable_64.h" \
+        "linux-source-$SERIES/arch/x86/include/asm/pgtable_types.h"
 fi
 grep -q 'SWAPSPACE2' "$SRC/include/linux/swap.h"
 "${NICE[@]}" "$HERE/../lib/initramfs.sh" gcc "$B/ird" "$B/no-build" "$SRC" "$B/base.cpio.gz" "$HERE/init.c"
 # A second cpio (the kernel unpacks concatenated archives) with the modules, deps first.
 { echo "dir /lib 0755 0 0"; echo "dir /lib/modules 0755 0 0"; } >"$B/modules.list"
 : >"$B/order"
+# 6.1 ships modules uncompressed; 6.12 as .ko.xz (MODULE_COMPRESS_XZ): decompressed
+# here, so init's plain finit_module works for both. A module built in (6.12 has
+# ZSMALLOC=y) is simply not found by modinfo's depends and not needed.
+rm -rf "$B/ko"
+mkdir -p "$B/ko"
 add_module() {
     local name=$1 ko dep
     grep -qx "$name" "$B/order" && return
-    ko=$(find "$MODDIR/kernel" -name "$name.ko" | head -1)
+    ko=$(find "$MODDIR/kernel" \( -name "$name.ko" -o -name "$name.ko.xz" -o -name "$name.ko.zst" \) | head -1)
     [ -n "$ko" ] || { echo "module $name not found"; exit 1; }
     for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do add_module "$dep"; done
-    echo "file /lib/modules/$name.ko $ko 0644 0 0" >>"$B/modules.list"
+    case "$ko" in
+        *.xz) xz -dc "$ko" >"$B/ko/$name.ko" ;;
+        *.zst) zstd -qdc "$ko" >"$B/ko/$name.ko" ;;
+        *) cp "$ko" "$B/ko/$name.ko" ;;
+    esac
+    echo "file /lib/modules/$name.ko $B/ko/$name.ko 0644 0 0" >>"$B/modules.list"
     echo "$name" >>"$B/order"
 }
 for m in qemu_fw_cfg zram; do add_module "$m"; done
@@ -134,6 +163,9 @@ for s in victim steps maps pagemap smaps swaps meminfo dmesg vmcoreinfo cmdline;
     section "$s" >"$OUT/$s.txt"
 done
 sed -n 's/^pid //p' "$OUT/victim.txt" >"$OUT/victim-pid.txt"
+# The kernel's own boot-time W+X verdict (DEBUG_WX=y in Debian's 6.1 and 6.12;
+# printed at pr_info, so it is in the log though not on the loglevel=3 console).
+grep -E 'W\+X' "$OUT/dmesg.txt" >"$OUT/wx-dmesg.txt" || echo "(no W+X line in dmesg)" >"$OUT/wx-dmesg.txt"
 grep '^init:' "$OUT/serial.txt" >"$OUT/init-log.txt" || true
 
 fail=0
@@ -157,6 +189,7 @@ python3 "$HERE/classify.py" "$OUT" | tee "$OUT/pagemap-classified.txt" || { echo
     sed 's/^/step:         /' "$OUT/steps.txt"
     sed 's/^/init:         /' "$OUT/init-log.txt"
     sed 's/^/swaps:        /' "$OUT/swaps.txt"
+    sed 's/^/W+X:          /' "$OUT/wx-dmesg.txt"
 } | tee "$OUT/summary.txt"
 
 # ---------------------------------------------------------------- 5. kptdump, if built

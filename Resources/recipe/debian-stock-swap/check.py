@@ -4,22 +4,32 @@ put side by side
   - the kernel's verdict: /proc/PID/pagemap (OUTDIR/pagemap.txt),
   - the raw PTE, read here from OUTDIR/vmcore.elf by walking 4 or 5 levels from
     the victim's mm->pgd (PGD_PHYS, physical; from `kptdump ps`), and this
-    script's own decoding of it (x86-64, Linux 6.1 encodings, below),
+    script's own decoding of it (x86-64, Linux 6.1 and 6.12 encodings, below),
   - what `kptdump --pid PID --json` said for the range holding that page,
 and report each disagreement. Exit 1 when pagemap and the raw PTE disagree (the
 capture itself is wrong); disagreements with kptdump are printed and counted
 (they judge the decoder, not the capture).
 
-x86-64 PTE encodings in 6.1 (arch/x86/include/asm/pgtable{_64,_types}.h):
+x86-64 PTE encodings in 6.1, unchanged in 6.12 (arch/x86/include/asm/pgtable{_64,_types}.h):
   present        bit 0 set
   PROT_NONE      bit 0 clear, bit 8 (_PAGE_PROTNONE, = GLOBAL) set; PFN stored
                  inverted (L1TF), pagemap calls it present
   swap entry     bit 0 and bit 8 clear, not zero: type = pte >> 59, offset =
                  (~pte << 5) >> 14 (inverted, L1TF); bit 1 _PAGE_SWP_SOFT_DIRTY,
                  bit 2 _PAGE_SWP_UFFD_WP, bit 3 _PAGE_SWP_EXCLUSIVE
-  present bits   11 _PAGE_SOFT_DIRTY, 10 _PAGE_UFFD_WP (58 is _PAGE_DEVMAP)
-Swap types: 0..25 swap files, 26 hwpoison (offset = PFN), 27..29 migration,
-30 PTE marker (offset 1 = PTE_MARKER_UFFD_WP), 31 swapin error.
+  present bits   9 _PAGE_SPECIAL, 11 _PAGE_SOFT_DIRTY, 10 _PAGE_UFFD_WP;
+                 6.1: 58 (SOFTW4) _PAGE_DEVMAP, 57 unused;
+                 6.6+ (x86 shadow stacks), so 6.12: SOFTW4 moved to 57, so
+                 _PAGE_DEVMAP is bit 57, and 58 (SOFTW5) is _PAGE_SAVED_DIRTY:
+                 pte_wrprotect() (mksaveddirty_shift) moves D (bit 6) to bit 58
+                 whenever it clears RW, so every write-protected dirty page has it.
+                 The kind expected from kptdump for a present page is therefore
+                 prot_none / devmap (pte_devmap) / special (pte_special) / normal.
+Swap types (classify.swap_types, from the capture's config and OSRELEASE):
+  6.1:  0..25 swap files, 26 hwpoison (offset = PFN), 27..29 migration,
+        30 PTE marker (offset bit 0 = PTE_MARKER_UFFD_WP), 31 swapin error.
+  6.12: 0..26 swap files, 27 hwpoison, 28..30 migration, 31 PTE marker
+        (offset bit 0 PTE_MARKER_UFFD_WP, bit 1 PTE_MARKER_POISONED).
 """
 import json
 import os
@@ -29,7 +39,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "debian-stock"))
 from walkcheck import Mem, PHYS_MASK  # noqa: E402
-from classify import read_capture  # noqa: E402
+from classify import kernel_version, read_capture, swap_types  # noqa: E402
 
 M64 = (1 << 64) - 1
 
@@ -45,6 +55,20 @@ def pte_of(mem, pgd, va, levels):
         if e & 0x80:
             return ("huge", shift, e)
         table = e & PHYS_MASK
+
+
+DEVMAP_BIT = 58  # _PAGE_BIT_SOFTW4 before 6.6, 57 from 6.6 (set in main)
+
+
+def present_kind(e):
+    """kptdump's kind for a present (or PROT_NONE) entry, as the headers define it."""
+    if not e & 1:
+        return "prot_none"
+    if e >> DEVMAP_BIT & 1:
+        return "devmap"
+    if e >> 9 & 1:
+        return "special"
+    return "normal"
 
 
 def own_decode(e):
@@ -70,15 +94,23 @@ def own_decode(e):
         v |= 1 << 55
     if e >> 2 & 1:
         v |= 1 << 57
-    if t == 30 and off & 1:
+    name = SWAPTYPE.get(t, "swap")
+    if name == "pte-marker" and off & 1:
         v |= 1 << 57
-    kind = {26: "hwpoison", 27: "migration", 28: "migration", 29: "migration",
-            30: "pte_marker", 31: "swapin_error"}.get(t, "swap")
+    kind = name.split("-")[0] if name.startswith(("migration", "device")) else name.replace("-", "_")
     return kind, v
+
+
+SWAPTYPE = {}
 
 
 def main():
     out, pgd, jsonl = sys.argv[1], int(sys.argv[2], 0), sys.argv[3]
+    SWAPTYPE.update(swap_types(out)[0])
+    global DEVMAP_BIT
+    DEVMAP_BIT = 57 if kernel_version(out) >= (6, 6) else 58
+    print("# reserved swap types: %s" % " ".join("%d=%s" % kv for kv in sorted(SWAPTYPE.items())))
+    print("# _PAGE_DEVMAP: bit %d" % DEVMAP_BIT)
     pm, regions = read_capture(out)
     ranges = []
     for line in open(jsonl):
@@ -93,6 +125,7 @@ def main():
     mem = Mem(os.path.join(out, "vmcore.elf"))
 
     bad_capture = bad_kpt = 0
+    per_kind = {}  # own kind -> [pages, pagemap differs, kptdump differs]
     for name, base, n in regions:
         print("# %s %016x %d pages   columns: page VA pagemap raw-PTE own-decode | kptdump" % (name, base, n))
         for i in range(n):
@@ -103,9 +136,11 @@ def main():
                 raw = "%016x(%s)" % (he, {21: "pmd", 30: "pud"}[shift])
                 kind, mine = own_decode(he & ~0x80 & ~(1 << 12))  # PSE, PAT_LARGE
                 mine += (va & ((1 << shift) - 1)) >> 12
+                pkind = present_kind(he)
             else:
                 raw = "%016x" % e if e is not None else "no-table"
                 kind, mine = own_decode(e)
+                pkind = present_kind(e) if e else None
             p = pm.get(va, 0)
             # pagemap adds what the PTE does not hold: bit 56 (exclusively mapped),
             # 61 (file/shared page), and soft-dirty for a VM_SOFTDIRTY VMA.
@@ -136,6 +171,9 @@ def main():
                     kpfn = (int(k.get("phys", "0"), 16) + va - s0) >> 12
                 if kind == "present":
                     kbad |= not k["present"] or kpfn != pfn
+                    if k.get("kind") != pkind:
+                        kbad = True
+                        kdesc += " (kind: headers say %s)" % pkind
                 elif kind == "prot_none":
                     kbad |= k.get("kind") != "prot_none" or kpfn != pfn
                 else:
@@ -144,9 +182,15 @@ def main():
                     kbad |= k.get("kind") != kind
                 kbad |= k.get("soft_dirty") != want_sd or k.get("uffd_wp") != want_wp
             bad_kpt += kbad
+            c = per_kind.setdefault(kind, [0, 0, 0])
+            c[0] += 1
+            c[1] += not ok
+            c[2] += bool(kbad)
             print("%-10s %2d %016x %016x %s %-10s %016x%s | %s%s" % (
                 name, i, va, p, raw, kind, mine, "" if ok else "  <-- pagemap differs",
                 kdesc, "  <-- kptdump differs" if kbad else ""))
+    for kind, (n, dp, dk) in sorted(per_kind.items()):
+        print("# kind %-11s %4d pages: pagemap differs on %d, kptdump differs on %d" % (kind, n, dp, dk))
     print("# pagemap vs raw PTE: %d pages differ" % bad_capture)
     print("# kptdump vs raw PTE: %d pages differ" % bad_kpt)
     return 1 if bad_capture else 0

@@ -7,15 +7,68 @@ pagemap bits (Documentation/admin-guide/mm/pagemap.rst, 6.1):
   63 present, 62 swapped, 61 file-page or shared-anon, 57 uffd-wp,
   56 exclusively mapped, 55 soft-dirty,
   0-54 PFN when present; when swapped, type in 0-4 and offset in 5-54.
-Swap types of Debian's 6.1 (DEVICE_PRIVATE off, MIGRATION, MEMORY_FAILURE,
-PTE_MARKER on): MAX_SWAPFILES 26, so 26 hwpoison, 27-29 migration (read,
-read-exclusive, write), 30 PTE marker, 31 swapin error.
+The reserved swap types depend on the kernel version and its config
+(include/linux/swap.h; swap_types() below computes them from OUTDIR/config and the
+dump's OSRELEASE):
+  Debian's 6.1 (DEVICE_PRIVATE off, MIGRATION, MEMORY_FAILURE, PTE_MARKER on):
+    MAX_SWAPFILES 26, so 26 hwpoison, 27-29 migration (read, read-exclusive,
+    write), 30 PTE marker, 31 swapin error.
+  Debian's 6.12 (same options; 6.2 turned SWP_SWAPIN_ERROR into a PTE marker
+    value, now PTE_MARKER_POISONED, and CONFIG_PTE_MARKER is gone, markers are
+    always there): MAX_SWAPFILES 27, so 27 hwpoison, 28-30 migration, 31 PTE marker.
 """
 import os
+import re
 import sys
 
-SWAPTYPE = {26: "hwpoison", 27: "migration-read", 28: "migration-read-excl",
-            29: "migration-write", 30: "pte-marker", 31: "swapin-error"}
+
+def kernel_version(out):
+    """(major, minor) from OSRELEASE in OUT/vmcoreinfo-note.txt (default 6.1)."""
+    try:
+        for line in open(os.path.join(out, "vmcoreinfo-note.txt")):
+            m = re.match(r"OSRELEASE=(\d+)\.(\d+)", line)
+            if m:
+                return (int(m.group(1)), int(m.group(2)))
+    except OSError:
+        pass
+    return (6, 1)
+
+
+def swap_types(out):
+    """{type: name} of the reserved swap types (include/linux/swap.h), and
+    MAX_SWAPFILES, for the kernel of the capture in OUT (its config, and OSRELEASE
+    from vmcoreinfo-note.txt; without them, Debian's 6.1)."""
+    ver = kernel_version(out)
+    cfg = {}
+    try:
+        for line in open(os.path.join(out, "config")):
+            m = re.match(r"(CONFIG_\w+)=(.*)", line)
+            if m:
+                cfg[m.group(1)] = m.group(2)
+    except OSError:
+        cfg = {"CONFIG_MIGRATION": "y", "CONFIG_MEMORY_FAILURE": "y", "CONFIG_PTE_MARKER": "y"}
+    on = lambda o: cfg.get("CONFIG_" + o) == "y"  # noqa: E731
+    device = 4 if on("DEVICE_PRIVATE") else 0
+    migration = 3 if on("MIGRATION") else 0
+    hwpoison = 1 if on("MEMORY_FAILURE") else 0
+    # CONFIG_PTE_MARKER (5.19..6.x) was removed later; then markers always exist.
+    marker = 1 if on("PTE_MARKER") or (ver >= (6, 2) and "CONFIG_PTE_MARKER" not in cfg) else 0
+    swapin_error = 1 if (5, 19) <= ver < (6, 2) else 0  # SWP_SWAPIN_ERROR_NUM
+    maxsf = 32 - device - migration - hwpoison - marker - swapin_error
+    names = {}
+    t = maxsf
+    for n, what in ((hwpoison, ["hwpoison"]),
+                    (migration, ["migration-read", "migration-read-excl", "migration-write"]),
+                    (device, ["device-write", "device-read", "device-excl-write", "device-excl-read"]),
+                    (marker, ["pte-marker"]), (swapin_error, ["swapin-error"])):
+        for i in range(n):
+            names[t] = what[i]
+            t += 1
+    assert t == 32
+    return names, maxsf
+
+
+SWAPTYPE = {}
 
 
 def decode(e):
@@ -35,9 +88,9 @@ def kind(e):
     """The category init.c aimed at."""
     if e >> 62 & 1:
         t = e & 31
-        if t == 26:
+        if SWAPTYPE.get(t) == "hwpoison":
             return "hwpoison"
-        if t == 30:
+        if SWAPTYPE.get(t) == "pte-marker":
             return "marker" + ("+uffd-wp" if e >> 57 & 1 else "")
         return "swap" + ("+sd" if e >> 55 & 1 else "") + ("+uffd-wp" if e >> 57 & 1 else "")
     if e >> 63 & 1:
@@ -83,6 +136,8 @@ def read_capture(out):
 
 def main():
     out = sys.argv[1]
+    SWAPTYPE.update(swap_types(out)[0])
+    print("# reserved swap types: %s" % " ".join("%d=%s" % kv for kv in sorted(SWAPTYPE.items())))
     pm, regions = read_capture(out)
     bad = 0
     seen = {}

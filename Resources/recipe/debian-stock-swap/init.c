@@ -10,7 +10,8 @@
  * 3. Forks "victim", which maps 64 anonymous pages, writes a distinct pattern
  *    to each, and makes (page numbers within that region):
  *      0..15   MADV_PAGEOUT before clear_refs  -> swap entries, not soft-dirty
- *      20      MADV_HWPOISON                    -> hwpoison entry
+ *      20      MADV_HWPOISON                    -> hwpoison entry (6.12 also
+ *              sends SIGBUS BUS_MCEERR_AR: caught, noted in "steps")
  *      (then "4" > /proc/self/clear_refs: every PTE and VMA loses soft-dirty)
  *      30..33  written again                    -> present, soft-dirty
  *      34..35  written again, then MADV_PAGEOUT -> swap entries, soft-dirty
@@ -47,6 +48,7 @@
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <sched.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -161,6 +163,22 @@ static void step(struct report *r, const char *what, long rc)
 		 rc == 0 ? "ok" : strerror(errno));
 }
 
+/* 6.12's MADV_HWPOISON injects with MF_ACTION_REQUIRED (6.1's did not), so the
+ * kernel sends the caller SIGBUS (BUS_MCEERR_AR), which would kill the victim: catch
+ * it and note what came. */
+static volatile sig_atomic_t sigbus_code;
+static void *volatile sigbus_addr;
+static volatile sig_atomic_t sigbus_count;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	sigbus_count++;
+	sigbus_code = si->si_code;
+	sigbus_addr = si->si_addr;
+}
+
 static void fill(unsigned char *p, unsigned long tag, unsigned long page, unsigned long gen)
 {
 	uint64_t *w = (uint64_t *)p;
@@ -249,7 +267,19 @@ static void victim(int tell)
 		step(&r, "thp: mmap", -1);
 	}
 	step(&r, "MADV_PAGEOUT pages 0..15", madvise(p, 16 * PG, MADV_PAGEOUT));
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	step(&r, "sigaction SIGBUS", sigaction(SIGBUS, &sa, NULL));
 	step(&r, "MADV_HWPOISON page 20", madvise(p + 20 * PG, PG, MADV_HWPOISON));
+	if (sigbus_count) {
+		size_t n = strlen(r.steps);
+		snprintf(r.steps + n, sizeof r.steps - n,
+			 "SIGBUS caught: %d time(s), si_code %d%s, si_addr %p\n", (int)sigbus_count,
+			 (int)sigbus_code, sigbus_code == BUS_MCEERR_AR ? " (BUS_MCEERR_AR)" :
+			 sigbus_code == BUS_MCEERR_AO ? " (BUS_MCEERR_AO)" : "", sigbus_addr);
+	}
 	int e = write_file("/proc/self/clear_refs", "4");
 	errno = -e;
 	step(&r, "clear_refs 4", e);
