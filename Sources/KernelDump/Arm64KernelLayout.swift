@@ -56,7 +56,7 @@ public struct Arm64KernelLayout: KernelLayout {
         let swapper = PhysicalAddress(swapperVA &- kimageVoffset)
 
         var attributes = Arm64Paging.attributes6_1
-        var attributesSource = "built-in table of Linux 5.11-6.1"
+        var attributesSource = "built-in table of Linux 5.11 to 6.12"
         if let table = session.readProtectionTable("pte_bits") {
             attributes = table
             attributesSource = "the kernel's pte_bits[] in memory"
@@ -96,29 +96,50 @@ public struct Arm64KernelLayout: KernelLayout {
             swapperVA: swapperVA)
     }
 
-    /// Linux 6.1's marker list (arch/arm64/mm/ptdump.c) from the VMCOREINFO
-    /// region bounds; PCI I/O and Fixmap follow memory.h's fixed offsets below
-    /// VMEMMAP_START, and the Fixmap size is estimated.
+    /// The marker list of arch/arm64/mm/ptdump.c from the VMCOREINFO region
+    /// bounds, for when the kernel's own array cannot be read. PCI I/O and the
+    /// fixmap sit at fixed offsets whose place memory.h moved: below
+    /// VMEMMAP_START up to 6.8; above the vmemmap from 6.9 ("arm64: mm: Move
+    /// fixmap region above vmemmap region" and "... Move PCI I/O emulation
+    /// region above the vmemmap region"), where VMEMMAP_END is the constant
+    /// -1G, which tells the two layouts apart. The Fixmap size is estimated.
     static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, pageEnd: UInt64) -> MarkerTable {
         let n = { (name: String) in info.number(name) ?? 0 }
         let vmemmapStart = n("VMEMMAP_START")
-        let pciIOEnd = vmemmapStart &- (8 << 20)
-        let pciIOStart = pciIOEnd &- (16 << 20)
-        let fixaddrTop = vmemmapStart &- (32 << 20)
-        return MarkerTable([
+        let vmemmapEnd = n("VMEMMAP_END")
+        let pciIOSize: UInt64 = 16 << 20
+        var markers = [
             AddressMarker(start: pageOffset, name: "Linear Mapping start"),
             AddressMarker(start: pageEnd, name: "Linear Mapping end"),
             AddressMarker(start: n("MODULES_VADDR"), name: "Modules start"),
             AddressMarker(start: n("MODULES_END"), name: "Modules end"),
             AddressMarker(start: n("VMALLOC_START"), name: "vmalloc() area"),
             AddressMarker(start: n("VMALLOC_END"), name: "vmalloc() end"),
-            AddressMarker(start: fixaddrTop &- (4 << 20), name: "Fixmap start"),
-            AddressMarker(start: fixaddrTop, name: "Fixmap end"),
-            AddressMarker(start: pciIOStart, name: "PCI I/O start"),
-            AddressMarker(start: pciIOEnd, name: "PCI I/O end"),
-            AddressMarker(start: vmemmapStart, name: "vmemmap start"),
-            AddressMarker(start: n("VMEMMAP_END"), name: "vmemmap end"),
-        ])
+        ]
+        let vmemmap = [AddressMarker(start: vmemmapStart, name: "vmemmap start"),
+                       AddressMarker(start: vmemmapEnd, name: "vmemmap end")]
+        if vmemmapEnd == 0 &- (1 << 30) {
+            // PCI_IO_START = VMEMMAP_END + 8M, FIXADDR_TOP = -8M.
+            let pciIOStart = vmemmapEnd &+ (8 << 20)
+            let fixaddrTop = 0 &- UInt64(8 << 20)
+            markers += vmemmap + [
+                AddressMarker(start: pciIOStart, name: "PCI I/O start"),
+                AddressMarker(start: pciIOStart &+ pciIOSize, name: "PCI I/O end"),
+                AddressMarker(start: fixaddrTop &- (4 << 20), name: "Fixmap start"),
+                AddressMarker(start: fixaddrTop, name: "Fixmap end"),
+            ]
+        } else {
+            // PCI_IO_END = VMEMMAP_START - 8M, FIXADDR_TOP = VMEMMAP_START - 32M.
+            let pciIOEnd = vmemmapStart &- (8 << 20)
+            let fixaddrTop = vmemmapStart &- (32 << 20)
+            markers += [
+                AddressMarker(start: fixaddrTop &- (4 << 20), name: "Fixmap start"),
+                AddressMarker(start: fixaddrTop, name: "Fixmap end"),
+                AddressMarker(start: pciIOEnd &- pciIOSize, name: "PCI I/O start"),
+                AddressMarker(start: pciIOEnd, name: "PCI I/O end"),
+            ] + vmemmap
+        }
+        return MarkerTable(markers)
     }
 
     var style: ListingStyle {

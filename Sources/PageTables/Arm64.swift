@@ -165,7 +165,7 @@ public struct Arm64Paging: PagingArchitecture {
 }
 
 extension Arm64Paging {
-    /// arch/arm64/mm/ptdump.c's `pte_bits[]` as of Linux 5.11 to 6.1: memory
+    /// arch/arm64/mm/ptdump.c's `pte_bits[]` as of Linux 5.11 to 6.12 (the same in 6.1's and 6.12's memory): memory
     /// types by `MT_*` index 0 NORMAL, 1 NORMAL_TAGGED, 2 NORMAL_NC,
     /// 3 DEVICE_nGnRnE, 4 DEVICE_nGnRE (arch/arm64/include/asm/memory.h).
     /// Used when the kernel's own table cannot be read from the dump.
