@@ -172,9 +172,15 @@ public struct Arm64KernelLayout: KernelLayout {
             }
             let taskSize: UInt64 = 1 << UInt64(actualVABits)
             let end: UInt64 = base < taskSize ? taskSize : .max
-            return TableSpec(name: "efi", root: pgd, ranges: [WalkRange(base, end)], architecture: paging,
-                             markers: efiMarkers, kasan: nil, origin: "efi_mm.pgd at physical \(pgd)", style: style,
-                             markerAdvance: .twicePerCallback)
+            var spec = TableSpec(name: "efi", root: pgd, ranges: [WalkRange(base, end)], architecture: paging,
+                                 markers: efiMarkers, kasan: nil, origin: "efi_mm.pgd at physical \(pgd)", style: style,
+                                 markerAdvance: .twicePerCallback)
+            // Kernels whose ptdump has note_page_flush() (6.12.117 has it; 6.1
+            // does not) flush the last range at the walk's end_address, so a
+            // table below TASK_SIZE_64 ends there, under its end marker; before,
+            // mm/ptdump.c flushed at 0 for every table.
+            if end != .max && session.symbols["note_page_flush"] != nil { spec.finalAddress = end }
+            return spec
         case .currentKernel, .currentUser:
             throw .noTable(name: choice.rawValue, reason: "arm64 has kernel_page_tables and efi_page_tables only")
         }

@@ -1,10 +1,12 @@
 /// riscv64's user entries, from arch/riscv/include/asm/pgtable.h and
 /// pgtable-bits.h. 6.3 took bit 6 for PG_anon_exclusive and moved the swap
 /// type to bits 7-11 and the offset to bit 12 up ("riscv/mm: support
-/// __HAVE_ARCH_PTE_SWP_EXCLUSIVE"). Later releases added bits that are zero
-/// on earlier ones, so they are read from 6.3 on: `_PAGE_DEVMAP` (RSW bit
-/// 9), soft-dirty (bit 59; bit 3 in swap entries) and uffd-wp (bit 60 with
-/// Svrsw60t59b; bit 4 in swap entries).
+/// __HAVE_ARCH_PTE_SWP_EXCLUSIVE"). `_PAGE_DEVMAP` (RSW bit 9) came later
+/// but is zero before, so it is read from 6.3 on (6.12's pgtable-bits.h has
+/// it). Soft-dirty and uffd-wp bits (59 and 60 with Svrsw60t59b) are not in
+/// 6.12 and are not read: on T-HEAD cores bits 59-63 are memory types, set
+/// on every normal page, and which later release added them, and whether
+/// the CPU has the extension, is not known here.
 extension Riscv64Paging {
     /// `_PAGE_SPECIAL` (RSW bit 8).
     static let softwareSpecial: UInt64 = 1 << 8
@@ -19,11 +21,11 @@ extension Riscv64Paging {
             return SwapPTEFormat(name: "riscv64, Linux 4.15 to 6.2", presentBits: present | protNone, validBit: present,
                                  special: softwareSpecial, typeShift: 6, offsetShift: 11, offsetBits: 53)
         }
-        // bit 3 soft-dirty, 4 uffd-wp, 6 exclusive, 7-11 swap type, 12 and up offset.
+        // bit 6 exclusive, 7-11 swap type, 12 and up offset (checked on 6.12).
         return SwapPTEFormat(name: "riscv64, Linux 6.3 and later", presentBits: present | protNone, validBit: present,
-                             special: softwareSpecial, devmap: 1 << 9, softDirty: 1 << 59, uffdWP: 1 << 60,
+                             special: softwareSpecial, devmap: 1 << 9,
                              typeShift: 7, offsetShift: 12, offsetBits: 52,
-                             swapExclusive: 1 << 6, swapSoftDirty: 1 << 3, swapUffdWP: 1 << 4)
+                             swapExclusive: 1 << 6)
     }
 
     public var decodesUserEntries: Bool { swapPTEFormat != nil }

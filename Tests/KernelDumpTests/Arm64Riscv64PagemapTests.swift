@@ -21,6 +21,12 @@ import PageTables
     @Test(arguments: [
         Capture(fixture: "arm64/4k-48-swap", maxSwapfiles: 27, hwpoison: 1),
         Capture(fixture: "riscv64/sv57-swap", maxSwapfiles: 28, hwpoison: 0),
+        // 6.12: arm64's 6.10 swap layout (PTE_PRESENT_INVALID = nG, type at
+        // bit 6, offset at 12) and riscv's 6.3 one. MAX_SWAPFILES from 6.12's
+        // swap.h with each config: 32 - 3 migration - 1 PTE marker, less 1
+        // hwpoison on arm64 (MEMORY_FAILURE).
+        Capture(fixture: "arm64/6.12-4k-48-swap", maxSwapfiles: 27, hwpoison: 1),
+        Capture(fixture: "riscv64/6.12-sv57-swap", maxSwapfiles: 28, hwpoison: 0),
     ])
     func everyPageAgreesWithPagemap(_ capture: Capture) throws {
         let judge = try PagemapJudge(capture.fixture)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build a small arm64 Linux 6.1 kernel with the kernel's own ptdump
+# Build a small arm64 Linux 6.1 (or, with KVER=6.12, 6.12) kernel with the kernel's own ptdump
 # (/sys/kernel/debug/kernel_page_tables), KASLR and the fw_cfg driver that
 # hands QEMU the VMCOREINFO note, for one page size / VA size.
 #
@@ -10,8 +10,12 @@
 #   isolation; capture.sh then boots with kpti=1, since -cpu max has E0PD/CSV3
 #   and the kernel would not turn it on by itself).
 # Env:
-#   BUILD_ROOT  default /work/big/arm64; the build goes to BUILD_ROOT/build-CFG
-#   SRC_DIR     default BUILD_ROOT/src (extracted from Debian's linux-source-6.1)
+#   KVER        6.1 (default) or 6.12: which Debian linux-source-KVER package.
+#               6.12 differs in one option name: 6.9 replaced CRASH_CORE by
+#               VMCORE_INFO (what qemu_fw_cfg's note code is under in 6.12).
+#   BUILD_ROOT  default /work/big/arm64 (6.1), /work/big/arm64-6.12 (6.12);
+#               the build goes to BUILD_ROOT/build-CFG
+#   SRC_DIR     default BUILD_ROOT/src (extracted from Debian's linux-source-KVER)
 #   JOBS        default 2 (make -jJOBS)
 #   WITH_EFI    1 = enable EFI (UEFI runtime + EFI stub). Default: 1 for 4k
 #               configs, 0 otherwise.
@@ -27,10 +31,15 @@
 set -euo pipefail
 
 CFG=${1:?usage: build-kernel.sh CFG   (e.g. 4k-48, 64k-42, 16k-47, 64k-52, 4k-39)}
-BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64}
+KVER=${KVER:-6.1}
+case "$KVER" in
+    6.1)  BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64}; VMCOREINFO_OPT=CRASH_CORE ;;
+    6.12) BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64-6.12}; VMCOREINFO_OPT=VMCORE_INFO ;;
+    *) echo "KVER must be 6.1 or 6.12" >&2; exit 1 ;;
+esac
 SRC_DIR=${SRC_DIR:-$BUILD_ROOT/src}
 JOBS=${JOBS:-2}
-TARBALL=/usr/src/linux-source-6.1.tar.xz
+TARBALL=/usr/src/linux-source-$KVER.tar.xz
 
 KPTI=0
 BASE=$CFG
@@ -50,7 +59,7 @@ esac
 WITH_EFI=${WITH_EFI:-$([ "$PAGES" = 4k ] && echo 1 || echo 0)}
 
 need_pkgs=()
-for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-6.1 xz-utils \
+for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-$KVER xz-utils \
          gcc-aarch64-linux-gnu libc6-dev-arm64-cross; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done
@@ -59,7 +68,10 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     apt-get update && apt-get install -y "${need_pkgs[@]}"
 fi
 
-if [ ! -f "$SRC_DIR/Makefile" ]; then
+if [ -f "$SRC_DIR/Makefile" ]; then
+    have=$(make -s -C "$SRC_DIR" kernelversion)
+    case "$have" in "$KVER".*) ;; *) echo "$SRC_DIR holds $have, not $KVER" >&2; exit 1 ;; esac
+else
     echo "extracting $TARBALL into $SRC_DIR"
     mkdir -p "$SRC_DIR"
     tar -xf "$TARBALL" -C "$SRC_DIR" --strip-components=1
@@ -77,14 +89,15 @@ WANTED=(
     PROC_FS SYSFS DEVTMPFS DEBUG_KERNEL DEBUG_FS PTDUMP_DEBUGFS
     KALLSYMS KALLSYMS_ALL
     RELOCATABLE RANDOMIZE_BASE
-    PROC_KCORE CRASH_DUMP CRASH_CORE FW_CFG_SYSFS
+    PROC_KCORE CRASH_DUMP "$VMCOREINFO_OPT" FW_CFG_SYSFS
     MULTIUSER FUTEX
     "$PAGE_OPT" "$VA_OPT"
 )
 # Dependencies that tinyconfig turns off and the options above need:
 #   PCI         arm64 sets NO_IOPORT_MAP when !PCI, and FW_CFG_SYSFS
 #               "depends on HAS_IOPORT_MAP" (= !NO_IOPORT_MAP).
-#   KEXEC_FILE  CRASH_CORE (which makes /sys/kernel/vmcoreinfo and lets
+#   KEXEC_FILE  CRASH_CORE (6.12: VMCORE_INFO, selected by CRASH_DUMP, which
+#               depends on KEXEC_CORE) (which makes /sys/kernel/vmcoreinfo and lets
 #               qemu_fw_cfg write the note's address to QEMU's "etc/vmcoreinfo")
 #               is a hidden option selected only by KEXEC_CORE; on arm64 KEXEC
 #               depends on PM_SLEEP_SMP, KEXEC_FILE has no dependency.

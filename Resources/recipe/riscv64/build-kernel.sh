@@ -1,11 +1,16 @@
 #!/bin/bash
-# Build a small riscv64 Linux 6.1 kernel with the kernel's own ptdump
+# Build a small riscv64 Linux 6.1 (or, with KVER=6.12, 6.12) kernel with the kernel's own ptdump
 # (/sys/kernel/debug/kernel_page_tables) and /sys/kernel/vmcoreinfo.
 #
 # Usage: build-kernel.sh [BUILD_DIR]
-#   BUILD_DIR defaults to /work/big/riscv64/build (out-of-tree build, O=BUILD_DIR).
-#   The source is extracted from Debian's linux-source-6.1 package into
-#   $SRC_DIR (default /work/big/riscv64/src) if it is not there yet.
+#   BUILD_DIR defaults to /work/big/riscv64/build (6.12: /work/big/riscv64-6.12/build)
+#   (out-of-tree build, O=BUILD_DIR).
+#   KVER=6.1 (default) or 6.12: Debian's linux-source-KVER package, extracted into
+#   $SRC_DIR (default /work/big/riscv64/src; 6.12: /work/big/riscv64-6.12/src) if
+#   it is not there yet. 6.12 renamed options: SOC_VIRT -> ARCH_VIRT (6.7),
+#   CRASH_CORE -> VMCORE_INFO (6.9), GENERIC_PTDUMP -> ARCH_HAS_PTDUMP and
+#   PTDUMP_CORE -> PTDUMP (6.10's generic PTDUMP_DEBUGFS in mm/Kconfig.debug);
+#   and 6.12 needs RISCV_ISA_FALLBACK to boot on QEMU 7.2 (below).
 #   JOBS (default 2) sets make -j.
 #   DWARF=1 builds vmlinux with DWARF, for the task walk (kptdump ps, --pid).
 #   EXTRA="OPT ..." enables and verifies (=y) more options, space-separated
@@ -16,14 +21,28 @@
 # build-time.txt.
 set -euo pipefail
 
-BUILD_DIR=${1:-/work/big/riscv64/build}
-SRC_DIR=${SRC_DIR:-/work/big/riscv64/src}
+KVER=${KVER:-6.1}
+case "$KVER" in
+    6.1)  R=/work/big/riscv64; VIRT_OPT=SOC_VIRT
+          IMPLIED_RENAMED=(CRASH_CORE GENERIC_PTDUMP PTDUMP_CORE)
+          VERSION_WANTED=() ;;
+    6.12) R=/work/big/riscv64-6.12; VIRT_OPT=ARCH_VIRT
+          IMPLIED_RENAMED=(VMCORE_INFO ARCH_HAS_PTDUMP PTDUMP)
+          # default y, but tinyconfig turns it off, and then 6.12 panics in
+          # setup_smp() ("CPU with hartid=0 is invalid: this kernel does not
+          # parse \"riscv,isa\"", Kernel BUG) on QEMU 7.2, whose device tree
+          # has only riscv,isa (no riscv,isa-base/-extensions).
+          VERSION_WANTED=(RISCV_ISA_FALLBACK) ;;
+    *) echo "KVER must be 6.1 or 6.12" >&2; exit 1 ;;
+esac
+BUILD_DIR=${1:-$R/build}
+SRC_DIR=${SRC_DIR:-$R/src}
 JOBS=${JOBS:-2}
-TARBALL=/usr/src/linux-source-6.1.tar.xz
+TARBALL=/usr/src/linux-source-$KVER.tar.xz
 CROSS=riscv64-linux-gnu-
 
 need_pkgs=()
-for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-6.1 xz-utils \
+for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-$KVER xz-utils \
          gcc-riscv64-linux-gnu; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done
@@ -32,7 +51,10 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     apt-get update && apt-get install -y "${need_pkgs[@]}"
 fi
 
-if [ ! -f "$SRC_DIR/Makefile" ]; then
+if [ -f "$SRC_DIR/Makefile" ]; then
+    have=$(make -s -C "$SRC_DIR" kernelversion)
+    case "$have" in "$KVER".*) ;; *) echo "$SRC_DIR holds $have, not $KVER" >&2; exit 1 ;; esac
+else
     echo "extracting $TARBALL into $SRC_DIR"
     mkdir -p "$SRC_DIR"
     tar -xf "$TARBALL" -C "$SRC_DIR" --strip-components=1
@@ -46,7 +68,7 @@ mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH=riscv CROSS_COMPILE="$CROSS" "$@";
 #   MMU, 64BIT    tinyconfig already has them (listed so that they are checked:
 #                 a NOMMU M-mode kernel would have no page tables at all).
 #   FPU           without it a static glibc /init dies with SIGILL.
-#   SOC_VIRT      tinyconfig leaves it off; it selects SIFIVE_PLIC, -M virt's
+#   SOC_VIRT      (ARCH_VIRT in 6.12) tinyconfig leaves it off; it selects SIFIVE_PLIC, -M virt's
 #                 interrupt controller (the 8250 UART's interrupt goes through it).
 #   SERIAL_OF_PLATFORM  binds the 8250 driver to the DT's ns16550a (ttyS0).
 #   KEXEC         selects KEXEC_CORE, which selects CRASH_CORE: that is what
@@ -58,7 +80,7 @@ mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH=riscv CROSS_COMPILE="$CROSS" "$@";
 #                 kernels use a vmemmap, which adds the vmemmap region and its
 #                 ptdump markers.
 WANTED=(
-    MMU 64BIT ARCH_RV64I FPU SOC_VIRT
+    MMU 64BIT ARCH_RV64I FPU "$VIRT_OPT"
     PRINTK TTY SERIAL_8250 SERIAL_8250_CONSOLE SERIAL_OF_PLATFORM
     BLK_DEV_INITRD RD_GZIP BINFMT_ELF
     PROC_FS SYSFS DEVTMPFS DEBUG_KERNEL DEBUG_FS PTDUMP_DEBUGFS
@@ -66,6 +88,7 @@ WANTED=(
     PROC_KCORE KEXEC CRASH_DUMP SMP
     MULTIUSER FUTEX
     STRICT_KERNEL_RWX SPARSEMEM_MANUAL SPARSEMEM_VMEMMAP
+    ${VERSION_WANTED[@]+"${VERSION_WANTED[@]}"}
 )
 if [ "${DWARF:-0}" = 1 ]; then
     WANTED+=(DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT)
@@ -75,7 +98,7 @@ if [ -n "${EXTRA:-}" ]; then
     WANTED+=("${extra_opts[@]}")
 fi
 # Options that must come out =y as a consequence (checked, not requested).
-IMPLIED=(KEXEC_CORE CRASH_CORE SIFIVE_PLIC RISCV_SBI GENERIC_PTDUMP PTDUMP_CORE SPARSEMEM)
+IMPLIED=(KEXEC_CORE SIFIVE_PLIC RISCV_SBI SPARSEMEM "${IMPLIED_RENAMED[@]}")
 
 mk tinyconfig
 args=()

@@ -8,7 +8,8 @@ init.c: kernel_page_tables and efi_page_tables go to
 OUTDIR/page_tables/<name>.txt; vmcoreinfo, cmdline and iomem go to
 OUTDIR/<name>.txt. The serial line discipline turned each LF into CRLF; that is
 undone, so the files hold exactly the bytes the kernel produced. Every
-page-table line must have the shape arch/riscv/mm/ptdump.c (Linux 6.1) prints:
+page-table line must have the shape arch/riscv/mm/ptdump.c (Linux 6.1, or 6.12
+with its NAPOT "N", Svpbmt "MT(..)" and "RSW(n)" columns) prints:
 
   0xffffffff80000000-0xffffffff80200000    0x0000000080200000         2M PMD     D A G . X . R V
   ---[ Fixmap start ]---
@@ -25,7 +26,10 @@ import sys
 
 PTDUMP_LINE = re.compile(
     rb"^(0x[0-9a-f]{16}-0x[0-9a-f]{16}    0x[0-9a-f]{16} +\d+[KMGTPE] (PGD|P4D|PUD|PMD|PTE)"
-    rb" (RSW|   ) [D.] [A.] [G.] [U.] [X.] [W.] [R.] [V.]"
+    # 6.1: " RSW" or "    "; 6.12 (pte_bits[] gained NAPOT and Svpbmt columns, and
+    # the RSW value): " N|." then " MT(NC|IO|??)" or "   ..  ", then " RSW(n)" or "   ..  "
+    rb"( (RSW|   )| [N.] (MT\((NC|IO|\?\?)\)|  \.\.  ) (RSW\(\d\)|  \.\.  ))"
+    rb" [D.] [A.] [G.] [U.] [X.] [W.] [R.] [V.]"
     rb"|---\[ [^\]]+ \]---)$")
 
 TEXT_SECTIONS = {"vmcoreinfo", "cmdline", "iomem", "maps"}

@@ -7,14 +7,22 @@
 # --json) and check.py on the capture. See README.md beside this file.
 #
 # Env (all optional):
-#   UE_ROOT   default /work/big/user-entries (kernels from build-kernel.sh there)
+#   KVER      6.1 (default) or 6.12: only picks UE_ROOT's default (check.py reads
+#             the version from the capture's .config)
+#   UE_ROOT   default /work/big/user-entries (6.12: /work/big/user-entries-6.12;
+#             kernels from build-kernel.sh there)
 #   OUT       default UE_ROOT/ARCH
 #   KPTDUMP   default /work/main/.build-helper/debug/kptdump
 #   READY_TIMEOUT  seconds to wait for READY (default 600)
 set -euo pipefail
 ARCH=${1:?usage: capture.sh arm64|riscv64}
 HERE=$(cd "$(dirname "$0")" && pwd)
-UE_ROOT=${UE_ROOT:-/work/big/user-entries}
+KVER=${KVER:-6.1}
+case "$KVER" in
+    6.1)  UE_ROOT=${UE_ROOT:-/work/big/user-entries} ;;
+    6.12) UE_ROOT=${UE_ROOT:-/work/big/user-entries-6.12} ;;
+    *) echo "KVER must be 6.1 or 6.12" >&2; exit 1 ;;
+esac
 OUT=${OUT:-$UE_ROOT/$ARCH}
 KPTDUMP=${KPTDUMP:-/work/main/.build-helper/debug/kptdump}
 READY_TIMEOUT=${READY_TIMEOUT:-600}
@@ -56,7 +64,7 @@ esac
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 # OUT also holds the kernel build (build-4k-48/, build/): remove only our files.
-rm -rf "$OUT/page_tables" "$OUT/initramfs"
+rm -rf "$OUT/page_tables" "$OUT/initramfs" "$OUT/judge"   # judge/: judge.sh's, of the last capture
 rm -f "$OUT"/{vmcore.elf,vmcoreinfo-note.txt,serial.log,serial.txt,qmp.sock,gdb.sock,info-registers.txt,info-mem.txt,sysregs.txt,mmu-regs.txt}
 rm -f "$OUT"/{victim,victim-pid,steps,maps,pagemap,smaps,swaps,meminfo,vmcoreinfo,cmdline,dmesg,check,kptdump-ps,kptdump-pid}.txt
 

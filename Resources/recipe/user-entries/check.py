@@ -4,7 +4,8 @@ regions (OUTDIR/victim.txt), put side by side
   - the kernel's verdict: /proc/PID/pagemap (OUTDIR/pagemap.txt),
   - the raw PTE, read here from OUTDIR/vmcore.elf by walking the victim's table
     from its mm->pgd (PGD_PHYS, physical; column 4 of `kptdump ps`), and this
-    script's own decoding of it (Linux 6.1 encodings, below),
+    script's own decoding of it (Linux 6.1 or 6.12 encodings, below; the version
+    is read from the first lines of OUTDIR/config, the kernel's .config),
   - with KPTDUMP_JSONL (`kptdump VMCORE --vmlinux VMLINUX --pid PID --json`), what
     kptdump said for the range holding that page.
 Exit 1 only when pagemap and the raw PTE disagree (the capture itself is wrong).
@@ -31,6 +32,20 @@ riscv64, 6.1 (arch/riscv/include/asm/pgtable-bits.h, pgtable-64.h, pgtable.h):
   (= _PAGE_GLOBAL, bit 5, meaningful only when PRESENT is clear; PAGE_NONE is
   PROT_NONE|READ). Swap entry: bits 0..5 zero, type = bits 10:6,
   offset = bits 63:11. No swap-exclusive bit in 6.1.
+arm64, 6.12 (6.10 moved PROT_NONE and the swap fields; pgtable.h "Encode and
+decode a swap entry", pgtable-prot.h):
+  pte_present = VALID | PTE_PRESENT_INVALID, which is PTE_NG (bit 11), only
+  when !VALID (PAGE_NONE sets it); bit 58 is now PTE_UFFD_WP (present entries,
+  only with HAVE_ARCH_USERFAULTFD_WP, i.e. USERFAULTFD). Swap entry: bits 1:0
+  zero, bit 2 PTE_SWP_EXCLUSIVE, bit 3 PTE_SWP_UFFD_WP (with USERFAULTFD),
+  type = bits 10:6 (__SWP_TYPE_SHIFT 6, 5 bits), bit 11 zero, offset = bits
+  61:12 (__SWP_OFFSET_SHIFT 12, 50 bits). PTE_SPECIAL 56, PTE_DEVMAP 57,
+  PTE_DIRTY 55, PTE_WRITE 51 unchanged.
+riscv64, 6.12 (6.3 added the swap-exclusive bit; pgtable.h "Format of swap
+PTE", pgtable-bits.h): present and PROT_NONE as in 6.1 (_PAGE_PROT_NONE =
+  _PAGE_GLOBAL, bit 5); swap entry: bits 0..5 zero, bit 6 exclusive
+  (_PAGE_SWP_EXCLUSIVE = _PAGE_ACCESSED), type = bits 11:7, offset = bits
+  63:12. No soft-dirty or uffd-wp bits in 6.12 either.
 Neither has soft-dirty or userfaultfd-wp bits in 6.1 (no HAVE_ARCH_SOFT_DIRTY,
 no HAVE_ARCH_USERFAULTFD_WP, hence no PTE markers): pagemap bits 55 and 57 are
 always 0.
@@ -39,6 +54,11 @@ DEVICE_PRIVATE) - SWP_MIGRATION_NUM (3 if MIGRATION) - SWP_HWPOISON_NUM (1 if
 MEMORY_FAILURE) - SWP_PTE_MARKER_NUM (1 if PTE_MARKER) - 1 (SWP_SWAPIN_ERROR);
 above it, in order: hwpoison, migration read/read-exclusive/write, device
 private write/read/exclusive write/exclusive read, PTE marker, swapin error.
+In 6.12 the PTE-marker type is always reserved (SWP_PTE_MARKER_NUM 1, no
+CONFIG_PTE_MARKER) and there is no SWP_SWAPIN_ERROR (swapin errors became PTE
+markers): MAX_SWAPFILES = 32 - device - migration - hwpoison - 1, the last
+type is the PTE marker. With these configs both versions give arm64 27
+(hwpoison 27, migration 28-30, 31 swapin error / PTE marker) and riscv64 28.
 They are computed here from OUTDIR/config (the kernel's .config).
 pagemap (fs/proc/task_mmu.c): bit 63 present (pte_present, so PROT_NONE too),
 62 swap (any non-present non-none entry), 61 file/shared, 56 exclusively
@@ -52,25 +72,52 @@ import sys
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "debian-stock"))
-sys.path.insert(0, os.path.join(HERE, "..", "debian-stock-swap"))
 from walkcheck import Mem  # noqa: E402  (ELF PT_LOAD reader, physical addresses)
-from classify import read_capture  # noqa: E402  (pagemap.txt, victim.txt)
 
 M64 = (1 << 64) - 1
 PFN55 = (1 << 55) - 1
 
 
-def swap_types(config_path):
-    """{type: kind} for the reserved types, and MAX_SWAPFILES, from .config."""
-    cfg = set()
+def read_capture(out):
+    """pagemap.txt as {va: entry}, and victim.txt's regions as (name, base, pages)
+    (as read_capture of ../debian-stock-swap/classify.py, kept here so that
+    edits there do not reach this script)."""
+    pm = {}
+    for line in open(os.path.join(out, "pagemap.txt")):
+        va, e = line.split()
+        pm[int(va, 16)] = int(e, 16)
+    regions = []
+    for line in open(os.path.join(out, "victim.txt")):
+        w = line.split()
+        if len(w) == 4 and w[3] == "pages":
+            regions.append((w[0], int(w[1], 16), int(w[2])))
+    return pm, regions
+
+
+def read_config(config_path):
+    """(version tuple, set of =y option names) from a kernel .config, whose
+    third line is "# Linux/ARCH X.Y.Z Kernel Configuration"."""
+    cfg, ver = set(), None
     for line in open(config_path):
+        if ver is None and line.startswith("# Linux/"):
+            ver = tuple(int(x) for x in line.split()[2].split("-")[0].split(".")[:2])
         if line.startswith("CONFIG_") and line.rstrip().endswith("=y"):
             cfg.add(line.split("=")[0][7:])
+    if ver not in ((6, 1), (6, 12)):
+        raise SystemExit("%s: kernel %s; this script knows 6.1 and 6.12" % (config_path, ver))
+    return ver, cfg
+
+
+def swap_types(ver, cfg):
+    """{type: kind} for the reserved types, and MAX_SWAPFILES, from .config."""
     dev = 4 if "DEVICE_PRIVATE" in cfg else 0
     mig = 3 if "MIGRATION" in cfg else 0
     hwp = 1 if "MEMORY_FAILURE" in cfg else 0
-    mark = 1 if "PTE_MARKER" in cfg else 0
-    maxsf = 32 - dev - mig - hwp - mark - 1
+    if ver >= (6, 12):   # marker always reserved, no swapin-error type
+        mark, swapin_err = 1, 0
+    else:
+        mark, swapin_err = (1 if "PTE_MARKER" in cfg else 0), 1
+    maxsf = 32 - dev - mig - hwp - mark - swapin_err
     names = {}
     t = maxsf
     for n, kinds in ((hwp, ["hwpoison"]),
@@ -81,13 +128,21 @@ def swap_types(config_path):
         for k in kinds[:n]:
             names[t] = k
             t += 1
-    names[t] = "swapin_error"
+    if swapin_err:
+        names[t] = "swapin_error"
     return maxsf, names
 
 
 class Arch:
-    def __init__(self, arch, outdir):
+    def __init__(self, arch, outdir, ver=(6, 1), cfg=frozenset()):
         self.arch = arch
+        self.ver = ver
+        # uffd-wp bits exist only with HAVE_ARCH_USERFAULTFD_WP (arm64 6.12
+        # selects it with USERFAULTFD; riscv 6.12 and both in 6.1 do not).
+        self.uffd = arch == "arm64" and ver >= (6, 12) and "USERFAULTFD" in cfg
+        # pagemap's PM_UFFD_WP for a PTE marker: pte_marker_entry_uffd_wp(),
+        # the marker's PTE_MARKER_UFFD_WP bit (offset bit 0), with that option.
+        self.marker_wp = "PTE_MARKER_UFFD_WP" in cfg
         if arch == "arm64":
             self.levels = 4
             self.addr_mask = ((1 << 48) - 1) & ~0xfff
@@ -129,32 +184,48 @@ class Arch:
         kind words (normal, special, devmap, prot_none, swap, hwpoison, ...)."""
         if e == 0:
             return "none", 0, False
+        new = self.ver >= (6, 12)
+        wp = 0
         if self.arch == "arm64":
-            present = e & 1 or e >> 58 & 1
+            # 6.1: PTE_PROT_NONE bit 58; 6.12: PTE_PRESENT_INVALID = nG, bit 11
+            present = e & 1 or (e >> 11 & 1 if new else e >> 58 & 1)
             if present:
                 pfn = (e & self.addr_mask) >> 12
                 kind = "prot_none" if not e & 1 else \
                     "special" if e >> 56 & 1 else "devmap" if e >> 57 & 1 else "normal"
-                return kind, 1 << 63 | pfn, False
-            t, off, excl = e >> 3 & 31, e >> 8 & ((1 << 50) - 1), bool(e >> 2 & 1)
+                if self.uffd and e >> 58 & 1:
+                    wp = 1 << 57
+                return kind, 1 << 63 | wp | pfn, False
+            if new:
+                t, off, excl = e >> 6 & 31, e >> 12 & ((1 << 50) - 1), bool(e >> 2 & 1)
+                if self.uffd and e >> 3 & 1:
+                    wp = 1 << 57
+            else:
+                t, off, excl = e >> 3 & 31, e >> 8 & ((1 << 50) - 1), bool(e >> 2 & 1)
         else:
             present = e & 1 or e & 0x20
             if present:
                 pfn = (e >> 10) & ((1 << 44) - 1)
                 kind = "prot_none" if not e & 1 else "special" if e >> 8 & 1 else "normal"
                 return kind, 1 << 63 | pfn, False
-            t, off, excl = e >> 6 & 31, e >> 11, False
+            if new:
+                t, off, excl = e >> 7 & 31, e >> 12, bool(e >> 6 & 1)
+            else:
+                t, off, excl = e >> 6 & 31, e >> 11, False
         kind = "swap" if t < maxsf else names.get(t, "non_swap")
-        return kind, 1 << 62 | t | (off << 5 & PFN55), excl
+        if kind == "pte_marker" and self.marker_wp and off & 1:
+            wp = 1 << 57
+        return kind, 1 << 62 | wp | t | (off << 5 & PFN55), excl
 
 
 def main():
     arch, out, pgd = sys.argv[1], sys.argv[2], int(sys.argv[3], 0)
     jsonl = sys.argv[4] if len(sys.argv) > 4 else None
-    A = Arch(arch, out)
-    maxsf, names = swap_types(os.path.join(out, "config"))
-    print("# %s, %d levels; MAX_SWAPFILES %d; reserved swap types: %s" % (
-        arch, A.levels, maxsf, ", ".join("%d %s" % kv for kv in sorted(names.items()))))
+    ver, cfg = read_config(os.path.join(out, "config"))
+    A = Arch(arch, out, ver, cfg)
+    maxsf, names = swap_types(ver, cfg)
+    print("# %s, Linux %d.%d encodings, %d levels; MAX_SWAPFILES %d; reserved swap types: %s" % (
+        arch, ver[0], ver[1], A.levels, maxsf, ", ".join("%d %s" % kv for kv in sorted(names.items()))))
     pm, regions = read_capture(out)
     ranges = []
     if jsonl:
@@ -193,7 +264,7 @@ def main():
             cmp_mask = 1 << 63 | 1 << 62 | 1 << 57 | 1 << 55 | PFN55
             ok = (p & cmp_mask) == (mine & cmp_mask)
             bad_capture += not ok
-            cat = kind + (" excl" if excl else "")
+            cat = kind + (" excl" if excl else "") + (" uffd-wp" if mine >> 57 & 1 else "")
             if kind in ("swap",):
                 cat += " type %d" % (mine & 31)
             seen.setdefault((name, cat), (i, va, p, raw))
@@ -202,19 +273,27 @@ def main():
                 s0, k = next(((s, r) for s, t, r in ranges if s <= va < t), (0, None))
                 if k is None:
                     kdesc, kbad = "no range", kind != "none"
+                elif "kind" not in k and kind == "none" and not k["present"]:
+                    # An empty entry inside a range ptdump prints without
+                    # attributes (a hole between mappings): nothing to decode.
+                    kdesc, kbad = "hole (present=False)", False
                 elif "kind" not in k:
                     kdesc = "not decoded (present=%s%s)" % (
                         k["present"], " phys=" + k["phys"] if "phys" in k else "")
                     kbad = None
                 else:
                     kdesc = "%s present=%s" % (k["kind"], k["present"])
-                    for f in ("swap_type", "swap_offset", "exclusive"):
+                    for f in ("swap_type", "swap_offset", "exclusive", "uffd_wp", "soft_dirty"):
                         if f in k:
                             kdesc += " %s=%s" % (f, k[f])
                     if "phys" in k:
                         kdesc += " phys=%s" % k["phys"]
                     want = kind[4:] if kind.startswith("thp-") else kind
                     kbad = k["kind"] != want
+                    if "uffd_wp" in k:   # every entry of a range shares it
+                        kbad |= k["uffd_wp"] != bool(mine >> 57 & 1)
+                    if "soft_dirty" in k:
+                        kbad |= k["soft_dirty"] != bool(mine >> 55 & 1)
                     pfn = mine & PFN55
                     if mine >> 63:
                         kbad |= not k["present"] and want != "prot_none"

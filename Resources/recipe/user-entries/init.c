@@ -25,9 +25,21 @@
  *              caches, which still hold slots of zram0 otherwise
  *      50..53  MADV_PAGEOUT                              -> swap type 1
  *      20      MADV_HWPOISON                             -> hwpoison entry
- *              (EINVAL without CONFIG_MEMORY_FAILURE: riscv64 6.1)
+ *              (EINVAL without CONFIG_MEMORY_FAILURE: riscv64 6.1). From 6.4
+ *              madvise_inject_error() passes MF_ACTION_REQUIRED, and the
+ *              kernel then sends the caller SIGBUS (BUS_MCEERR_AR), which
+ *              killed the victim on 6.12: a handler notes it and returns.
  *      40..41  mprotect(PROT_NONE)                       -> PROT_NONE, present
  *      the rest                                          -> present
+ *    and last, "uffd": 8 anonymous pages, MADV_NOHUGEPAGE, pages 0..3 written,
+ *    registered with a userfaultfd (UFFD_FEATURE_WP_UNPOPULATED, 6.4+) in WP
+ *    mode and UFFDIO_WRITEPROTECTed whole, then MADV_PAGEOUT of pages 2..3:
+ *      0..1    present uffd-wp (arm64 6.10+: PTE_UFFD_WP, bit 58)
+ *      2..3    swap entries with the swap uffd-wp bit (arm64 6.10+: bit 3)
+ *      4..7    PTE markers (PTE_MARKER_UFFD_WP), never populated
+ *    Only where the kernel has USERFAULTFD and HAVE_ARCH_USERFAULTFD_WP (the
+ *    arm64 6.12 build); elsewhere the steps record ENOSYS or EINVAL and the
+ *    region stays as written (0..3 present, 4..7 none).
  *    then reports to init over a pipe and pauses forever.
  * 4. init mlockall()s, then prints, between "=== BEGIN name ===" and
  *    "=== END name ===" lines:
@@ -52,7 +64,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
+#include <sys/syscall.h>
+#include <linux/userfaultfd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -72,6 +88,11 @@
 #define ZERO_AT 0x20000000UL
 #define THP_AT 0x40000000UL /* 2 MiB aligned */
 #define ZRAM1_PRIO 10
+#define UFFD_AT 0x30000000UL
+#define UFFD_PAGES 8
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13) /* 6.4; the cross libc's headers are 6.1 */
+#endif
 
 #include "../lib/guest.h"
 
@@ -132,7 +153,7 @@ static void make_swap(const char *name)
 /* ---------------------------------------------------------------- victim */
 
 struct report {
-	unsigned long region, zero, thp;
+	unsigned long region, zero, thp, uffd;
 	char steps[3000];
 };
 
@@ -141,6 +162,17 @@ static void step(struct report *r, const char *what, long rc)
 	size_t n = strlen(r->steps);
 	snprintf(r->steps + n, sizeof r->steps - n, "%s: %s\n", what,
 		 rc == 0 ? "ok" : strerror(errno));
+}
+
+/* SIGBUS from MADV_HWPOISON (6.4+: MF_ACTION_REQUIRED): note it, carry on. */
+static volatile sig_atomic_t bus_code = -1;
+static volatile unsigned long bus_addr;
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	bus_code = si->si_code;
+	bus_addr = (unsigned long)si->si_addr;
 }
 
 static void fill(unsigned char *p, unsigned long tag, unsigned long page)
@@ -157,6 +189,43 @@ static void *map_at(unsigned long at, size_t len)
 	if (p == MAP_FAILED)
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
 	return p;
+}
+
+/* The "uffd" region (see the top of this file). */
+static void uffd_region(struct report *r)
+{
+	unsigned char *a = map_at(UFFD_AT, UFFD_PAGES * PG);
+	if (a == MAP_FAILED) {
+		step(r, "mmap uffd", -1);
+		return;
+	}
+	r->uffd = (unsigned long)a;
+	step(r, "uffd: madvise NOHUGEPAGE", madvise(a, UFFD_PAGES * PG, MADV_NOHUGEPAGE));
+	for (unsigned long i = 0; i < 4; i++)
+		fill(a + i * PG, 0x7566, i);
+	int u = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (u < 0) {
+		step(r, "uffd: userfaultfd", -1);
+		return;
+	}
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_WP_UNPOPULATED };
+	step(r, "uffd: UFFDIO_API (WP_UNPOPULATED)", ioctl(u, UFFDIO_API, &api));
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)a, .len = UFFD_PAGES * PG },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	if (ioctl(u, UFFDIO_REGISTER, &reg) != 0) {
+		step(r, "uffd: UFFDIO_REGISTER WP", -1);
+		return;
+	}
+	step(r, "uffd: UFFDIO_REGISTER WP", 0);
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (unsigned long)a, .len = UFFD_PAGES * PG },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+	step(r, "uffd: UFFDIO_WRITEPROTECT pages 0..7", ioctl(u, UFFDIO_WRITEPROTECT, &wp));
+	step(r, "uffd: MADV_PAGEOUT pages 2..3", madvise(a + 2 * PG, 2 * PG, MADV_PAGEOUT));
+	/* u stays open: closing it would unregister the range and drop the bits. */
 }
 
 static void victim(int tell)
@@ -204,8 +273,24 @@ static void victim(int tell)
 	step(&r, "swapoff /dev/zram1 (drains the swap slot caches)", swapoff("/dev/zram1"));
 	step(&r, "swapon /dev/zram1 prio 10 again", swapon("/dev/zram1", prio));
 	step(&r, "MADV_PAGEOUT pages 50..53", madvise(p + 50 * PG, 4 * PG, MADV_PAGEOUT));
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	step(&r, "sigaction SIGBUS", sigaction(SIGBUS, &sa, NULL));
 	step(&r, "MADV_HWPOISON page 20", madvise(p + 20 * PG, PG, MADV_HWPOISON));
+	if (bus_code != -1) {
+		size_t n = strlen(r.steps);
+		snprintf(r.steps + n, sizeof r.steps - n,
+			 "SIGBUS after MADV_HWPOISON: si_code %d%s, si_addr %#lx\n", (int)bus_code,
+			 bus_code == BUS_MCEERR_AR ? " (BUS_MCEERR_AR)" : "", (unsigned long)bus_addr);
+	} else {
+		size_t n = strlen(r.steps);
+		snprintf(r.steps + n, sizeof r.steps - n, "no SIGBUS after MADV_HWPOISON\n");
+	}
 	step(&r, "mprotect PROT_NONE pages 40..41", mprotect(p + 40 * PG, 2 * PG, PROT_NONE));
+	uffd_region(&r);
 done:
 	if (write(tell, &r, sizeof r) != (ssize_t)sizeof r)
 		_exit(1);
@@ -277,6 +362,7 @@ int main(void)
 	say("region %016lx %d pages\n", r.region, NPAGES);
 	say("zero %016lx %d pages\n", r.zero, ZERO_PAGES);
 	say("thp %016lx %d pages\n", r.thp, THP_PAGES);
+	say("uffd %016lx %d pages\n", r.uffd, UFFD_PAGES);
 	out("=== END victim ===\n");
 	out("=== BEGIN steps ===\n");
 	out(r.steps);
