@@ -78,7 +78,7 @@ public struct AddressTranslation: Sendable, Equatable {
             }
             if asked == .pte || architecture.isLeaf(entry, at: asked) {
                 // The MMU's view: a leaf maps only when its hardware present bit is set.
-                guard entry != 0, architecture.isPresent(entry, at: .pte) else {
+                guard entry != 0, architecture.mapsInHardware(entry) else {
                     steps.append(step)
                     return .notMapped(level: level)
                 }

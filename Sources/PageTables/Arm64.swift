@@ -113,6 +113,9 @@ public struct Arm64Paging: PagingArchitecture {
         entry & (swapPTEFormat?.presentBits ?? (Self.valid | Self.protNone)) != 0
     }
 
+    /// PTE_VALID: PROT_NONE pages (present to the kernel) fault.
+    public func mapsInHardware(_ entry: UInt64) -> Bool { entry & Self.valid != 0 }
+
     public func tableAddress(_ entry: UInt64, at level: TableLevel) -> PhysicalAddress {
         PhysicalAddress(outputAddress(entry))
     }

@@ -21,11 +21,12 @@ public final class LeafCollector: WalkObserver {
 
     public func effectiveProtection(level: TableLevel, entry: UInt64) {}
 
-    /// Keeps entries whose hardware present bit is set, asked at PTE level at
-    /// every level: x86's `pmd_present()` also counts PSE and PROTNONE, which
-    /// the MMU (and QEMU's `info tlb`) does not.
+    /// Keeps entries whose hardware valid bit is set, at every level: x86's
+    /// `pmd_present()` also counts PSE and PROTNONE, and every architecture's
+    /// `pte_present()` PROT_NONE pages, which the MMU (and QEMU's `info tlb`)
+    /// does not translate.
     public func note(address: UInt64, level: TableLevel?, entry: UInt64, problem: WalkProblem?) {
-        guard let level, problem == nil, entry != 0, architecture.isPresent(entry, at: .pte),
+        guard let level, problem == nil, entry != 0, architecture.mapsInHardware(entry),
               level == .pte || architecture.isLeaf(entry, at: level) else { return }
         onLeaf(Leaf(address: address, level: level, entry: entry,
                     physical: architecture.leafAddress(entry, at: level),

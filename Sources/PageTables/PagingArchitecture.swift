@@ -36,6 +36,10 @@ public protocol PagingArchitecture: Sendable {
     /// (PROT_NONE pages included), as opposed to a swap or other entry.
     func isPresentToKernel(_ entry: UInt64) -> Bool
 
+    /// The leaf's hardware valid bit: whether the MMU translates through it.
+    /// Narrower than `isPresentToKernel`, which also counts PROT_NONE pages.
+    func mapsInHardware(_ entry: UInt64) -> Bool
+
     /// The bits that the listing compares and prints (x86: `val & PTE_FLAGS_MASK`).
     func protection(_ entry: UInt64) -> UInt64
 
@@ -107,6 +111,9 @@ public struct RangeAccess: Sendable, Equatable {
 extension PagingArchitecture {
     /// arm64's and riscv's `isPresent` at PTE level already counts PROT_NONE.
     public func isPresentToKernel(_ entry: UInt64) -> Bool { isPresent(entry, at: .pte) }
+
+    /// x86's `isPresent` at PTE level is already the P bit alone.
+    public func mapsInHardware(_ entry: UInt64) -> Bool { isPresent(entry, at: .pte) }
 
     /// Architectures without a rule accept every encoding the kernel accepts.
     public func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String? { nil }

@@ -88,6 +88,9 @@ public struct Riscv64Paging: PagingArchitecture {
         }
     }
 
+    /// V: PROT_NONE pages (present to the kernel) fault.
+    public func mapsInHardware(_ entry: UInt64) -> Bool { entry & Self.present != 0 }
+
     public func tableAddress(_ entry: UInt64, at level: TableLevel) -> PhysicalAddress {
         PhysicalAddress(physicalAddress(entry))
     }

@@ -84,6 +84,13 @@ struct PagemapJudge {
             if e.uffdWP { counts["uffd-wp entries", default: 0] += 1 }
             if e.exclusive { counts["exclusive entries", default: 0] += 1 }
             #expect(e.uffdWP == (v >> 57 & 1 == 1), "\(what): uffd-wp")
+            // vtop's verdict is the MMU's: a PROT_NONE page, present to the
+            // kernel (pagemap), faults.
+            if case .mapped = t.outcome {
+                #expect(present && e.kind != .protNone, "\(what): vtop says mapped")
+            } else {
+                #expect(!present || e.kind == .protNone, "\(what): vtop says not mapped")
+            }
             if present {
                 // No capture maps DAX or other pfn-mapped device memory: a devmap
                 // kind there means a release's software bits were misread.
