@@ -21,6 +21,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from pagemap_capture import read_capture  # noqa: E402,F401  (check.py and ../x86_64-hmm import it from here)
+
 
 def kernel_version(out):
     """(major, minor) from OSRELEASE in OUT/vmcoreinfo-note.txt (default 6.1)."""
@@ -120,18 +123,6 @@ def expected(region, i):
     return None
 
 
-def read_capture(out):
-    """pagemap.txt as {va: entry}, and victim.txt's regions as (name, base, pages)."""
-    pm = {}
-    for line in open(os.path.join(out, "pagemap.txt")):
-        va, e = line.split()
-        pm[int(va, 16)] = int(e, 16)
-    regions = []
-    for line in open(os.path.join(out, "victim.txt")):
-        w = line.split()
-        if len(w) == 4 and w[3] == "pages":
-            regions.append((w[0], int(w[1], 16), int(w[2])))
-    return pm, regions
 
 
 def main():

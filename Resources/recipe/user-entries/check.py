@@ -73,25 +73,13 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "debian-stock"))
 from walkcheck import Mem  # noqa: E402  (ELF PT_LOAD reader, physical addresses)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from pagemap_capture import read_capture  # noqa: E402
 
 M64 = (1 << 64) - 1
 PFN55 = (1 << 55) - 1
 
 
-def read_capture(out):
-    """pagemap.txt as {va: entry}, and victim.txt's regions as (name, base, pages)
-    (as read_capture of ../debian-stock-swap/classify.py, kept here so that
-    edits there do not reach this script)."""
-    pm = {}
-    for line in open(os.path.join(out, "pagemap.txt")):
-        va, e = line.split()
-        pm[int(va, 16)] = int(e, 16)
-    regions = []
-    for line in open(os.path.join(out, "victim.txt")):
-        w = line.split()
-        if len(w) == 4 and w[3] == "pages":
-            regions.append((w[0], int(w[1], 16), int(w[2])))
-    return pm, regions
 
 
 def read_config(config_path):
