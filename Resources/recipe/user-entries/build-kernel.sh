@@ -11,13 +11,7 @@
 set -euo pipefail
 ARCH=${1:?usage: build-kernel.sh arm64|riscv64}
 HERE=$(cd "$(dirname "$0")" && pwd)
-KVER=${KVER:-6.1}
-case "$KVER" in
-    6.1)  UE_ROOT=${UE_ROOT:-/work/big/user-entries} ;;
-    6.12) UE_ROOT=${UE_ROOT:-/work/big/user-entries-6.12} ;;
-    *) echo "KVER must be 6.1 or 6.12" >&2; exit 1 ;;
-esac
-export KVER
+. "$HERE/roots.sh"
 
 # Common to both architectures. tinyconfig (allnoconfig + tiny.config) turns all
 # of these off:

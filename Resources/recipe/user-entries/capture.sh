@@ -17,12 +17,7 @@
 set -euo pipefail
 ARCH=${1:?usage: capture.sh arm64|riscv64}
 HERE=$(cd "$(dirname "$0")" && pwd)
-KVER=${KVER:-6.1}
-case "$KVER" in
-    6.1)  UE_ROOT=${UE_ROOT:-/work/big/user-entries} ;;
-    6.12) UE_ROOT=${UE_ROOT:-/work/big/user-entries-6.12} ;;
-    *) echo "KVER must be 6.1 or 6.12" >&2; exit 1 ;;
-esac
+. "$HERE/roots.sh"
 OUT=${OUT:-$UE_ROOT/$ARCH}
 KPTDUMP=${KPTDUMP:-/work/main/.build-helper/debug/kptdump}
 READY_TIMEOUT=${READY_TIMEOUT:-600}
