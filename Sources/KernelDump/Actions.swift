@@ -130,6 +130,12 @@ public enum Actions {
                 }
             }
         }
+        // What check-wx walks: on x86 with PTI also the user copy of
+        // init_top_pgt, which no listing above need read.
+        for (_, spec) in (try? layout.wxCheckTables(session)) ?? [] {
+            let result = writeListing(spec, memory: session.memory) { _ in }
+            zeroFilled.merge(result.zeroFilledTables) { max($0, $1) }
+        }
         // Each process's table, and the task list that leads to it, so that
         // `ps` and `--pid` work on the snapshot too.
         let taskLayout = session.taskLayout()

@@ -22,6 +22,9 @@ public struct WXReport {
     }
 
     public var tables: [Table]
+    /// What the session warned of on the way (a PTI user copy missing from
+    /// the dump, estimated markers, ...), for stderr.
+    public var warnings: [String] = []
 
     /// True when any walk found a W+X (or, on arm64, a non-UXN) page.
     public var failed: Bool { tables.contains { $0.writableExecutablePages > 0 || $0.nonUXNPages > 0 } }
@@ -72,7 +75,7 @@ extension Actions {
                 writableExecutablePages: result.writableExecutablePages, nonUXNPages: result.nonUXNPages,
                 offenders: offenders, markedRanges: result.problems.count))
         }
-        return WXReport(tables: tables)
+        return WXReport(tables: tables, warnings: session.warnings)
     }
 }
 

@@ -98,8 +98,13 @@ extension X86KernelLayout {
 
     /// PTI is active when the user copy of a PGD maps part of the kernel half
     /// (the entry trampoline, the CPU entry area); inactive, that page stays zero.
+    /// A user copy missing from the dump (a snapshot made before snapshots
+    /// kept it, a filtered dump) is said, not taken for PTI being off.
     func ptiActive(kernelPGD: UInt64, session: KernelSession) -> Bool {
-        guard let bytes = try? session.memory.read(PhysicalAddress(kernelPGD | Self.ptiSwitch), count: 4096) else { return false }
+        guard let bytes = try? session.memory.read(PhysicalAddress(kernelPGD | Self.ptiSwitch), count: 4096) else {
+            session.warn("the PTI user copy of the PGD at \(hex(kernelPGD)) is not in the dump: taken as PTI off, so the user copy is not walked")
+            return false
+        }
         for i in 256..<512 where decodeInteger(bytes, at: i * 8, size: 8, order: .little) ?? 0 != 0 { return true }
         return false
     }

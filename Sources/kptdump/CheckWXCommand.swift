@@ -21,6 +21,7 @@ struct CheckWX: ParsableCommand {
 
     func run() throws {
         let report = try reportingErrors { () throws(DumpError) in try Actions.checkWX(input.request, progress: terminalProgress()) }
+        for w in report.warnings { diagnose("warning: \(w)") }
         let out = OutputBuffer()
         out.write(report.text)
         out.flush()

@@ -1,24 +1,42 @@
 #!/bin/bash
-# Build a small x86-64 Linux 6.1 kernel with the kernel's own ptdump
-# (/sys/kernel/debug/page_tables/*), KASLR, 5-level paging support, PTI and EFI.
+# Build a small x86-64 Linux 6.1 (or, with KVER=6.12, 6.12) kernel with the
+# kernel's own ptdump (/sys/kernel/debug/page_tables/*), KASLR, 5-level paging
+# support, PTI and EFI.
 #
 # Usage: build-kernel.sh [BUILD_DIR]
-#   BUILD_DIR defaults to /work/big/x86_64/build (out-of-tree build, O=BUILD_DIR).
-#   The source is extracted from Debian's linux-source-6.1 package into
-#   $SRC_DIR (default /work/big/x86_64/src) if it is not there yet.
+#   KVER (default 6.1) or KVER=6.12: which Debian linux-source-KVER package.
+#   BUILD_DIR defaults to /work/big/x86_64/build (6.1) or
+#   /work/big/x86_64-6.12/build (6.12) (out-of-tree build, O=BUILD_DIR).
+#   The source is extracted from Debian's linux-source-KVER package into
+#   $SRC_DIR (default /work/big/x86_64/src, or /work/big/x86_64-6.12/src) if it
+#   is not there yet.
 #   JOBS (default 2) sets make -j.
+#
+# 6.12 differs from 6.1 in option names and dependencies (see below, after
+# DEPS): PAGE_TABLE_ISOLATION became MITIGATION_PAGE_TABLE_ISOLATION;
+# CRASH_DUMP now depends on KEXEC_CORE (the kexec/crash split), so KEXEC is
+# enabled too; and 6.12 builds also get DEBUG_WX (the boot-time W+X verdict,
+# to judge `kptdump check-wx` by). PTDUMP_DEBUGFS keeps its name (it depends on
+# ARCH_HAS_PTDUMP, selected by x86, and selects PTDUMP); X86_5LEVEL,
+# RANDOMIZE_MEMORY and CPU_MITIGATIONS are unchanged.
 #
 # Results kept in BUILD_DIR: arch/x86/boot/bzImage, vmlinux (with DWARF),
 # System.map, .config, and config-check.txt (which requested options stuck).
 set -euo pipefail
 
-BUILD_DIR=${1:-/work/big/x86_64/build}
-SRC_DIR=${SRC_DIR:-/work/big/x86_64/src}
+KVER=${KVER:-6.1}
+case "$KVER" in
+    6.1)  ROOT=/work/big/x86_64 ;;
+    6.12) ROOT=/work/big/x86_64-6.12 ;;
+    *) echo "KVER must be 6.1 or 6.12" >&2; exit 1 ;;
+esac
+BUILD_DIR=${1:-$ROOT/build}
+SRC_DIR=${SRC_DIR:-$ROOT/src}
 JOBS=${JOBS:-2}
-TARBALL=/usr/src/linux-source-6.1.tar.xz
+TARBALL=/usr/src/linux-source-$KVER.tar.xz
 
 need_pkgs=()
-for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-6.1 xz-utils; do
+for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-$KVER xz-utils; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -26,7 +44,10 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     apt-get update && apt-get install -y "${need_pkgs[@]}"
 fi
 
-if [ ! -f "$SRC_DIR/Makefile" ]; then
+if [ -f "$SRC_DIR/Makefile" ]; then
+    have=$(make -s -C "$SRC_DIR" kernelversion)
+    case "$have" in "$KVER".*) ;; *) echo "$SRC_DIR holds $have, not $KVER" >&2; exit 1 ;; esac
+else
     echo "extracting $TARBALL into $SRC_DIR"
     mkdir -p "$SRC_DIR"
     tar -xf "$TARBALL" -C "$SRC_DIR" --strip-components=1
@@ -55,6 +76,23 @@ WANTED=(
 #                   and qemu_fw_cfg never finds its ACPI device QEMU0002, so the
 #                   guest never tells QEMU where its VMCOREINFO note is.
 DEPS=(ACPI CPU_MITIGATIONS PCI)
+# (The two arrays above stay literal: ../x86_64-wx/build-kernel.sh and
+# ../x86_64-hmm read them with sed for their 6.1 kernels.)
+if [ "$KVER" = 6.12 ]; then
+    # The x86 mitigation options were renamed MITIGATION_* (6.8/6.9).
+    WANTED=("${WANTED[@]/#PAGE_TABLE_ISOLATION/MITIGATION_PAGE_TABLE_ISOLATION}")
+    # KEXEC  CRASH_DUMP moved to kernel/Kconfig.kexec, where it "depends on
+    #        KEXEC_CORE" (a hidden option selected by KEXEC or KEXEC_FILE);
+    #        without it olddefconfig drops CRASH_DUMP. (/sys/kernel/vmcoreinfo
+    #        and qemu_fw_cfg's note come from VMCORE_INFO, which CRASH_DUMP
+    #        and PROC_KCORE select; 6.1 called it CRASH_CORE.)
+    # VMCORE_INFO  the renamed CRASH_CORE (hidden: --enable is a no-op, the
+    #        check below is what matters).
+    # DEBUG_WX  the kernel's own boot-time W+X check (its verdict is a pr_info,
+    #        kept in the printk ring buffer of every dump; capture.sh greps it).
+    DEPS+=(KEXEC VMCORE_INFO)
+    WANTED+=(DEBUG_WX)
+fi
 
 mk tinyconfig
 args=()

@@ -4,9 +4,17 @@
 # a QEMU ELF memory dump.
 #
 # Usage: capture.sh STATE          STATE is one of: 4level 5level pti efi
-# Env:   BUILD_DIR (default /work/big/x86_64/build)
-#        OUT_ROOT  (default /work/big/x86_64); results go to OUT_ROOT/STATE
+#                                  (or the combinations 5level-pti, efi-5level)
+# Env:   KVER      6.1 (default) or 6.12: which build-kernel.sh kernel (sets the
+#                  defaults below to /work/big/x86_64 or /work/big/x86_64-6.12)
+#        BUILD_DIR (default /work/big/x86_64/build, 6.12: /work/big/x86_64-6.12/build)
+#        SRC_DIR   (default /work/big/x86_64/src, 6.12: /work/big/x86_64-6.12/src)
+#        OUT_ROOT  (default /work/big/x86_64, 6.12: /work/big/x86_64-6.12);
+#                  results go to OUT_ROOT/STATE
 #        READY_TIMEOUT seconds to wait for the guest (default 600)
+#        EXTRA_APPEND  more kernel parameters (default none), e.g. kptdump_wx=1
+#                  for a kernel built from a tree with ../x86_64-wx's
+#                  kptdump_test.c (see README, "Linux 6.12")
 #
 # Produces in OUT_ROOT/STATE: vmcore.elf, serial.log, page_tables/<name>.txt,
 # vmcoreinfo.txt (/sys/kernel/vmcoreinfo: the note's physical address and size),
@@ -15,12 +23,24 @@
 # info-tlb-cpuN.txt for further CPUs), qemu-cmd.txt, initrd.cpio.gz, timings.txt,
 # kernel-sha256.txt, and
 # symlinks vmlinux, System.map, bzImage into BUILD_DIR.
+# A kernel with CONFIG_DEBUG_WX (the KVER=6.12 build) also gets wx-check.txt:
+# the kernel's boot-time W+X verdict lines (pr_info, which loglevel=1 keeps off
+# the console), plus kptdump_test's lines if any, in log order with a "<6>"
+# prefix, read from the printk ring buffer's text inside vmcore.elf (init.c
+# prints dmesg on arm64 only).
 set -euo pipefail
 
-STATE=${1:?usage: capture.sh 4level|5level|pti|efi}
+STATE=${1:?usage: capture.sh 4level|5level|pti|efi|5level-pti|efi-5level}
 HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD_DIR=${BUILD_DIR:-/work/big/x86_64/build}
-OUT_ROOT=${OUT_ROOT:-/work/big/x86_64}
+KVER=${KVER:-6.1}
+case "$KVER" in
+    6.1)  ROOT=/work/big/x86_64 ;;
+    6.12) ROOT=/work/big/x86_64-6.12 ;;
+    *) echo "KVER must be 6.1 or 6.12" >&2; exit 1 ;;
+esac
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+SRC_DIR=${SRC_DIR:-$ROOT/src}
+OUT_ROOT=${OUT_ROOT:-$ROOT}
 READY_TIMEOUT=${READY_TIMEOUT:-600}
 OVMF=/usr/share/ovmf/OVMF.fd
 
@@ -35,6 +55,8 @@ fi
 
 BZIMAGE=$BUILD_DIR/arch/x86/boot/bzImage
 [ -f "$BZIMAGE" ] || { echo "no $BZIMAGE: run build-kernel.sh first" >&2; exit 1; }
+release=$(cat "$BUILD_DIR/include/config/kernel.release")
+case "$release" in "$KVER".*) ;; *) echo "$BUILD_DIR holds $release, not $KVER" >&2; exit 1 ;; esac
 
 APPEND="console=ttyS0 loglevel=1 panic=-1"
 FW=()
@@ -43,8 +65,12 @@ case "$STATE" in
     5level) CPU=max,+la57; MEM=1G; SMP=1 ;;
     pti)    CPU=max,-la57; MEM=1G; SMP=1; APPEND="$APPEND pti=on" ;;
     efi)    CPU=max,-la57; MEM=1G; SMP=1; FW=(-bios "$OVMF") ;;
+    # Combinations (first run on 6.12; no 6.1 fixture):
+    5level-pti) CPU=max,+la57; MEM=1G; SMP=1; APPEND="$APPEND pti=on" ;;
+    efi-5level) CPU=max,+la57; MEM=1G; SMP=1; FW=(-bios "$OVMF") ;;
     *) echo "unknown state $STATE" >&2; exit 1 ;;
 esac
+if [ -n "${EXTRA_APPEND:-}" ]; then APPEND="$APPEND $EXTRA_APPEND"; fi
 
 OUT=$OUT_ROOT/$STATE
 rm -rf "$OUT"
@@ -52,7 +78,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
 # initramfs: /init from ../lib/init.c plus /dev/console (lib/initramfs.sh).
-"$HERE/../lib/initramfs.sh" gcc "$OUT_ROOT/initramfs" "$BUILD_DIR" "${SRC_DIR:-/work/big/x86_64/src}" "$OUT/initrd.cpio.gz"
+"$HERE/../lib/initramfs.sh" gcc "$OUT_ROOT/initramfs" "$BUILD_DIR" "$SRC_DIR" "$OUT/initrd.cpio.gz"
 
 SOCK=$OUT/qmp.sock
 QEMU=(qemu-system-x86_64 -accel tcg -M q35 -cpu "$CPU" -m "$MEM" -smp "$SMP"
@@ -98,5 +124,15 @@ else
     echo "WARNING: no VMCOREINFO note in $OUT/vmcore.elf" >&2
 fi
 python3 "$HERE/check-tlb.py" "$OUT" current_kernel || echo "WARNING: info tlb and ptdump disagree" >&2
+if grep -q '^CONFIG_DEBUG_WX=y' "$BUILD_DIR/.config"; then
+    # The printk ring buffer keeps the text without KERN_INFO's "\0016" prefix
+    # (the format strings in .rodata have it, and "%lu"/"%px" where the ring
+    # has numbers), so the kernel's lines are the hits not preceded by \001
+    # and a level digit; their offsets in the dump give the log order (the
+    # ring does not wrap this early). All of them are pr_info: "<6>".
+    grep -a -b -o -P '(?<!\x01[0-7])(kptdump_test: (read-only|W\+X) vmalloc page at [0-9a-f]{16} \(pfn 0x[0-9a-f]+\)|x86/mm: Checked W\+X mappings: (passed|FAILED), [0-9a-z]+ W\+X pages found\.|x86/mm: Checking user space page tables)' \
+        "$OUT/vmcore.elf" | sort -t: -k1,1n | cut -d: -f2- | sed 's/^/<6>/' > "$OUT/wx-check.txt" || true
+    echo "the kernel's W+X lines (printk buffer in the dump):"; cat "$OUT/wx-check.txt"
+fi
 ls -l "$OUT/vmcore.elf"
 wc -l "$OUT"/page_tables/*.txt
