@@ -274,7 +274,10 @@ public final class KernelSession {
     }
 
     /// Notes a problem that does not stop the run.
-    public func warn(_ message: String) { warnings.append(message) }
+    /// Records `message` once, however many walks run into the same thing.
+    public func warn(_ message: String) {
+        if !warnings.contains(message) { warnings.append(message) }
+    }
 
     // MARK: Kernel variables
 

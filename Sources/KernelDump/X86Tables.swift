@@ -99,7 +99,7 @@ extension X86KernelLayout {
     /// PTI is active when the user copy of a PGD maps part of the kernel half
     /// (the entry trampoline, the CPU entry area); inactive, that page stays zero.
     /// A user copy missing from the dump (a snapshot made before snapshots
-    /// kept it, a filtered dump) is said, not taken for PTI being off.
+    /// kept it, a filtered dump) is taken as PTI off, with a warning that says so.
     func ptiActive(kernelPGD: UInt64, session: KernelSession) -> Bool {
         guard let bytes = try? session.memory.read(PhysicalAddress(kernelPGD | Self.ptiSwitch), count: 4096) else {
             session.warn("the PTI user copy of the PGD at \(hex(kernelPGD)) is not in the dump: taken as PTI off, so the user copy is not walked")
