@@ -2,29 +2,40 @@ import Foundation
 import Testing
 @testable import KernelDump
 
-/// Every x86-64 capture whose kernel ran its boot-time W+X check (DEBUG_WX)
-/// keeps the kernel's own lines in wx-check.txt: check-wx on the snapshot
-/// must print the same verdicts, in order, with the PTI preface between
-/// them ("Checking user space page tables", the user copy of init_top_pgt).
+/// Every capture whose kernel ran its boot-time W+X check (DEBUG_WX) keeps
+/// the kernel's own lines in wx-check.txt: check-wx on the snapshot must print
+/// the same verdicts, in order, with x86's PTI preface between them
+/// ("Checking user space page tables", the user copy of init_top_pgt).
 @Suite struct KernelWXVerdictTests {
     static var states: [String] {
-        Fixtures.states("x86_64")
-            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("wx-check.txt").path) }
-            .map(\.lastPathComponent)
+        ["x86_64", "arm64", "riscv64"].flatMap { arch in
+            Fixtures.states(arch)
+                .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("wx-check.txt").path) }
+                .map { "\(arch)/\($0.lastPathComponent)" }
+        }
     }
 
     @Test func enoughStatesRanTheCheck() {
-        #expect(Self.states.filter { $0.hasPrefix("6.12-") }.count >= 6, "\(Self.states)")
+        #expect(Self.states.filter { $0.hasPrefix("x86_64/6.12-") }.count >= 6, "\(Self.states)")
+    }
+
+    /// The check's own lines of a console or dmesg excerpt, without the log
+    /// level ("<6>") and time stamp ("[    2.87] "); a test module's are not.
+    static func checkLines(_ text: String) -> [String] {
+        text.split(separator: "\n").compactMap { line in
+            var rest = Substring(line)
+            if rest.hasPrefix("<"), let close = rest.firstIndex(of: ">") { rest = rest[rest.index(after: close)...] }
+            if rest.hasPrefix("["), let close = rest.range(of: "] ") { rest = rest[close.upperBound...] }
+            let text = String(rest)
+            return text.contains("W+X mappings:") || text.hasSuffix("Checking user space page tables") ? text : nil
+        }
     }
 
     @Test(arguments: states)
     func verdictsAreTheKernels(_ state: String) throws {
-        let dir = Fixtures.root.appendingPathComponent("x86_64/\(state)")
+        let dir = Fixtures.root.appendingPathComponent(state)
         let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
-        // "<6>x86/mm: ..." lines; the test module's own lines are not the check's.
-        let kernels = try String(contentsOf: dir.appendingPathComponent("wx-check.txt"), encoding: .utf8)
-            .split(separator: "\n").map { String($0.drop(while: { $0 != ">" }).dropFirst()) }
-            .filter { $0.hasPrefix("x86/mm: ") }
+        let kernels = Self.checkLines(try String(contentsOf: dir.appendingPathComponent("wx-check.txt"), encoding: .utf8))
         let report = try Actions.checkWX(DumpRequest(core: snapshot.path))
         let ours = report.tables.flatMap { [$0.preface, $0.verdict].compactMap { $0 } }
         #expect(ours == kernels)
