@@ -79,9 +79,9 @@ public struct Arm64KernelLayout: KernelLayout {
             markers = table
             pageOffset = ptinfo.baseAddress
             markersSource = "the kernel's kernel_ptdump_info and address_markers[] in memory"
-        } else if let va = session.symbols["address_markers"],
-                  let table = try? session.readMarkerArray(at: va, stride: 16, hasMaxLines: false, name: "address_markers",
-                                                           sizeHint: session.symbols.size(of: "address_markers")) {
+        } else if let symbol = session.symbols.staticVariable("address_markers"),
+                  let table = try? session.readMarkerArray(at: symbol.address, stride: 16, hasMaxLines: false, name: symbol.name,
+                                                           sizeHint: session.symbols.size(of: symbol.name)) {
             markers = table
             markersSource = "the kernel's address_markers[] in memory"
         } else {

@@ -126,6 +126,25 @@ public final class SymbolChain {
         return nil
     }
 
+    /// `name`, or else the one function-local static of that name, which GCC
+    /// emits as `name.N` (arm64 6.12 declares `address_markers[]` inside
+    /// `ptdump_init()`: `address_markers.2`). Gives the symbol's actual name,
+    /// for `size(of:)`; nil when there is none or more than one.
+    public func staticVariable(_ name: String) -> (name: String, address: UInt64)? {
+        if let v = self[name] { return (name, v) }
+        let prefix = name + "."
+        for t in tables where t.isComplete {
+            let matches = t.all.filter { entry in
+                entry.name.hasPrefix(prefix) && entry.name.count > prefix.count
+                    && entry.name.dropFirst(prefix.count).allSatisfy(\.isNumber)
+            }
+            guard matches.count == 1 else { continue }
+            used[matches[0].name] = matches[0].address
+            return matches[0]
+        }
+        return nil
+    }
+
     public func size(of name: String) -> UInt64? {
         for t in tables {
             if let s = t.size(of: name), s > 0 {

@@ -133,9 +133,9 @@ public struct X86KernelLayout: KernelLayout {
     /// Each entry is `{ unsigned long start; const char *name; unsigned long
     /// max_lines; }`, ending with `{ -1, NULL }`.
     static func readMarkerTable(_ session: KernelSession) throws(DumpError) -> MarkerTable? {
-        guard let va = session.symbols["address_markers"] else { return nil }
-        return try session.readMarkerArray(at: va, stride: 24, hasMaxLines: true, name: "address_markers",
-                                           sizeHint: session.symbols.size(of: "address_markers"))
+        guard let symbol = session.symbols.staticVariable("address_markers") else { return nil }
+        return try session.readMarkerArray(at: symbol.address, stride: 24, hasMaxLines: true, name: symbol.name,
+                                           sizeHint: session.symbols.size(of: symbol.name))
     }
 
     /// The marker list of Linux 6.1's dump_pagetables.c, with each optional

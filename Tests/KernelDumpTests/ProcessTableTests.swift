@@ -180,29 +180,46 @@ import PageTables
     /// arm64 marks a writable-clean page RDONLY (hardware dirty-bit
     /// management), so only "RW" must be in a writable VMA; its user-executable
     /// pages are those without UXN. riscv prints its W, X and U bits.
+    struct PidOneCapture: Sendable, CustomTestStringConvertible {
+        var fixture: String
+        /// The kernel's own listing, when the kernel has one.
+        var kernelFile: String?
+        var comm: String
+        /// TASK_SIZE: where the listing ends, in 16 hex digits.
+        var taskSize: String
+        var testDescription: String { fixture }
+    }
+
     @Test(arguments: [
-        ("arm64/4k-48-pid", "kernel_page_tables.txt"),
-        ("riscv64/sv57-pid", "kernel_page_tables.txt"),
+        PidOneCapture(fixture: "arm64/4k-48-pid", kernelFile: "kernel_page_tables.txt", comm: "init",
+                      taskSize: "0001000000000000"),
+        PidOneCapture(fixture: "riscv64/sv57-pid", kernelFile: "kernel_page_tables.txt", comm: "init",
+                      taskSize: "0100000000000000"),
+        // Debian's stock arm64 6.12 kernel, running 52-bit VA with LPA2 (5 levels).
+        PidOneCapture(fixture: "arm64/debian-6.12-stock", kernelFile: nil, comm: "init2",
+                      taskSize: "0010000000000000"),
     ])
-    func pidOneAgreesWithProcMapsOutsideX86(_ fixture: String, _ kernelFile: String) throws {
+    func pidOneAgreesWithProcMapsOutsideX86(_ capture: PidOneCapture) throws {
+        let fixture = capture.fixture
         let dir = Fixtures.root.appendingPathComponent(fixture)
         let riscv = fixture.hasPrefix("riscv")
         let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
         let vmas = Self.maps(try String(contentsOf: dir.appendingPathComponent("maps.txt"), encoding: .utf8))
         #expect(vmas.count >= 4)
         let request = DumpRequest(core: snapshot.path)
-        #expect(try Actions.processList(request).contains("      1  init              0x"))
+        let comm = capture.comm.padding(toLength: 16, withPad: " ", startingAt: 0)
+        #expect(try Actions.processList(request).contains("      1  \(comm)  0x"))
         var text = ""
         _ = try Actions.listing(request, table: .kernel, cpu: 0, process: ProcessChoice(pid: 1, comm: nil),
                                 write: { text += $0 }, diagnostic: { _ in })
         #expect(text.hasPrefix("---[ User Space ]---\n"))
-        // The listing ends at TASK_SIZE (2^48 on 4K/48, 2^56 on Sv57), not at 0.
+        // The listing ends at TASK_SIZE (2^48 on 4K/48, 2^52 with LPA2, 2^56 on Sv57), not at 0.
         #expect(text.hasSuffix("---[ User Space end ]---\n"))
         var json = ""
         _ = try Actions.listing(request, table: .kernel, cpu: 0, options: { var o = ListingOptions(); o.output = .json; return o }(),
                                 process: ProcessChoice(pid: 1, comm: nil), write: { json += $0 }, diagnostic: { _ in })
         let lastEnd = json.split(separator: "\n").last.flatMap { $0.split(separator: "\"end\": \"0x").last }?.prefix(16)
-        #expect(lastEnd == (riscv ? "0100000000000000" : "0001000000000000"))
+        #expect(lastEnd.map(String.init) == capture.taskSize)
         let present = try ParsedListing(text: text).regions.flatMap(\.lines).filter(\.isPresent)
         #expect(present.count >= 4)
         var covered: [UInt64: UInt64] = [:]
@@ -226,6 +243,7 @@ import PageTables
         for vma in vmas where vma.name != "[vvar]" {
             #expect(covered[vma.start] == vma.end - vma.start, "\(fixture) \(vma.name) \(hex(vma.start)) not fully mapped")
         }
+        guard let kernelFile = capture.kernelFile else { return }
         var kernel = ""
         _ = try Actions.listing(request, table: .kernel, cpu: 0, write: { kernel += $0 }, diagnostic: { _ in })
         let expected = try String(contentsOf: dir.appendingPathComponent("page_tables/\(kernelFile)"), encoding: .utf8)
