@@ -71,20 +71,7 @@ aarch64-linux-gnu-gcc -static -O2 -Wall -o "$ROOT/init2" "$HERE/../lib/init.c"
 mknod "$ROOT/dev/console" c 5 1
 MODDIR=$PKG/lib/modules/$KVER
 : > "$ROOT/lib/modules/order"
-add_module() {   # the module and its dependencies, decompressed, in load order
-    local name=$1 ko dep
-    ko=$(find "$MODDIR/kernel" -name "$name.ko" -o -name "$name.ko.xz" -o -name "$name.ko.zst" | head -1)
-    [ -n "$ko" ] || { echo "module $name not found"; exit 1; }
-    for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
-        [ -f "$ROOT/lib/modules/$dep.ko" ] || add_module "$dep"
-    done
-    case "$ko" in
-        *.xz) xz -dc "$ko" > "$ROOT/lib/modules/$name.ko" ;;
-        *.zst) zstd -qdc "$ko" > "$ROOT/lib/modules/$name.ko" ;;
-        *) cp "$ko" "$ROOT/lib/modules/$name.ko" ;;
-    esac
-    echo "$name" >> "$ROOT/lib/modules/order"
-}
+. "$HERE/../lib/modules.sh"   # add_module
 grep -q '^CONFIG_FW_CFG_SYSFS=m' "$PKG/boot/config-$KVER" && add_module qemu_fw_cfg
 rm -rf "$OUT"; mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 (cd "$ROOT" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -9) > "$OUT/initrd.cpio.gz"

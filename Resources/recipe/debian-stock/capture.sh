@@ -110,20 +110,7 @@ mknod "$ROOT/dev/null" c 1 3
 # qemu_fw_cfg (FW_CFG_SYSFS=m) is what hands the VMCOREINFO note's address to QEMU's
 # -device vmcoreinfo. Copy it and whatever it depends on, decompressed.
 MODDIR="$PKG/lib/modules/$KVER"
-add_module() {
-    local name="$1" ko dep
-    ko=$(find "$MODDIR/kernel" -name "$name.ko" -o -name "$name.ko.xz" -o -name "$name.ko.zst" | head -1)
-    [ -n "$ko" ] || { echo "module $name not found"; exit 1; }
-    for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
-        [ -f "$ROOT/lib/modules/$dep.ko" ] || add_module "$dep"
-    done
-    case "$ko" in
-        *.xz) xz -dc "$ko" >"$ROOT/lib/modules/$name.ko" ;;
-        *.zst) zstd -qdc "$ko" >"$ROOT/lib/modules/$name.ko" ;;
-        *) cp "$ko" "$ROOT/lib/modules/$name.ko" ;;
-    esac
-    echo "$name" >>"$ROOT/lib/modules/order"
-}
+. "$HERE/../lib/modules.sh"   # add_module
 : >"$ROOT/lib/modules/order"
 add_module qemu_fw_cfg
 cat >"$ROOT/init" <<'EOF'
