@@ -23,24 +23,17 @@ J=$OUT/judge
 mkdir -p "$J"
 K=$KPTDUMP
 status=0
-run() {   # run NAME CMD...: stdout to J/NAME.txt, stderr to J/NAME.err
-    local name=$1; shift
-    "$@" >"$J/$name.txt" 2>"$J/$name.err"
-    local rc=$?
-    echo "$rc" >"$J/$name.rc"
-    [ $rc = 0 ] || { echo "FAILED (exit $rc): $*"; status=1; }
-    return $rc
-}
+. "$HERE/../lib/judge-run.sh"   # run, must
 
 PID=$(cat "$OUT/victim-pid.txt")
-run snapshot "$K" snapshot --core "$OUT/vmcore.elf" --vmlinux "$OUT/vmlinux" -o "$J/snapshot.core"
+must snapshot "$K" snapshot --core "$OUT/vmcore.elf" --vmlinux "$OUT/vmlinux" -o "$J/snapshot.core"
 SNAP=$J/snapshot.core
 echo "snapshot: $(stat -c %s "$SNAP") bytes; $(tail -c +1 "$J/snapshot.err" | head -2 | tr '\n' ' ')"
 
 KT=$OUT/page_tables/kernel_page_tables.txt
 for src in snapshot full; do
-    if [ $src = snapshot ]; then run "listing-$src" "$K" --core "$SNAP"
-    else run "listing-$src" "$K" --core "$OUT/vmcore.elf" --vmlinux "$OUT/vmlinux"; fi
+    if [ $src = snapshot ]; then must "listing-$src" "$K" --core "$SNAP"
+    else must "listing-$src" "$K" --core "$OUT/vmcore.elf" --vmlinux "$OUT/vmlinux"; fi
     if cmp -s "$J/listing-$src.txt" "$KT"; then
         echo "kernel listing ($src): byte for byte the kernel's ($(wc -l <"$KT") lines)"
     else
@@ -50,10 +43,10 @@ for src in snapshot full; do
     fi
 done
 
-run ps "$K" ps --core "$SNAP"
+must ps "$K" ps --core "$SNAP"
 PGD=$(awk -v p="$PID" '$1 == p {print $4}' "$J/ps.txt")
 echo "ps: $(($(wc -l <"$J/ps.txt") - 1)) tasks; victim: $(awk -v p="$PID" '$1 == p' "$J/ps.txt")"
-run pid-json "$K" --core "$SNAP" --pid "$PID" --json
+must pid-json "$K" --core "$SNAP" --pid "$PID" --json
 if python3 "$HERE/check.py" "$ARCH" "$OUT" "$PGD" "$J/pid-json.txt" >"$J/check.txt"; then :; else status=1; fi
 grep -E '^# (pagemap|kptdump) vs' "$J/check.txt"
 # pages per category (check.py's own decoding, column 6 on)
@@ -62,12 +55,12 @@ grep -v '^#' "$J/check.txt" | awk -F'|' '{n = split($1, a, " "); k = a[6]
     sort | uniq -c | sed 's/^/  /' | tee "$J/kinds.txt"
 grep -q '<-- ' "$J/check.txt" && { echo "check.py: differences (judge/check.txt)"; status=1; }
 
-run check-wx "$K" check-wx --core "$SNAP"
-run check-wx-full "$K" check-wx --core "$OUT/vmcore.elf" --vmlinux "$OUT/vmlinux"
+must check-wx "$K" check-wx --core "$SNAP"
+must check-wx-full "$K" check-wx --core "$OUT/vmcore.elf" --vmlinux "$OUT/vmlinux"
 echo "check-wx (snapshot): $(cat "$J/check-wx.txt")"
 echo "check-wx (full dump): $(cat "$J/check-wx-full.txt")"
 kwx=$(grep -ah 'Checked W+X mappings' "$OUT/dmesg.txt" | sed 's/^<[0-9]>//' || true)
 echo "kernel (dmesg):       ${kwx:-(no verdict: kernel without DEBUG_WX)}"
-run info "$K" info --core "$SNAP"
+must info "$K" info --core "$SNAP"
 echo "info: $(grep -E '^(release|markers from|attributes from):' "$J/info.txt" | tr -s ' ' | tr '\n' ';')"
 [ $status = 0 ] && echo "judge OK: $J" || { echo "judge found problems: $J" >&2; exit 1; }

@@ -26,13 +26,7 @@ K=${KPTDUMP:-/work/main/.build/release/kptdump}
 J=$OUT/judge
 mkdir -p "$J"
 status=0
-run() {   # run NAME CMD...: stdout to J/NAME.txt, stderr to J/NAME.err
-    local name=$1; shift
-    "$@" >"$J/$name.txt" 2>"$J/$name.err"
-    local rc=$?
-    echo "$rc" >"$J/$name.rc"
-    return $rc
-}
+. "$(dirname "$0")/../lib/judge-run.sh"   # run, must
 
 run snapshot "$K" snapshot --core "$OUT/vmcore.elf" --vmlinux "$OUT/vmlinux" -o "$J/snapshot.core" ||
     { echo "FAILED: snapshot (judge/snapshot.err)"; exit 1; }
@@ -62,6 +56,6 @@ if [ -f "$OUT/wx-check.txt" ]; then
 else
     echo "kernel: no verdict (kernel without DEBUG_WX)"
 fi
-run info "$K" info "$J/snapshot.core" || { echo "FAILED: info"; status=1; }
-run info-full "$K" info --core "$OUT/vmcore.elf" --vmlinux "$OUT/vmlinux" || { echo "FAILED: info (full)"; status=1; }
+must info "$K" info "$J/snapshot.core"
+must info-full "$K" info --core "$OUT/vmcore.elf" --vmlinux "$OUT/vmlinux"
 [ $status = 0 ] && echo "judge OK: $J" || { echo "judge found differences: $J" >&2; exit 1; }
