@@ -90,12 +90,8 @@ python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}" > "
 qemu-system-aarch64 --version | head -1 > "$OUT/qemu-version.txt"
 
 t0=$(date +%s.%N)
-"${QEMU[@]}" &
-QPID=$!
-trap 'kill $QPID 2>/dev/null || true' EXIT
-
 . "$HERE/../lib/wait-ready.sh"
-wait_for_ready "$OUT/serial.log" "$QPID" "$READY_TIMEOUT"
+boot_until_ready "$OUT/serial.log" "$READY_TIMEOUT" "${QEMU[@]}"
 t1=$(date +%s.%N)
 
 python3 "$HERE/qmp.py" "$SOCK" "$OUT" "$GSOCK" | tee "$OUT/qmp.log"

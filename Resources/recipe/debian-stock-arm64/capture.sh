@@ -85,11 +85,8 @@ QEMU=(qemu-system-aarch64 -accel tcg -M virt -cpu "$CPU" -m "$MEM" -smp 1
 { python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}"
   qemu-system-aarch64 --version | head -1; } > "$OUT/qemu-cmd.txt"
 t0=$(date +%s.%N)
-"${QEMU[@]}" &
-QPID=$!
-trap 'kill $QPID 2>/dev/null || true' EXIT
 . "$HERE/../lib/wait-ready.sh"
-wait_for_ready "$OUT/serial.log" "$QPID" "$READY_TIMEOUT"
+boot_until_ready "$OUT/serial.log" "$READY_TIMEOUT" "${QEMU[@]}"
 t1=$(date +%s.%N)
 python3 "$HERE/../arm64/qmp.py" "$SOCK" "$OUT" "$GSOCK" | tee "$OUT/qmp.log"
 wait $QPID || true

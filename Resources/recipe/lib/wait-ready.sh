@@ -10,3 +10,15 @@ wait_for_ready() {
         sleep 0.5
     done
 }
+
+# boot_until_ready SERIAL_LOG TIMEOUT_S CMD...: starts CMD (QEMU) in the
+# background as QPID, with an EXIT trap that kills it should the script stop
+# early, and returns once the guest printed READY (wait_for_ready).
+boot_until_ready() {
+    local serial=$1 timeout=$2
+    shift 2
+    "$@" &
+    QPID=$!
+    trap 'kill $QPID 2>/dev/null || true' EXIT
+    wait_for_ready "$serial" "$QPID" "$timeout"
+}

@@ -72,11 +72,8 @@ T1=$(t)
 python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}" >"$OUT/qemu-cmd.txt"
 "${QEMU[0]}" --version | head -1 >"$OUT/qemu-version.txt"
 
-"${QEMU[@]}" &
-QPID=$!
-trap 'kill $QPID 2>/dev/null || true' EXIT
 . "$HERE/../lib/wait-ready.sh"
-wait_for_ready "$OUT/serial.log" "$QPID" "$READY_TIMEOUT"
+boot_until_ready "$OUT/serial.log" "$READY_TIMEOUT" "${QEMU[@]}"
 T2=$(t)
 sleep 1
 "${QMP[@]}" | tee "$OUT/qmp.log"

@@ -89,12 +89,8 @@ QEMU=(qemu-system-x86_64 -accel tcg -M q35 -cpu "$CPU" -m "$MEM" -smp "$SMP"
 python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}" > "$OUT/qemu-cmd.txt"
 
 t0=$(date +%s.%N)
-"${QEMU[@]}" &
-QPID=$!
-trap 'kill $QPID 2>/dev/null || true' EXIT
-
 . "$HERE/../lib/wait-ready.sh"
-wait_for_ready "$OUT/serial.log" "$QPID" "$READY_TIMEOUT"
+boot_until_ready "$OUT/serial.log" "$READY_TIMEOUT" "${QEMU[@]}"
 t1=$(date +%s.%N)
 
 python3 "$HERE/qmp.py" "$SOCK" "$OUT" | tee "$OUT/qmp.log"
