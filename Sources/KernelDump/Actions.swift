@@ -114,6 +114,15 @@ public enum Actions {
         if let uts = session.vmcoreinfo?.symbol("init_uts_ns") {
             _ = try? session.readKernelImage(uts, count: 4 + 6 * 65, name: "init_uts_ns")
         }
+        // Each distinct walk once: current-kernel is often the same table on
+        // every CPU, and check-wx's first table is the kernel one.
+        var walked: Set<String> = []
+        func walk(_ spec: TableSpec) {
+            let key = "\(spec.root.rawValue) " + spec.ranges.map { "\($0.start)-\($0.end)" }.joined(separator: ",")
+            guard walked.insert(key).inserted else { return }
+            let result = writeListing(spec, memory: session.memory) { _ in }
+            zeroFilled.merge(result.zeroFilledTables) { max($0, $1) }
+        }
         for choice in TableChoice.allCases {
             let cpus = (choice == .currentKernel || choice == .currentUser) ? Array(0..<session.cpus.count) : [0]
             for cpu in cpus {
@@ -122,8 +131,7 @@ public enum Actions {
                         skipped.append("\(choice.rawValue): empty (efi_mm.pgd is NULL)")
                         continue
                     }
-                    let result = writeListing(spec, memory: session.memory) { _ in }
-                    zeroFilled.merge(result.zeroFilledTables) { max($0, $1) }
+                    walk(spec)
                     tables.append(cpus.count > 1 ? "\(choice.rawValue) (CPU \(cpu))" : choice.rawValue)
                 } catch {
                     skipped.append("\(choice.rawValue): \(error.description)")
@@ -132,19 +140,13 @@ public enum Actions {
         }
         // What check-wx walks: on x86 with PTI also the user copy of
         // init_top_pgt, which no listing above need read.
-        for (_, spec) in (try? layout.wxCheckTables(session)) ?? [] {
-            let result = writeListing(spec, memory: session.memory) { _ in }
-            zeroFilled.merge(result.zeroFilledTables) { max($0, $1) }
-        }
+        for (_, spec) in (try? layout.wxCheckTables(session)) ?? [] { walk(spec) }
         // Each process's table, and the task list that leads to it, so that
         // `ps` and `--pid` work on the snapshot too.
         let taskLayout = session.taskLayout()
         if taskLayout != nil, let all = try? tasks(session, layout) {
             for task in all where task.pgdPhysical != nil {
-                if let spec = try? processTable(session, layout, task: task) {
-                    let result = writeListing(spec, memory: session.memory) { _ in }
-                    zeroFilled.merge(result.zeroFilledTables) { max($0, $1) }
-                }
+                if let spec = try? processTable(session, layout, task: task) { walk(spec) }
             }
             tables.append("process tables: \(all.filter { $0.pgdPhysical != nil }.count) (of \(all.count) tasks)")
         }

@@ -40,4 +40,19 @@ import Testing
         let ours = report.tables.flatMap { [$0.preface, $0.verdict].compactMap { $0 } }
         #expect(ours == kernels)
     }
+
+    /// A snapshot made before snapshots kept the PTI user copy of
+    /// init_top_pgt (the 6.1 W+X captures, whose kernels ran with PTI off)
+    /// cannot tell PTI's state: check-wx says so rather than staying silent;
+    /// one made now keeps the page and warns of nothing.
+    @Test func aMissingPTIUserCopyIsSaid() throws {
+        let old = try Fixtures.decompressed(Fixtures.root.appendingPathComponent("x86_64/custom-wx-failed/snapshot.core.zst"))
+        let oldReport = try Actions.checkWX(DumpRequest(core: old.path))
+        #expect(oldReport.warnings.contains { $0.hasPrefix("the PTI user copy of the PGD at ") })
+        #expect(oldReport.tables.count == 1)
+        let new = try Fixtures.decompressed(Fixtures.root.appendingPathComponent("x86_64/6.12-pti/snapshot.core.zst"))
+        let newReport = try Actions.checkWX(DumpRequest(core: new.path))
+        #expect(!newReport.warnings.contains { $0.contains("PTI user copy") })
+        #expect(newReport.tables.count == 2)
+    }
 }
