@@ -38,8 +38,10 @@ public enum Actions {
                                diagnostic: (String) -> Void) throws(DumpError) -> ListingResult {
         var chosen: TableSpec?
         if let process {
-            chosen = try processTable(session, layout, pid: process.pid, comm: process.comm)
-            diagnostic(chosen?.origin ?? "")
+            var spec = try processTable(session, layout, pid: process.pid, comm: process.comm)
+            if table == .currentUser { spec = try layout.userTable(of: spec, session: session) }
+            chosen = spec
+            diagnostic(spec.origin)
         } else {
             chosen = try layout.table(table, session: session, cpu: cpu)
         }
@@ -79,13 +81,54 @@ public enum Actions {
         if report.searched {
             if let found = report.vmlinux ?? report.systemMap {
                 rows.append(("found", found))
+            } else if let map = session.systemMapGiven {
+                rows.append(("vmlinux search", "none of \(report.looked.count) places had a matching vmlinux; symbols from --system-map \(map)"))
             } else {
                 rows.append(("vmlinux search", "none of \(report.looked.count) places had a matching vmlinux or System.map (pass --vmlinux, --system-map or --debug-root)"))
             }
             for s in report.skipped { rows.append(("skipped", s)) }
         }
+        rows += crashRows(session, layout)
+        // Structure layouts are read only when a command needs them (the DWARF
+        // scan is costly); a crash dump's CPU rows above did.
+        switch session.cachedTaskLayout {
+        case .some(.some(let types)): rows.append(("types", types.source))
+        case .some(.none): rows.append(("types", "none: " + session.missingTypesMessage("tasks and current tables")))
+        case .none: rows.append(("types", "not read (no command here needed them)"))
+        }
         for w in session.warnings { rows.append(("warning", w)) }
         return rows
+    }
+
+    /// What an analyst asks first of a crash dump: when, which CPU panicked
+    /// and what each CPU ran.
+    static func crashRows(_ session: KernelSession, _ layout: any KernelLayout) -> [(String, String)] {
+        let context = session.crashContext()
+        guard !context.cpuPIDs.isEmpty else { return [] }
+        var rows: [(String, String)] = []
+        if let time = context.crashTime { rows.append(("crash time", utcText(time) + " (CRASHTIME \(time))")) }
+        rows.append(("panic CPU", context.panicCPU.map(String.init) ?? "none (panic_cpu is -1 or unreadable)"))
+        for cpu in 0..<context.cpuPIDs.count {
+            var text = "pid \(context.cpuPIDs[cpu])"
+            if let running = try? cpuTask(session, layout, cpu: cpu) {
+                text = "pid \(running.task.pid) (\(running.task.comm))"
+                if running.task.pid == 0 { text += ", idle" }
+                text += ", table of its \(running.task.mm != 0 ? "mm" : "active_mm") at physical \(running.pgdPhysical)"
+            } else {
+                text += (context.cpuPIDs[cpu] == 0 ? " (idle)" : "") + " (NT_PRSTATUS; no task layout to name it)"
+            }
+            rows.append((context.panicCPU == cpu ? "CPU \(cpu) (panicked)" : "CPU \(cpu)", text))
+        }
+        return rows
+    }
+
+    static func utcText(_ seconds: UInt64) -> String {
+        var t = time_t(truncatingIfNeeded: seconds)
+        var parts = tm()
+        guard gmtime_r(&t, &parts) != nil else { return String(seconds) }
+        var buffer = [Int8](repeating: 0, count: 64)
+        let n = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S UTC", &parts)
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `describe` as a JSON object; repeated keys (warnings) become arrays.
@@ -124,7 +167,8 @@ public enum Actions {
             zeroFilled.merge(result.zeroFilledTables) { max($0, $1) }
         }
         for choice in TableChoice.allCases {
-            let cpus = (choice == .currentKernel || choice == .currentUser) ? Array(0..<session.cpus.count) : [0]
+            let cpuCount = session.cpus.isEmpty ? session.crashContext().cpuPIDs.count : session.cpus.count
+            let cpus = (choice == .currentKernel || choice == .currentUser) ? Array(0..<cpuCount) : [0]
             for cpu in cpus {
                 do {
                     guard let spec = try layout.table(choice, session: session, cpu: cpu) else {

@@ -58,7 +58,14 @@ public protocol KernelLayout {
     /// the user space below TASK_SIZE, under one `User Space` marker, in the
     /// kernel's listing format (the kernel itself has no such file there).
     func processTable(root: PhysicalAddress, session: KernelSession) throws(DumpError) -> TableSpec
+
+    /// The user-mode copy of a process's table (x86 PTI's current_user).
+    func userTable(of spec: TableSpec, session: KernelSession) throws(DumpError) -> TableSpec
 }
+
+/// `cpu:` for "the CPU the dump is about": the one that panicked in a crash
+/// dump, CPU 0 in a QEMU dump.
+public let defaultCPU = -1
 
 extension TableSpec {
     /// `spec`'s format for a user space `[0, taskSize)` rooted at `root`.
@@ -75,6 +82,11 @@ extension TableSpec {
 }
 
 extension KernelLayout {
+    /// Only x86's PTI keeps a second, user-mode table.
+    public func userTable(of spec: TableSpec, session: KernelSession) throws(DumpError) -> TableSpec {
+        throw .noTable(name: "current-user", reason: "this architecture keeps no separate user-mode table")
+    }
+
     /// arm64 and riscv check init_mm's table once.
     public func wxCheckTables(_ session: KernelSession) throws(DumpError) -> [(preface: String?, spec: TableSpec)] {
         guard let spec = try table(.kernel, session: session, cpu: 0) else { return [] }

@@ -104,6 +104,7 @@ public final class KernelSession {
             }
         }
         self.debugFiles = report
+        self.systemMapGiven = request.systemMap
         var imageOffset: (kaslr: UInt64, physBase: UInt64)? = nil
         if architecture == .x86_64, info?.number("phys_base") == nil, let linkText = vmlinux?.symbols.first(where: { $0.name == "_text" })?.value {
             imageOffset = Self.kernelImageFromCR3(cpus: cpus, memory: coreMemory, linkText: linkText)
@@ -118,6 +119,40 @@ public final class KernelSession {
         if info == nil && !symbols.hasFullTable {
             throw .noVmcoreinfo(path: path)
         }
+        if !symbols.hasFullTable, let info { loadKallsyms(info) }
+    }
+
+    /// Why the dump's own kallsyms was not used, when it was tried and failed.
+    public private(set) var kallsymsProblem: String?
+
+    /// Decodes the kernel's own symbol table from the dump, when VMCOREINFO
+    /// says where it is and no vmlinux, System.map or kallsyms file was given.
+    private func loadKallsyms(_ info: VmcoreInfo) {
+        guard let locations = KallsymsLocations(info) else { return }
+        let order: ByteOrder = bigEndian ? .big : .little
+        do {
+            let index = try KallsymsDecoder.decode(locations, info: info, order: order) { va, count in
+                guard let pa = self.imagePhysicalBeforeLayout(va) else {
+                    throw DumpError.unreadableVariable(name: "kallsyms", address: va, reason: "the kernel image's place is not known yet")
+                }
+                return try self.memory.read(pa, count: count)
+            }
+            symbols.insert(SymbolTable(source: "the dump's kallsyms (\(index.count) symbols)", kallsyms: index))
+        } catch {
+            kallsymsProblem = error.description
+            warn("the dump's kallsyms could not be used: \(error.description)")
+        }
+    }
+
+    /// The kernel image's physical place from VMCOREINFO alone, before any
+    /// layout has installed its translator: x86-64 by phys_base, arm64 by
+    /// kimage_voffset (arch/arm64/kernel/crash_core.c writes both).
+    func imagePhysicalBeforeLayout(_ va: UInt64) -> PhysicalAddress? {
+        if let pa = kernelImagePhysical(va) { return pa }
+        if architecture == .arm64, let voffset = vmcoreinfo?.number("kimage_voffset") {
+            return PhysicalAddress(va &- voffset)
+        }
+        return nil
     }
 
     /// The vmlinux, when one was given or found: its section bytes serve content
@@ -197,6 +232,9 @@ public final class KernelSession {
             throw .vmlinuxMismatch(vmlinux: vmlinux.path, dump: dump, field: "OSRELEASE", vmlinuxValue: String(words[2]), dumpValue: release)
         }
     }
+
+    /// The System.map the user named, if any.
+    public let systemMapGiven: String?
 
     /// What the search for a vmlinux and System.map found and passed over.
     public let debugFiles: DebugFileReport
@@ -330,6 +368,10 @@ public final class KernelSession {
     /// `taskLayout()`'s answer, read once: the DWARF scan is the costly part.
     var cachedTaskLayout: TaskLayout??
     var cachedSwapTypes: SwapTypes?
+    var cachedBTF: (types: BTFTypes, source: String)??
+    /// Why the kernel's BTF was not read, once it was tried.
+    public internal(set) var btfProblem: String?
+    var cachedCrash: CrashContext?
 
     /// `virtual - physical` of the PT_LOAD segment that maps `va` with both
     /// addresses known, if any.

@@ -67,6 +67,16 @@ public struct ListingInput {
     static let maximumTextBytes = 256 << 20
 
     static func readAll(_ path: String) throws(DumpError) -> [UInt8] {
+        do {
+            return try readFile(path, limit: maximumTextBytes)
+        } catch .badFormat(let path, _, _, _) {
+            throw .badFormat(path: path, offset: 0, what: "listing", reason: "larger than \(maximumTextBytes >> 20) MiB; not a ptdump listing")
+        }
+    }
+
+    /// A whole file of at most `limit` bytes (sysfs files report no size, so
+    /// it is read to its end).
+    static func readFile(_ path: String, limit: Int) throws(DumpError) -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -78,8 +88,8 @@ public struct ListingInput {
             if n < 0 { throw .io(path: path, offset: UInt64(out.count), reason: String(cString: strerror(errno))) }
             if n == 0 { return out }
             out += chunk[0..<n]
-            if out.count > maximumTextBytes {
-                throw .badFormat(path: path, offset: 0, what: "listing", reason: "larger than \(maximumTextBytes >> 20) MiB; not a ptdump listing")
+            if out.count > limit {
+                throw .badFormat(path: path, offset: 0, what: "file", reason: "larger than \(limit) bytes")
             }
         }
     }

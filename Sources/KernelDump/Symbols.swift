@@ -10,20 +10,33 @@ public struct SymbolTable: Sendable {
     public let isComplete: Bool
     private let addresses: [String: UInt64]
     private let sizes: [String: UInt64]
+    /// The kernel's own table decoded from the dump: looked up in place, not
+    /// copied into a dictionary.
+    private let kallsyms: KallsymsIndex?
 
     public init(source: String, addresses: [String: UInt64], sizes: [String: UInt64] = [:], isComplete: Bool) {
         self.source = source
         self.isComplete = isComplete
         self.addresses = addresses
         self.sizes = sizes
+        self.kallsyms = nil
     }
 
-    public subscript(name: String) -> UInt64? { addresses[name] }
-    public func size(of name: String) -> UInt64? { sizes[name] }
+    /// The dump's own kallsyms.
+    public init(source: String, kallsyms: KallsymsIndex) {
+        self.source = source
+        self.isComplete = true
+        self.addresses = [:]
+        self.sizes = [:]
+        self.kallsyms = kallsyms
+    }
+
+    public subscript(name: String) -> UInt64? { kallsyms.map { $0[name] } ?? addresses[name] }
+    public func size(of name: String) -> UInt64? { kallsyms.map { $0.size(of: name) } ?? sizes[name] }
     /// Every (name, address) pair, in no particular order.
-    public var all: [(name: String, address: UInt64)] { addresses.map { ($0.key, $0.value) } }
-    public var count: Int { addresses.count }
-    public var isEmpty: Bool { addresses.isEmpty }
+    public var all: [(name: String, address: UInt64)] { kallsyms?.all ?? addresses.map { ($0.key, $0.value) } }
+    public var count: Int { kallsyms?.count ?? addresses.count }
+    public var isEmpty: Bool { count == 0 }
 
     /// A vmlinux's link-time symbols, shifted by the KASLR offset.
     public static func vmlinux(_ symbols: [ElfFile.Symbol], source: String, kernelOffset: UInt64) -> SymbolTable {
@@ -31,7 +44,7 @@ public struct SymbolTable: Sendable {
         var sizes: [String: UInt64] = [:]
         for s in symbols where s.value != 0 {
             if addresses[s.name] == nil {
-                addresses[s.name] = s.value &+ kernelOffset
+                addresses[s.name] = shifted(s.value, by: kernelOffset)
                 sizes[s.name] = s.size
             }
         }
@@ -64,12 +77,19 @@ public struct SymbolTable: Sendable {
                 }
                 if fields.count == 3, let value = hexValue(bytes, fields[0]) {
                     let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[fields[2]]), as: UTF8.self)
-                    if addresses[name] == nil { addresses[name] = value &+ kernelOffset }
+                    if addresses[name] == nil { addresses[name] = shifted(value, by: kernelOffset) }
                 }
                 lineStart = lineEnd + 1
             }
         }
         return SymbolTable(source: source, addresses: addresses, isComplete: true)
+    }
+
+    /// A link-time address at run time. KASLR moves the kernel's own
+    /// addresses (top bit set) only: x86-64's per-CPU symbols are offsets into
+    /// the per-CPU area (`runqueues` is 0x2f880 or so) and stay as they are.
+    static func shifted(_ value: UInt64, by offset: UInt64) -> UInt64 {
+        value >= 1 << 63 ? value &+ offset : value
     }
 
     /// Hex digits without a prefix, at most 16 of them.
@@ -110,11 +130,19 @@ public struct SymbolTable: Sendable {
 /// Several symbol tables asked in order; remembers which names were used so a
 /// snapshot can keep exactly those.
 public final class SymbolChain {
-    public let tables: [SymbolTable]
+    public private(set) var tables: [SymbolTable]
     public private(set) var used: [String: UInt64] = [:]
     public private(set) var usedSizes: [String: UInt64] = [:]
 
     public init(_ tables: [SymbolTable]) { self.tables = tables.filter { !$0.isEmpty } }
+
+    /// Adds a source found after the others (the dump's own kallsyms, which is
+    /// read through symbols VMCOREINFO gives), ahead of every incomplete one.
+    func insert(_ table: SymbolTable) {
+        guard !table.isEmpty else { return }
+        tables.insert(table, at: tables.firstIndex { !$0.isComplete } ?? tables.count)
+        sorted = nil
+    }
 
     public subscript(name: String) -> UInt64? {
         for t in tables {

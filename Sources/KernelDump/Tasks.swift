@@ -8,6 +8,10 @@ public struct KernelTask: Sendable, Equatable {
     public var address: UInt64
     /// `task->mm`: 0 for kernel threads.
     public var mm: UInt64
+    /// `task->active_mm`: the mm whose table the CPU runs on while this task
+    /// runs (a kernel thread's or idle task's borrowed one); nil when the
+    /// layout did not give its offset.
+    public var activeMM: UInt64? = nil
     /// `mm->pgd` (a kernel virtual address), and its physical address.
     public var pgd: UInt64?
     public var pgdPhysical: PhysicalAddress?
@@ -22,17 +26,32 @@ public struct TaskLayout: Sendable, Equatable {
     public var pid: UInt64
     public var comm: UInt64
     public var pgd: UInt64
+    /// `task_struct.active_mm`, for the current tables of a crash dump;
+    /// optional so that snapshots made before it was kept still open.
+    public var activeMM: UInt64?
+    /// `rq.curr` and `rq.idle`: which task each CPU ran.
+    public var runqueueCurrent: UInt64?
+    public var runqueueIdle: UInt64?
+    /// Which source gave the offsets ("DWARF of ...", "BTF in the dump", ...).
+    public var source = ""
 
     public static let wanted: [String: [String]] = [
-        "task_struct": ["tasks", "mm", "pid", "comm"],
+        "task_struct": ["tasks", "mm", "active_mm", "pid", "comm"],
         "mm_struct": ["pgd"],
+        "rq": ["curr", "idle"],
     ]
 
     /// The offsets as "struct.member" keys, for the snapshot note.
     public var named: [String: UInt64] {
-        ["task_struct.tasks": tasks, "task_struct.mm": mm, "task_struct.pid": pid,
-         "task_struct.comm": comm, "mm_struct.pgd": pgd]
+        var n = ["task_struct.tasks": tasks, "task_struct.mm": mm, "task_struct.pid": pid,
+                 "task_struct.comm": comm, "mm_struct.pgd": pgd]
+        n["task_struct.active_mm"] = activeMM
+        n["rq.curr"] = runqueueCurrent
+        n["rq.idle"] = runqueueIdle
+        return n
     }
+
+    public static func == (a: TaskLayout, b: TaskLayout) -> Bool { a.named == b.named }
 
     init?(_ offsets: [String: UInt64]) {
         guard let tasks = offsets["task_struct.tasks"], let mm = offsets["task_struct.mm"],
@@ -43,6 +62,9 @@ public struct TaskLayout: Sendable, Equatable {
         self.pid = pid
         self.comm = comm
         self.pgd = pgd
+        activeMM = offsets["task_struct.active_mm"]
+        runqueueCurrent = offsets["rq.curr"]
+        runqueueIdle = offsets["rq.idle"]
     }
 }
 
@@ -105,15 +127,24 @@ extension KernelSession {
     }
 
     private func readTaskLayout() -> TaskLayout? {
-        if let elf = vmlinuxFile, let offsets = try? elf.memberOffsets(TaskLayout.wanted), let l = TaskLayout(offsets) {
+        if vmlinuxFile != nil, let (offsets, source) = structureOffsets(TaskLayout.wanted), var l = TaskLayout(offsets) {
+            l.source = source
             return l
         }
-        for source in [snapshotFacts, vmcoreinfo].compactMap({ $0 }) {
+        for (source, name) in [(snapshotFacts, "the snapshot's note"), (vmcoreinfo, "VMCOREINFO")] {
+            guard let source else { continue }
             var offsets: [String: UInt64] = [:]
             for (s, members) in TaskLayout.wanted {
                 for m in members { offsets["\(s).\(m)"] = source.offset("\(s).\(m)") }
             }
-            if let l = TaskLayout(offsets) { return l }
+            if var l = TaskLayout(offsets) {
+                l.source = name
+                return l
+            }
+        }
+        if let (offsets, source) = structureOffsets(TaskLayout.wanted), var l = TaskLayout(offsets) {
+            l.source = source
+            return l
         }
         return nil
     }
@@ -127,7 +158,7 @@ extension Actions {
     /// Every task on `init_task.tasks`, init_task first.
     public static func tasks(_ session: KernelSession, _ layout: any KernelLayout) throws(DumpError) -> [KernelTask] {
         guard let offsets = session.taskLayout() else {
-            throw .badRequest("tasks need the offsets of task_struct.{tasks,mm,pid,comm} and mm_struct.pgd from a vmlinux with DWARF debug information (pass --vmlinux)")
+            throw .badRequest(session.missingTypesMessage("tasks"))
         }
         guard let initTask = session.symbols["init_task"] else {
             throw .missingSymbol(name: "init_task", source: session.symbols.sources.joined(separator: ", "))
@@ -160,6 +191,9 @@ extension Actions {
         let comm = String(decoding: commBytes.prefix { $0 != 0 }, as: UTF8.self)
         let mm = try reader.read64(task &+ offsets.mm, what: "task_struct.mm")
         var result = KernelTask(pid: pid, comm: comm, address: task, mm: mm)
+        if let offset = offsets.activeMM {
+            result.activeMM = try? reader.read64(task &+ offset, what: "task_struct.active_mm")
+        }
         if mm != 0 {
             let pgd = try reader.read64(mm &+ offsets.pgd, what: "mm_struct.pgd")
             result.pgd = pgd
@@ -199,16 +233,46 @@ extension Actions {
         return spec
     }
 
-    /// `kptdump ps`: one line per task, as `PID  COMM  TASK  PGD`.
+    /// `kptdump ps`: one line per task, as `PID  COMM  TASK  PGD`, then each
+    /// CPU's idle task that is not on the list (all but CPU 0's). In a crash
+    /// dump a last column names the CPU each running task was on.
     public static func processList(_ request: DumpRequest) throws(DumpError) -> String {
         let (session, layout) = try open(request)
-        var out = "    PID  COMM              TASK                PGD (physical)\n"
-        for t in try tasks(session, layout) {
+        var all = try tasks(session, layout)
+        var onCPU: [UInt64: [String]] = [:]
+        let context = session.crashContext()
+        for cpu in 0..<context.cpuPIDs.count {
+            guard let running = try? cpuTask(session, layout, cpu: cpu) else { continue }
+            onCPU[running.task.address, default: []].append("CPU \(cpu)" + (context.panicCPU == cpu ? " (panicked)" : ""))
+        }
+        for idle in idleTasks(session, cpuCount: context.cpuCount) where !all.contains(where: { $0.address == idle.address }) {
+            all.append(idle)
+        }
+        var out = "    PID  COMM              TASK                PGD (physical)" + (onCPU.isEmpty ? "\n" : "      ON CPU\n")
+        for t in all {
             let pid = String(t.pid)
             out += String(repeating: " ", count: max(0, 7 - pid.count)) + pid + "  "
             out += t.comm + String(repeating: " ", count: max(1, 18 - t.comm.count))
-            out += hex16(t.address) + "  " + (t.pgdPhysical.map { hex16($0.rawValue) } ?? (t.mm == 0 ? "-" : "?")) + "\n"
+            let pgd = t.pgdPhysical.map { hex16($0.rawValue) } ?? (t.mm == 0 ? "-" : "?")
+            out += hex16(t.address) + "  " + pgd
+            if let marks = onCPU[t.address] {
+                out += String(repeating: " ", count: max(1, 20 - pgd.count)) + marks.joined(separator: ", ")
+            }
+            out += "\n"
         }
         return out
+    }
+
+    /// `rq.idle` of each CPU, when the runqueues' layout is known.
+    static func idleTasks(_ session: KernelSession, cpuCount: Int) -> [KernelTask] {
+        guard let offsets = session.taskLayout(), let idleOffset = offsets.runqueueIdle,
+              let layout = try? readKernelLayout(session),
+              let spec = try? layout.table(.kernel, session: session, cpu: 0) else { return [] }
+        let reader = KernelVirtualReader(spec: spec, memory: session.memory)
+        return (0..<cpuCount).compactMap { cpu in
+            guard let rq = try? runqueue(session, cpu: cpu),
+                  let address = try? reader.read64(rq &+ idleOffset, what: "rq.idle of CPU \(cpu)") else { return nil }
+            return try? readTask(address, offsets: offsets, reader: reader, session: session)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import PageTables
 
 /// `kptdump vtop`: addresses translated through one table, step by step.
@@ -17,6 +18,16 @@ public struct VtopReport {
 }
 
 extension Actions {
+    /// `vtop DUMP ADDR...` names the dump first, as every other subcommand
+    /// does: a first argument that is an existing file (and no --core) is the
+    /// dump; addresses and symbols never are.
+    public static func dumpArgument(_ arguments: [String], core: String?) -> (dump: String?, rest: [String]) {
+        guard core == nil, let first = arguments.first else { return (nil, arguments) }
+        var st = stat()
+        guard stat(first, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return (nil, arguments) }
+        return (first, Array(arguments.dropFirst()))
+    }
+
     /// Translates each of `addresses` (hex or decimal numbers, or symbol names)
     /// through `table`.
     public static func vtop(_ request: DumpRequest, addresses: [String], table: TableChoice,

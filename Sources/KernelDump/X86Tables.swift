@@ -52,8 +52,17 @@ extension X86KernelLayout {
     /// live equivalent is kptdump's own: its task's `mm->pgd`, found through the
     /// task list (which needs DWARF offsets). Inside a PID namespace our pid is
     /// not the kernel's, and the task is not found.
+    ///
+    /// A kdump crash dump saved no CR3 (its notes are NT_PRSTATUS only): there
+    /// the table is the one of the task the CPU ran (`Actions.cpuTask`), and
+    /// the CPU by default the one that panicked.
     func currentCR3(session: KernelSession, cpu: Int) throws(DumpError) -> (UInt64, String) {
         if session.isLive { return try processCR3(session: session, pid: getpid()) }
+        if session.cpus.isEmpty && !session.crashContext().cpuPIDs.isEmpty {
+            let running = try Actions.cpuTask(session, self, cpu: cpu == defaultCPU ? session.defaultCPU() : cpu)
+            return (running.pgdPhysical.rawValue, running.origin)
+        }
+        let cpu = cpu == defaultCPU ? 0 : cpu
         guard cpu >= 0, cpu < session.cpus.count else {
             throw .noCPUState(path: session.path, cpu: cpu, available: session.cpus.count)
         }
@@ -64,13 +73,31 @@ extension X86KernelLayout {
     /// What CR3 holds while task `pid` runs: its `mm->pgd`, physical.
     func processCR3(session: KernelSession, pid: Int32) throws(DumpError) -> (UInt64, String) {
         guard session.taskLayout() != nil else {
-            throw .noTable(name: "current", reason: "/proc/kcore saves no CPU registers; live, the current table is kptdump's own (pid \(pid)), found through the task list, which needs the offsets of task_struct and mm_struct from a vmlinux with DWARF (pass --vmlinux)")
+            throw .noTable(name: "current", reason: "/proc/kcore saves no CPU registers; live, the current table is kptdump's own (pid \(pid)), found through the task list: " + session.missingTypesMessage("tasks"))
         }
         let tasks = try Actions.tasks(session, self)
         guard let task = tasks.first(where: { $0.pid == pid }), let pa = task.pgdPhysical else {
             throw .noTable(name: "current", reason: "pid \(pid) has no translatable mm->pgd among the \(tasks.count) tasks on init_task's list (inside a PID namespace kptdump's pid is not the kernel's)")
         }
         return (pa.rawValue, "task \(pid) (\(task.comm)): mm->pgd \(hex(task.pgd ?? 0))")
+    }
+
+    /// A process's PTI user copy, as `current_user` shows it while the
+    /// process runs: kernel_to_user_pgdp(), the page after its PGD. Without
+    /// PTI active the kernel's file shows the one table; so does this.
+    public func userTable(of spec: TableSpec, session: KernelSession) throws(DumpError) -> TableSpec {
+        guard ptiConfigured else {
+            throw .noTable(name: "current-user", reason: "the kernel has no CONFIG_PAGE_TABLE_ISOLATION")
+        }
+        var user = spec
+        let pgd = spec.root.rawValue
+        guard ptiActive(kernelPGD: pgd, session: session) else {
+            user.origin += ", PTI inactive: kernel PGD"
+            return user
+        }
+        user.root = PhysicalAddress(pgd | Self.ptiSwitch)
+        user.origin += ", PTI user PGD \(hex(pgd | Self.ptiSwitch))"
+        return user
     }
 
     /// Both halves, as current_kernel shows a process's table.

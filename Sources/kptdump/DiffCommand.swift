@@ -36,7 +36,7 @@ struct Diff: ParsableCommand {
     var table: TableChoice = .kernel
 
     @Option(help: "CPU whose page-table base gives current-kernel and current-user (x86-64).")
-    var cpu: Int = 0
+    var cpu: Int?
 
     @Flag(help: "After the summary, list each difference.")
     var details = false
@@ -59,7 +59,7 @@ struct Diff: ParsableCommand {
 
     func run() throws {
         let outcome = try reportingErrors { () throws(DumpError) in
-            try Actions.diff(request(0), request(1), table: table, cpu: cpu, details: details)
+            try Actions.diff(request(0), request(1), table: table, cpu: cpu ?? defaultCPU, details: details)
         }
         let out = OutputBuffer()
         out.write(outcome.report)

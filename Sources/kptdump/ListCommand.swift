@@ -15,8 +15,8 @@ struct List: ParsableCommand {
     @Option(help: "Which table: \(TableChoice.allCases.map(\.rawValue).joined(separator: ", ")). x86-64 has all four (page_tables/*); arm64 and riscv64 have kernel and efi (kernel_page_tables, efi_page_tables).")
     var table: TableChoice = .kernel
 
-    @Option(help: "CPU whose CR3 gives the current-kernel and current-user tables (x86-64). Live (/proc/kcore has no registers) they are kptdump's own process's tables, found with --vmlinux.")
-    var cpu: Int = 0
+    @Option(help: "CPU whose table current-kernel and current-user list (x86-64): in a QEMU dump its saved CR3 (default CPU 0); in a kdump crash dump the table of the task it ran (default: the CPU that panicked). Live (/proc/kcore has no registers) they are kptdump's own process's tables.")
+    var cpu: Int?
 
     @Option(help: "List this process's page table (x86-64: both halves, like current_kernel; arm64 and riscv64: its user space); needs a vmlinux with DWARF, or a snapshot that kept the offsets.")
     var pid: Int32?
@@ -37,7 +37,7 @@ struct List: ParsableCommand {
                 for (key, value) in Actions.describe(session, layout) where key != "warning" { diagnose("\(key): \(value)") }
             }
             let process = pid != nil || comm != nil ? ProcessChoice(pid: pid, comm: comm) : nil
-            return try Actions.listing(session, layout, table: table, cpu: cpu, options: try output.options(),
+            return try Actions.listing(session, layout, table: table, cpu: cpu ?? defaultCPU, options: try output.options(),
                                        process: process, write: out.write, diagnostic: diagnose)
         }
         out.flush()

@@ -15,7 +15,7 @@ struct Vtop: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Virtual addresses or symbols.", valueName: "address"))
+    @Argument(help: ArgumentHelp("The dump (a file; optional, as for every subcommand), then virtual addresses or symbols.", valueName: "address"))
     var addresses: [String] = []
 
     @Option(name: .long, help: "Crash dump to read (default: the running kernel's /proc/kcore).")
@@ -34,7 +34,7 @@ struct Vtop: ParsableCommand {
     var table: TableChoice = .kernel
 
     @Option(help: "CPU whose page-table base gives current-kernel and current-user (x86-64).")
-    var cpu: Int = 0
+    var cpu: Int?
 
     @Option(help: "Translate through this process's table (x86-64; needs a vmlinux with DWARF). User addresses also get their entry decoded: swap type and offset, migration, hwpoison, special, soft-dirty.")
     var pid: Int32?
@@ -47,9 +47,11 @@ struct Vtop: ParsableCommand {
     }
 
     func run() throws {
-        let request = DumpRequest(core: core, vmlinux: vmlinux, systemMap: systemMap, debugRoot: debugRoot)
+        let (dump, addresses) = Actions.dumpArgument(self.addresses, core: core)
+        if addresses.isEmpty { throw ValidationError("give at least one address after the dump") }
+        let request = DumpRequest(core: core ?? dump, vmlinux: vmlinux, systemMap: systemMap, debugRoot: debugRoot)
         let report = try reportingErrors { () throws(DumpError) in
-            try Actions.vtop(request, addresses: addresses, table: table, cpu: cpu,
+            try Actions.vtop(request, addresses: addresses, table: table, cpu: cpu ?? defaultCPU,
                              process: pid != nil || comm != nil ? ProcessChoice(pid: pid, comm: comm) : nil)
         }
         let out = OutputBuffer()

@@ -1,0 +1,130 @@
+import PageTables
+
+/// What a crash dump says about the moment of the crash: which task each CPU
+/// ran and which CPU panicked. kdump's /proc/vmcore has one CORE/NT_PRSTATUS
+/// note per CPU (kernel/kexec_core.c crash_save_cpu(), in CPU order) and no
+/// CPU registers beyond the general ones, so these, not CR3, name the
+/// current tables.
+public struct CrashContext: Sendable, Equatable {
+    /// `pr_pid` of each CPU's NT_PRSTATUS note: the task it ran, 0 for idle.
+    /// Empty unless the dump was written at a crash: QEMU's dump-guest-memory
+    /// also writes NT_PRSTATUS notes, with the CPU's number + 1 as pr_pid.
+    public var cpuPIDs: [Int32]
+    /// NT_PRSTATUS notes in the dump: one per CPU, whoever wrote it.
+    public var cpuCount: Int
+    /// The kernel's `panic_cpu` (-1, PANIC_CPU_INVALID, when nothing panicked).
+    public var panicCPU: Int?
+    /// VMCOREINFO's CRASHTIME (seconds since the epoch), written at the crash.
+    public var crashTime: UInt64?
+
+    /// `struct elf_prstatus` (include/linux/elfcore.h) starts with
+    /// `elf_siginfo` (12 bytes), `short pr_cursig` (padded to 4), then two
+    /// `unsigned long` signal masks: `pr_pid` sits at byte 32 on every 64-bit
+    /// architecture.
+    static let prPIDOffset = 32
+    static let ntPRStatus: UInt32 = 1
+
+    static func pids(from notes: [ElfFile.Note], order: ByteOrder) -> [Int32] {
+        notes.filter { $0.name == "CORE" && $0.type == ntPRStatus }.compactMap { note in
+            decodeInteger(note.descriptor, at: prPIDOffset, size: 4, order: order).map { Int32(truncatingIfNeeded: $0) }
+        }
+    }
+}
+
+/// The task one CPU ran at the crash, and the table it ran on.
+public struct CPUTask: Sendable {
+    public var cpu: Int
+    public var task: KernelTask
+    /// The mm whose table the CPU used: the task's own, else its active_mm.
+    public var mm: UInt64
+    public var pgd: UInt64
+    public var pgdPhysical: PhysicalAddress
+    /// How it was found, for the listing's origin line.
+    public var origin: String
+}
+
+extension KernelSession {
+    /// The dump's crash facts, read once (the panic CPU needs the symbols).
+    public func crashContext() -> CrashContext {
+        if let cached = cachedCrash { return cached }
+        let pids = CrashContext.pids(from: notes, order: bigEndian ? .big : .little)
+        // Only the crashing kernel writes CRASHTIME (crash_save_vmcoreinfo());
+        // a note QEMU took from a running kernel through fw_cfg has none.
+        let crashTime = vmcoreinfo?["CRASHTIME"].flatMap { UInt64($0.trimmingSpaces) }
+        var context = CrashContext(cpuPIDs: crashTime == nil ? [] : pids, cpuCount: pids.count, crashTime: crashTime)
+        if let value = try? readVariable("panic_cpu", size: 4) {
+            let cpu = Int32(truncatingIfNeeded: value)
+            context.panicCPU = cpu >= 0 ? Int(cpu) : nil
+        }
+        cachedCrash = context
+        return context
+    }
+
+    /// The CPU the current tables mean when none was asked for: the one
+    /// that panicked, else CPU 0.
+    public func defaultCPU() -> Int { crashContext().panicCPU ?? 0 }
+
+    /// What a missing structure layout needs, and where it comes from.
+    func missingTypesMessage(_ what: String) -> String {
+        let release = vmcoreinfo?.osRelease ?? "RELEASE"
+        var text = "\(what) need the offsets of task_struct and mm_struct: from a vmlinux with DWARF (Debian: linux-image-\(release)-dbg; pass --vmlinux or --debug-root) or from the kernel's own BTF (CONFIG_DEBUG_INFO_BTF)"
+        if let btfProblem { text += ", which this kernel does not offer: \(btfProblem)" }
+        return text
+    }
+}
+
+extension Actions {
+    /// The task CPU `cpu` ran at the crash: `runqueues.curr` of that CPU (its
+    /// idle task when it ran none), checked against the pid its NT_PRSTATUS
+    /// note names; without `struct rq`'s layout, the task with that pid.
+    public static func cpuTask(_ session: KernelSession, _ layout: any KernelLayout, cpu: Int) throws(DumpError) -> CPUTask {
+        let context = session.crashContext()
+        guard cpu >= 0, cpu < context.cpuPIDs.count else {
+            throw .noCPUState(path: session.path, cpu: cpu, available: context.cpuPIDs.count)
+        }
+        let notedPID = context.cpuPIDs[cpu]
+        guard let offsets = session.taskLayout() else {
+            throw .noTable(name: "current", reason: session.missingTypesMessage("the current tables of a crash dump"))
+        }
+        guard let spec = try layout.table(.kernel, session: session, cpu: 0) else {
+            throw .noTable(name: "kernel", reason: "no kernel page table")
+        }
+        let reader = KernelVirtualReader(spec: spec, memory: session.memory)
+        var task: KernelTask
+        var how: String
+        if let current = offsets.runqueueCurrent, let rq = try runqueue(session, cpu: cpu) {
+            let address = try reader.read64(rq &+ current, what: "rq.curr of CPU \(cpu)")
+            task = try readTask(address, offsets: offsets, reader: reader, session: session)
+            how = "runqueues.curr of CPU \(cpu)"
+            if task.pid != notedPID {
+                session.warn("CPU \(cpu): its NT_PRSTATUS note names pid \(notedPID) but its runqueue's current task is pid \(task.pid) (\(task.comm)); the runqueue's is used")
+            }
+        } else {
+            let all = try tasks(session, layout)
+            guard let found = all.first(where: { $0.pid == notedPID }), notedPID != 0 || cpu == 0 else {
+                throw .noTable(name: "current", reason: "CPU \(cpu) ran pid \(notedPID), which is not on init_task's list (an idle task or a thread), and the runqueues' layout (struct rq) is unknown")
+            }
+            task = found
+            how = "NT_PRSTATUS of CPU \(cpu)"
+        }
+        let mm = task.mm != 0 ? task.mm : (task.activeMM ?? 0)
+        guard mm != 0 else {
+            throw .noTable(name: "current", reason: "CPU \(cpu) ran pid \(task.pid) (\(task.comm)), which has no mm and no active_mm")
+        }
+        let pgd = try reader.read64(mm &+ offsets.pgd, what: "mm_struct.pgd")
+        let pageSize = spec.architecture.geometry.pageSize
+        let base = try reader.physical(pgd & ~(pageSize - 1), what: "mm->pgd")
+        let whose = task.mm != 0 ? "mm" : "active_mm"
+        let origin = "CPU \(cpu)\(context.panicCPU == cpu ? " (panicked)" : ""): pid \(task.pid) (\(task.comm)) from \(how), \(whose)->pgd \(hex(pgd))"
+        return CPUTask(cpu: cpu, task: task, mm: mm, pgd: pgd, pgdPhysical: PhysicalAddress(base + (pgd & (pageSize - 1))), origin: origin)
+    }
+
+    /// The address of CPU `cpu`'s `struct rq`: the per-CPU `runqueues` plus
+    /// `__per_cpu_offset[cpu]`; nil without those symbols.
+    static func runqueue(_ session: KernelSession, cpu: Int) throws(DumpError) -> UInt64? {
+        guard let runqueues = session.symbols["runqueues"], let offsets = session.symbols["__per_cpu_offset"] else { return nil }
+        let bytes = try session.readKernelImage(offsets &+ UInt64(8 * cpu), count: 8, name: "__per_cpu_offset[\(cpu)]")
+        let offset = decodeInteger(bytes, at: 0, size: 8, order: session.bigEndian ? .big : .little) ?? 0
+        return runqueues &+ offset
+    }
+}

@@ -1,0 +1,57 @@
+import PageTables
+
+/// Where structure layouts come from: the vmlinux's DWARF when one was given
+/// or found, else the kernel's own BTF (in the dump between `__start_BTF` and
+/// `__stop_BTF`, or live in /sys/kernel/btf/vmlinux). DWARF stays preferred;
+/// both are the compiler's own layout, so they agree (tested on the fixtures
+/// that have both).
+extension KernelSession {
+    /// The largest BTF blob read: Debian's 6.1 has 5 MB.
+    static let maximumBTFBytes: UInt64 = 64 << 20
+
+    /// Byte offsets of `wanted` members (`"struct.member"` keys) from the
+    /// first source that has the struct, and that source's name.
+    func structureOffsets(_ wanted: [String: [String]]) -> (offsets: [String: UInt64], source: String)? {
+        if let elf = vmlinuxFile, let offsets = try? elf.memberOffsets(wanted), !offsets.isEmpty {
+            return (offsets, "DWARF of \(elf.path)")
+        }
+        if let btf = kernelBTF() {
+            let offsets = btf.types.memberOffsets(wanted)
+            if !offsets.isEmpty { return (offsets, btf.source) }
+        }
+        return nil
+    }
+
+    /// The kernel's BTF, read once; nil (with the reason in `btfProblem`) when
+    /// the kernel has none or it cannot be read.
+    func kernelBTF() -> (types: BTFTypes, source: String)? {
+        if let cached = cachedBTF { return cached }
+        let result = readBTF()
+        cachedBTF = .some(result)
+        return result
+    }
+
+    private func readBTF() -> (types: BTFTypes, source: String)? {
+        do {
+            if isLive {
+                let bytes = try ListingInput.readFile("/sys/kernel/btf/vmlinux", limit: Int(Self.maximumBTFBytes))
+                return (try BTFTypes(bytes), "BTF (/sys/kernel/btf/vmlinux)")
+            }
+            guard let start = symbols["__start_BTF"], let stop = symbols["__stop_BTF"] else {
+                btfProblem = "no __start_BTF/__stop_BTF symbols (a kernel without CONFIG_DEBUG_INFO_BTF)"
+                return nil
+            }
+            guard stop > start, stop - start <= Self.maximumBTFBytes else {
+                btfProblem = "__start_BTF..__stop_BTF spans \(stop &- start) bytes"
+                return nil
+            }
+            let bytes = try readKernelImage(start, count: Int(stop - start), name: "__start_BTF")
+            return (try BTFTypes(bytes), "BTF in the dump (\(stop - start) bytes at \(hex(start)))")
+        } catch let error as DumpError {
+            btfProblem = error.description
+        } catch {
+            btfProblem = "\(error)"
+        }
+        return nil
+    }
+}
