@@ -194,7 +194,7 @@ public enum Actions {
             }
             tables.append("process tables: \(all.filter { $0.pgdPhysical != nil }.count) (of \(all.count) tasks)")
             // ps lists each CPU's idle task too.
-            _ = idleTasks(session, cpuCount: session.crashContext().cpuCount)
+            _ = idleTasks(session, layout, cpuCount: session.crashContext().cpuCount)
         }
         var ranges: [(start: UInt64, bytes: [UInt8])] = []
         for (start, count) in session.memory.mergedRanges() {

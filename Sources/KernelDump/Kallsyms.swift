@@ -225,6 +225,7 @@ enum KallsymsDecoder {
         if let absolute = loc.addresses {
             var reader = PagedReader(base: absolute, limit: count * 8, fetch: fetch, what: "kallsyms_addresses")
             let bytes = try reader.all()
+            guard bytes.count == count * 8 else { throw KallsymsError(description: "kallsyms_addresses is cut short in the dump") }
             return [(0..<count).map { decodeInteger(bytes, at: $0 * 8, size: 8, order: order) ?? 0 }]
         }
         guard let offsetsVA = loc.offsets, let baseVA = loc.relativeBase else { return [] }
@@ -232,6 +233,8 @@ enum KallsymsDecoder {
         let base = decodeInteger(baseBytes, at: 0, size: 8, order: order) ?? 0
         var reader = PagedReader(base: offsetsVA, limit: count * 4, fetch: fetch, what: "kallsyms_offsets")
         let bytes = try reader.all()
+        // A missing page would make its symbols' addresses up; refuse instead.
+        guard bytes.count == count * 4 else { throw KallsymsError(description: "kallsyms_offsets is cut short in the dump") }
         let raw = (0..<count).map { UInt32(truncatingIfNeeded: decodeInteger(bytes, at: $0 * 4, size: 4, order: order) ?? 0) }
         let relative = raw.map { base &+ UInt64($0) }
         let absolutePercpu = raw.map { r -> UInt64 in

@@ -10,16 +10,18 @@ extension KernelSession {
     static let maximumBTFBytes: UInt64 = 64 << 20
 
     /// Byte offsets of `wanted` members (`"struct.member"` keys) from the
-    /// first source that has the struct, and that source's name.
-    func structureOffsets(_ wanted: [String: [String]]) -> (offsets: [String: UInt64], source: String)? {
-        if let elf = vmlinuxFile, let offsets = try? elf.memberOffsets(wanted), !offsets.isEmpty {
-            return (offsets, "DWARF of \(elf.path)")
-        }
-        if let btf = kernelBTF() {
-            let offsets = btf.types.memberOffsets(wanted)
-            if !offsets.isEmpty { return (offsets, btf.source) }
-        }
-        return nil
+    /// vmlinux's DWARF, and that source's name; nil without a vmlinux or when
+    /// its DWARF lacks every struct.
+    func dwarfOffsets(_ wanted: [String: [String]]) -> (offsets: [String: UInt64], source: String)? {
+        guard let elf = vmlinuxFile, let offsets = try? elf.memberOffsets(wanted), !offsets.isEmpty else { return nil }
+        return (offsets, "DWARF of \(elf.path)")
+    }
+
+    /// The same from the kernel's own BTF.
+    func btfOffsets(_ wanted: [String: [String]]) -> (offsets: [String: UInt64], source: String)? {
+        guard let btf = kernelBTF() else { return nil }
+        let offsets = btf.types.memberOffsets(wanted)
+        return offsets.isEmpty ? nil : (offsets, btf.source)
     }
 
     /// The kernel's BTF, read once; nil (with the reason in `btfProblem`) when

@@ -127,7 +127,7 @@ extension KernelSession {
     }
 
     private func readTaskLayout() -> TaskLayout? {
-        if vmlinuxFile != nil, let (offsets, source) = structureOffsets(TaskLayout.wanted), var l = TaskLayout(offsets) {
+        if let (offsets, source) = dwarfOffsets(TaskLayout.wanted), var l = TaskLayout(offsets) {
             l.source = source
             return l
         }
@@ -142,7 +142,7 @@ extension KernelSession {
                 return l
             }
         }
-        if let (offsets, source) = structureOffsets(TaskLayout.wanted), var l = TaskLayout(offsets) {
+        if let (offsets, source) = btfOffsets(TaskLayout.wanted), var l = TaskLayout(offsets) {
             l.source = source
             return l
         }
@@ -245,7 +245,7 @@ extension Actions {
             guard let running = try? cpuTask(session, layout, cpu: cpu) else { continue }
             onCPU[running.task.address, default: []].append("CPU \(cpu)" + (context.panicCPU == cpu ? " (panicked)" : ""))
         }
-        for idle in idleTasks(session, cpuCount: context.cpuCount) where !all.contains(where: { $0.address == idle.address }) {
+        for idle in idleTasks(session, layout, cpuCount: context.cpuCount) where !all.contains(where: { $0.address == idle.address }) {
             all.append(idle)
         }
         var out = "    PID  COMM              TASK                PGD (physical)" + (onCPU.isEmpty ? "\n" : "      ON CPU\n")
@@ -264,9 +264,8 @@ extension Actions {
     }
 
     /// `rq.idle` of each CPU, when the runqueues' layout is known.
-    static func idleTasks(_ session: KernelSession, cpuCount: Int) -> [KernelTask] {
+    static func idleTasks(_ session: KernelSession, _ layout: any KernelLayout, cpuCount: Int) -> [KernelTask] {
         guard let offsets = session.taskLayout(), let idleOffset = offsets.runqueueIdle,
-              let layout = try? readKernelLayout(session),
               let spec = try? layout.table(.kernel, session: session, cpu: 0) else { return [] }
         let reader = KernelVirtualReader(spec: spec, memory: session.memory)
         return (0..<cpuCount).compactMap { cpu in

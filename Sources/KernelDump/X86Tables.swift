@@ -32,13 +32,7 @@ extension X86KernelLayout {
             // holds the user copy, so clear the switch bit to find the kernel one.
             if ptiConfigured { pgd &= ~Self.ptiSwitch }
             if choice == .currentKernel { return spec(PhysicalAddress(pgd), origin + ", kernel PGD \(hex(pgd))") }
-            guard ptiConfigured else {
-                throw .noTable(name: "current-user", reason: "the kernel has no CONFIG_PAGE_TABLE_ISOLATION")
-            }
-            if ptiActive(kernelPGD: pgd, session: session) {
-                return spec(PhysicalAddress(pgd | Self.ptiSwitch), origin + ", PTI user PGD \(hex(pgd | Self.ptiSwitch))")
-            }
-            return spec(PhysicalAddress(pgd), origin + ", PTI inactive: kernel PGD \(hex(pgd))")
+            return try userTable(of: spec(PhysicalAddress(pgd), origin), session: session)
         case .efi:
             guard let pgd = try efiPGD(session: session) else { return nil }
             return spec(pgd, "efi_mm.pgd at physical \(pgd)")
@@ -92,7 +86,7 @@ extension X86KernelLayout {
         var user = spec
         let pgd = spec.root.rawValue
         guard ptiActive(kernelPGD: pgd, session: session) else {
-            user.origin += ", PTI inactive: kernel PGD"
+            user.origin += ", PTI inactive: kernel PGD \(hex(pgd))"
             return user
         }
         user.root = PhysicalAddress(pgd | Self.ptiSwitch)
