@@ -107,24 +107,56 @@ extension Actions {
             task = found
             how = "NT_PRSTATUS of CPU \(cpu)"
         }
-        let mm = task.mm != 0 ? task.mm : (task.activeMM ?? 0)
+        var mm = task.mm != 0 ? task.mm : (task.activeMM ?? 0)
+        var whose = task.mm != 0 ? "mm" : "active_mm"
+        if let loaded = try loadedMM(session, offsets, reader, cpu: cpu), loaded != mm {
+            if task.mm != 0 {
+                session.warn("CPU \(cpu): pid \(task.pid) (\(task.comm)) has mm \(hex(task.mm)) but the CPU had mm \(hex(loaded)) loaded (cpu_tlbstate.loaded_mm); the loaded one is used")
+            }
+            mm = loaded
+            whose = "loaded mm (cpu_tlbstate.loaded_mm)"
+        }
         guard mm != 0 else {
             throw .noTable(name: "current", reason: "CPU \(cpu) ran pid \(task.pid) (\(task.comm)), which has no mm and no active_mm")
         }
         let pgd = try reader.read64(mm &+ offsets.pgd, what: "mm_struct.pgd")
         let pageSize = spec.architecture.geometry.pageSize
         let base = try reader.physical(pgd & ~(pageSize - 1), what: "mm->pgd")
-        let whose = task.mm != 0 ? "mm" : "active_mm"
         let origin = "CPU \(cpu)\(context.panicCPU == cpu ? " (panicked)" : ""): pid \(task.pid) (\(task.comm)) from \(how), \(whose)->pgd \(hex(pgd))"
         return CPUTask(cpu: cpu, task: task, mm: mm, pgd: pgd, pgdPhysical: PhysicalAddress(base + (pgd & (pageSize - 1))), origin: origin)
+    }
+
+    /// The mm CPU `cpu` had loaded, where the kernel records it per CPU
+    /// (`cpu_tlbstate.loaded_mm`, arch/x86/mm/tlb.c): a lazy CPU (idle, or a
+    /// kernel thread) keeps the last user mm as active_mm, but a TLB flush
+    /// that frees tables moves it to init_mm without changing active_mm.
+    /// nil without the variable or its layout, or mid-switch
+    /// (LOADED_MM_SWITCHING is 1).
+    static func loadedMM(_ session: KernelSession, _ offsets: TaskLayout, _ reader: KernelVirtualReader,
+                         cpu: Int) throws(DumpError) -> UInt64? {
+        guard let member = offsets.loadedMM, let state = session.symbols["cpu_tlbstate"],
+              let perCPU = try perCPUOffset(session, cpu: cpu) else { return nil }
+        do {
+            let mm = try reader.read64(state &+ perCPU &+ member, what: "cpu_tlbstate.loaded_mm of CPU \(cpu)")
+            return mm > 0xffff ? mm : nil
+        } catch {
+            // A dump cut down before this was read (an older snapshot) lacks the page.
+            session.warn("CPU \(cpu): \(error); its task's mm or active_mm is used")
+            return nil
+        }
+    }
+
+    /// `__per_cpu_offset[cpu]`; nil without the symbol.
+    static func perCPUOffset(_ session: KernelSession, cpu: Int) throws(DumpError) -> UInt64? {
+        guard let offsets = session.symbols["__per_cpu_offset"] else { return nil }
+        let bytes = try session.readKernelImage(offsets &+ UInt64(8 * cpu), count: 8, name: "__per_cpu_offset[\(cpu)]")
+        return decodeInteger(bytes, at: 0, size: 8, order: session.bigEndian ? .big : .little) ?? 0
     }
 
     /// The address of CPU `cpu`'s `struct rq`: the per-CPU `runqueues` plus
     /// `__per_cpu_offset[cpu]`; nil without those symbols.
     static func runqueue(_ session: KernelSession, cpu: Int) throws(DumpError) -> UInt64? {
-        guard let runqueues = session.symbols["runqueues"], let offsets = session.symbols["__per_cpu_offset"] else { return nil }
-        let bytes = try session.readKernelImage(offsets &+ UInt64(8 * cpu), count: 8, name: "__per_cpu_offset[\(cpu)]")
-        let offset = decodeInteger(bytes, at: 0, size: 8, order: session.bigEndian ? .big : .little) ?? 0
+        guard let runqueues = session.symbols["runqueues"], let offset = try perCPUOffset(session, cpu: cpu) else { return nil }
         return runqueues &+ offset
     }
 }

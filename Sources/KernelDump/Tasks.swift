@@ -32,6 +32,10 @@ public struct TaskLayout: Sendable, Equatable {
     /// `rq.curr` and `rq.idle`: which task each CPU ran.
     public var runqueueCurrent: UInt64?
     public var runqueueIdle: UInt64?
+    /// `tlb_state.loaded_mm`: the mm whose table a CPU has loaded, kept per
+    /// CPU in `cpu_tlbstate` by kernels that switch tables lazily (x86). An
+    /// idle CPU's active_mm can be an mm it has already left.
+    public var loadedMM: UInt64?
     /// Which source gave the offsets ("DWARF of ...", "BTF in the dump", ...).
     public var source = ""
 
@@ -39,6 +43,7 @@ public struct TaskLayout: Sendable, Equatable {
         "task_struct": ["tasks", "mm", "active_mm", "pid", "comm"],
         "mm_struct": ["pgd"],
         "rq": ["curr", "idle"],
+        "tlb_state": ["loaded_mm"],
     ]
 
     /// The offsets as "struct.member" keys, for the snapshot note.
@@ -48,6 +53,7 @@ public struct TaskLayout: Sendable, Equatable {
         n["task_struct.active_mm"] = activeMM
         n["rq.curr"] = runqueueCurrent
         n["rq.idle"] = runqueueIdle
+        n["tlb_state.loaded_mm"] = loadedMM
         return n
     }
 
@@ -65,6 +71,7 @@ public struct TaskLayout: Sendable, Equatable {
         activeMM = offsets["task_struct.active_mm"]
         runqueueCurrent = offsets["rq.curr"]
         runqueueIdle = offsets["rq.idle"]
+        loadedMM = offsets["tlb_state.loaded_mm"]
     }
 }
 
