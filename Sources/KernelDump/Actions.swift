@@ -107,15 +107,17 @@ public enum Actions {
         guard !context.cpuPIDs.isEmpty else { return [] }
         var rows: [(String, String)] = []
         if let time = context.crashTime { rows.append(("crash time", utcText(time) + " (CRASHTIME \(time))")) }
-        rows.append(("panic CPU", context.panicCPU.map(String.init) ?? "none (panic_cpu is -1 or unreadable)"))
+        rows.append(("panic CPU", context.panicCPU.map(String.init) ?? "unknown (\(context.panicCPUProblem ?? "panic_cpu not read"))"))
         for cpu in 0..<context.cpuPIDs.count {
             var text = "pid \(context.cpuPIDs[cpu])"
-            if let running = try? cpuTask(session, layout, cpu: cpu) {
+            do {
+                let running = try cpuTask(session, layout, cpu: cpu)
                 text = "pid \(running.task.pid) (\(running.task.comm))"
                 if running.task.pid == 0 { text += ", idle" }
-                text += ", table of its \(running.task.mm != 0 ? "mm" : "active_mm") at physical \(running.pgdPhysical)"
-            } else {
-                text += (context.cpuPIDs[cpu] == 0 ? " (idle)" : "") + " (NT_PRSTATUS; no task layout to name it)"
+                text += ", table of its \(running.whose) at physical \(running.pgdPhysical)"
+            } catch {
+                let why = session.taskLayout() == nil ? "no type layout to read its task: see types" : error.description
+                text += (context.cpuPIDs[cpu] == 0 ? " (idle)" : "") + " (from NT_PRSTATUS; \(why))"
             }
             rows.append((context.panicCPU == cpu ? "CPU \(cpu) (panicked)" : "CPU \(cpu)", text))
         }

@@ -10,10 +10,13 @@ public struct CrashContext: Sendable, Equatable {
     /// Empty unless the dump was written at a crash: QEMU's dump-guest-memory
     /// also writes NT_PRSTATUS notes, with the CPU's number + 1 as pr_pid.
     public var cpuPIDs: [Int32]
-    /// NT_PRSTATUS notes in the dump: one per CPU, whoever wrote it.
+    /// NT_PRSTATUS notes in the dump: one per CPU, whoever wrote it; live,
+    /// the kernel's `nr_cpu_ids`.
     public var cpuCount: Int
     /// The kernel's `panic_cpu` (-1, PANIC_CPU_INVALID, when nothing panicked).
     public var panicCPU: Int?
+    /// Why `panicCPU` is nil: "-1" or why `panic_cpu` could not be read.
+    public var panicCPUProblem: String?
     /// VMCOREINFO's CRASHTIME (seconds since the epoch), written at the crash.
     public var crashTime: UInt64?
 
@@ -39,6 +42,8 @@ public struct CPUTask: Sendable {
     public var mm: UInt64
     public var pgd: UInt64
     public var pgdPhysical: PhysicalAddress
+    /// Whose table it is: "mm", "active_mm" or the loaded mm's source.
+    public var whose: String
     /// How it was found, for the listing's origin line.
     public var origin: String
 }
@@ -52,9 +57,21 @@ extension KernelSession {
         // a note QEMU took from a running kernel through fw_cfg has none.
         let crashTime = vmcoreinfo?["CRASHTIME"].flatMap { UInt64($0.trimmingSpaces) }
         var context = CrashContext(cpuPIDs: crashTime == nil ? [] : pids, cpuCount: pids.count, crashTime: crashTime)
-        if let value = try? readVariable("panic_cpu", size: 4) {
-            let cpu = Int32(truncatingIfNeeded: value)
-            context.panicCPU = cpu >= 0 ? Int(cpu) : nil
+        // /proc/kcore has one NT_PRSTATUS note whatever the CPU count; the
+        // kernel's own count of CPU ids says how many runqueues there are.
+        if isLive, let ids = try? readVariable("nr_cpu_ids", size: 4), ids > 0, ids <= 1 << 16 {
+            context.cpuCount = Int(ids)
+        }
+        do {
+            if let value = try readVariable("panic_cpu", size: 4) {
+                let cpu = Int32(truncatingIfNeeded: value)
+                context.panicCPU = cpu >= 0 ? Int(cpu) : nil
+                if cpu < 0 { context.panicCPUProblem = "panic_cpu is \(cpu)" }
+            } else {
+                context.panicCPUProblem = "no symbol panic_cpu in \(symbols.sources.joined(separator: ", "))"
+            }
+        } catch {
+            context.panicCPUProblem = "\(error)"
         }
         cachedCrash = context
         return context
@@ -68,7 +85,7 @@ extension KernelSession {
     func missingTypesMessage(_ what: String) -> String {
         let release = vmcoreinfo?.osRelease ?? "RELEASE"
         var text = "\(what) need the offsets of task_struct and mm_struct: from a vmlinux with DWARF (Debian: linux-image-\(release)-dbg; pass --vmlinux or --debug-root) or from the kernel's own BTF (CONFIG_DEBUG_INFO_BTF)"
-        if let btfProblem { text += ", which this kernel does not offer: \(btfProblem)" }
+        if let btfProblem { text += ", not at hand here: \(btfProblem)" }
         return text
     }
 }
@@ -90,22 +107,30 @@ extension Actions {
             throw .noTable(name: "kernel", reason: "no kernel page table")
         }
         let reader = KernelVirtualReader(spec: spec, memory: session.memory)
-        var task: KernelTask
-        var how: String
-        if let current = offsets.runqueueCurrent, let rq = try runqueue(session, cpu: cpu) {
-            let address = try reader.read64(rq &+ current, what: "rq.curr of CPU \(cpu)")
-            task = try readTask(address, offsets: offsets, reader: reader, session: session)
-            how = "runqueues.curr of CPU \(cpu)"
-            if task.pid != notedPID {
-                session.warn("CPU \(cpu): its NT_PRSTATUS note names pid \(notedPID) but its runqueue's current task is pid \(task.pid) (\(task.comm)); the runqueue's is used")
+        var task = KernelTask(pid: notedPID, comm: "?", address: 0, mm: 0)
+        var how = "NT_PRSTATUS of CPU \(cpu)"
+        // A dump filtered with -d 31 can lack the task_struct (makedumpfile
+        // 1.7.2 takes some 6.12 slab pages for user pages); the mm the CPU
+        // had loaded still names its table.
+        var taskProblem: DumpError?
+        do throws(DumpError) {
+            if let current = offsets.runqueueCurrent, let rq = try runqueue(session, cpu: cpu) {
+                how = "runqueues.curr of CPU \(cpu)"
+                let address = try reader.read64(rq &+ current, what: "rq.curr of CPU \(cpu)")
+                task.address = address
+                task = try readTask(address, offsets: offsets, reader: reader, session: session)
+                if task.pid != notedPID {
+                    session.warn("CPU \(cpu): its NT_PRSTATUS note names pid \(notedPID) but its runqueue's current task is pid \(task.pid) (\(task.comm)); the runqueue's is used")
+                }
+            } else {
+                let all = try tasks(session, layout)
+                guard let found = all.first(where: { $0.pid == notedPID }), notedPID != 0 || cpu == 0 else {
+                    throw DumpError.noTable(name: "current", reason: "CPU \(cpu) ran pid \(notedPID), which is not on init_task's list (an idle task or a thread), and the runqueues' layout (struct rq) is unknown")
+                }
+                task = found
             }
-        } else {
-            let all = try tasks(session, layout)
-            guard let found = all.first(where: { $0.pid == notedPID }), notedPID != 0 || cpu == 0 else {
-                throw .noTable(name: "current", reason: "CPU \(cpu) ran pid \(notedPID), which is not on init_task's list (an idle task or a thread), and the runqueues' layout (struct rq) is unknown")
-            }
-            task = found
-            how = "NT_PRSTATUS of CPU \(cpu)"
+        } catch {
+            taskProblem = error
         }
         var mm = task.mm != 0 ? task.mm : (task.activeMM ?? 0)
         var whose = task.mm != 0 ? "mm" : "active_mm"
@@ -116,6 +141,10 @@ extension Actions {
             mm = loaded
             whose = "loaded mm (cpu_tlbstate.loaded_mm)"
         }
+        if let taskProblem {
+            guard mm != 0 else { throw taskProblem }
+            session.warn("CPU \(cpu): its task could not be read (\(taskProblem)); pid \(notedPID) from its NT_PRSTATUS note")
+        }
         guard mm != 0 else {
             throw .noTable(name: "current", reason: "CPU \(cpu) ran pid \(task.pid) (\(task.comm)), which has no mm and no active_mm")
         }
@@ -123,7 +152,7 @@ extension Actions {
         let pageSize = spec.architecture.geometry.pageSize
         let base = try reader.physical(pgd & ~(pageSize - 1), what: "mm->pgd")
         let origin = "CPU \(cpu)\(context.panicCPU == cpu ? " (panicked)" : ""): pid \(task.pid) (\(task.comm)) from \(how), \(whose)->pgd \(hex(pgd))"
-        return CPUTask(cpu: cpu, task: task, mm: mm, pgd: pgd, pgdPhysical: PhysicalAddress(base + (pgd & (pageSize - 1))), origin: origin)
+        return CPUTask(cpu: cpu, task: task, mm: mm, pgd: pgd, pgdPhysical: PhysicalAddress(base + (pgd & (pageSize - 1))), whose: whose, origin: origin)
     }
 
     /// The mm CPU `cpu` had loaded, where the kernel records it per CPU

@@ -54,15 +54,21 @@ public final class ElfCoreMemory: DumpMemory {
             let mid = (lo + hi) / 2
             if extents[mid].physical <= pa { lo = mid + 1 } else { hi = mid }
         }
-        // Overlapping segments (kdump's kernel-text segment overlaps RAM): scan back.
+        // Segments overlap where the kernel image has a segment of its own
+        // besides the RAM holding it (/proc/vmcore, /proc/kcore). Scan back
+        // and keep the lowest-starting one, RAM as a whole: /proc/kcore reads
+        // the image's segment through the image's virtual alias, which reads
+        // as zeros where the kernel unmapped it (init memory freed under PTI,
+        // since reused for page tables), while the direct map holds the data.
+        var found: Extent?
         var i = lo - 1
         while i >= 0 {
             let e = extents[i]
-            if pa - e.physical < e.memorySize { return e }
+            if pa - e.physical < e.memorySize { found = e }
             if lo - i > 4 { break }
             i -= 1
         }
-        return nil
+        return found
     }
 
     public func read(_ address: PhysicalAddress, count: Int) throws(MemoryError) -> [UInt8] {

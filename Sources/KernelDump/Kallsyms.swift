@@ -266,6 +266,12 @@ enum KallsymsDecoder {
             }
         }
         if agreed >= 2 && agreed > 2 * disagreed { return .success(()) }
+        // Without CONFIG_KALLSYMS_ALL (Debian's arm64 6.1) kallsyms lists
+        // functions only: VMCOREINFO's symbols, all data, are not in it.
+        let data = index.types.reduce(0) { $0 + ("dDbBrRgGsS".utf8.contains($1) ? 1 : 0) }
+        if data * 100 < index.count {
+            return .failure(KallsymsError(description: "the dump's kallsyms lists functions only (\(index.count) symbols, \(data) of data: a kernel built without CONFIG_KALLSYMS_ALL); data symbols such as init_task and __start_BTF need a System.map or the vmlinux"))
+        }
         let why = disagreed > 0
             ? "the dump's kallsyms disagrees with VMCOREINFO on \(disagreed) of \(agreed + disagreed) symbols (\(example))"
             : "only \(agreed) of VMCOREINFO's symbols are in the dump's kallsyms to check it against"

@@ -40,7 +40,9 @@ extension KernelSession {
                 return (try BTFTypes(bytes), "BTF (/sys/kernel/btf/vmlinux)")
             }
             guard let start = symbols["__start_BTF"], let stop = symbols["__stop_BTF"] else {
-                btfProblem = "no __start_BTF/__stop_BTF symbols (a kernel without CONFIG_DEBUG_INFO_BTF)"
+                btfProblem = symbols.hasFullTable
+                    ? "no __start_BTF/__stop_BTF symbols (a kernel without CONFIG_DEBUG_INFO_BTF)"
+                    : "no symbol table gives __start_BTF/__stop_BTF (\(kallsymsProblem ?? "VMCOREINFO names no kallsyms"))"
                 return nil
             }
             guard stop > start, stop - start <= Self.maximumBTFBytes else {

@@ -175,18 +175,42 @@ extension Actions {
         }
         let reader = KernelVirtualReader(spec: spec, memory: session.memory)
         var tasks: [KernelTask] = []
-        var seen: Set<UInt64> = []
+        var seen: Set<UInt64> = [initTask]
+        // Forward from init_task along tasks.next; where a task cannot be read
+        // (a filtered dump can lack its page), back from init_task along
+        // tasks.prev to the same gap, so that one lost task loses only itself.
+        var gap: (address: UInt64, error: DumpError)?
         var task = initTask
-        repeat {
-            guard seen.insert(task).inserted else {
-                session.warn("the task list loops back to \(hex(task)) without reaching init_task; stopped after \(tasks.count) tasks")
+        while tasks.count < maximumTasks {
+            do throws(DumpError) {
+                tasks.append(try readTask(task, offsets: offsets, reader: reader, session: session))
+                // prev too, so that a snapshot keeps it for the walk back
+                // (snapshots made before kept next only).
+                _ = try? reader.read64(task &+ offsets.tasks &+ 8, what: "task_struct.tasks.prev")
+                task = try reader.read64(task &+ offsets.tasks, what: "task_struct.tasks.next") &- offsets.tasks
+            } catch {
+                gap = (task, error)
                 break
             }
-            tasks.append(try readTask(task, offsets: offsets, reader: reader, session: session))
-            let next = try reader.read64(task &+ offsets.tasks, what: "task_struct.tasks.next")
-            task = next &- offsets.tasks
-        } while task != initTask && tasks.count < maximumTasks
-        return tasks
+            if task == initTask { return tasks }
+            guard seen.insert(task).inserted else {
+                session.warn("the task list loops back to \(hex(task)) without reaching init_task; stopped after \(tasks.count) tasks")
+                return tasks
+            }
+        }
+        guard let gap else { return tasks }
+        if tasks.isEmpty { throw gap.error }
+        var tail: [KernelTask] = []
+        task = initTask
+        while tasks.count + tail.count < maximumTasks {
+            guard let previous = try? reader.read64(task &+ offsets.tasks &+ 8, what: "task_struct.tasks.prev") &- offsets.tasks,
+                  previous != gap.address, seen.insert(previous).inserted,
+                  let read = try? readTask(previous, offsets: offsets, reader: reader, session: session) else { break }
+            tail.append(read)
+            task = previous
+        }
+        session.warn("the task at \(hex(gap.address)) on the task list cannot be read (\(gap.error)); \(tasks.count + tail.count) tasks were read from both ends of the list")
+        return tasks + tail.reversed()
     }
 
     static func readTask(_ task: UInt64, offsets: TaskLayout, reader: KernelVirtualReader,
@@ -243,14 +267,23 @@ extension Actions {
     /// `kptdump ps`: one line per task, as `PID  COMM  TASK  PGD`, then each
     /// CPU's idle task that is not on the list (all but CPU 0's). In a crash
     /// dump a last column names the CPU each running task was on.
-    public static func processList(_ request: DumpRequest) throws(DumpError) -> String {
+    public static func processList(_ request: DumpRequest, diagnostic: (String) -> Void = { _ in }) throws(DumpError) -> String {
         let (session, layout) = try open(request)
+        defer { for w in session.warnings { diagnostic("warning: \(w)") } }
         var all = try tasks(session, layout)
         var onCPU: [UInt64: [String]] = [:]
         let context = session.crashContext()
         for cpu in 0..<context.cpuPIDs.count {
             guard let running = try? cpuTask(session, layout, cpu: cpu) else { continue }
             onCPU[running.task.address, default: []].append("CPU \(cpu)" + (context.panicCPU == cpu ? " (panicked)" : ""))
+            // A running task the list walk could not reach (its page left out
+            // of a filtered dump) is still named by its runqueue.
+            if running.task.address != 0, !all.contains(where: { $0.address == running.task.address }) {
+                var task = running.task
+                task.pgd = running.pgd
+                task.pgdPhysical = running.pgdPhysical
+                all.append(task)
+            }
         }
         for idle in idleTasks(session, layout, cpuCount: context.cpuCount) where !all.contains(where: { $0.address == idle.address }) {
             all.append(idle)

@@ -14,7 +14,7 @@ struct Ps: ParsableCommand {
     @OptionGroup var input: InputOptions
 
     func run() throws {
-        let text = try reportingErrors { () throws(DumpError) in try Actions.processList(input.request) }
+        let text = try reportingErrors { () throws(DumpError) in try Actions.processList(input.request, diagnostic: diagnose) }
         let out = OutputBuffer()
         out.write(text)
         out.flush()

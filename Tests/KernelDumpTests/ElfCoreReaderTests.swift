@@ -111,6 +111,22 @@ import PageTables
         #expect(message(DumpRequest(core: path)) == "\(path): no VMCOREINFO note in the dump and no vmlinux given; pass --vmlinux or --system-map")
     }
 
+    /// /proc/kcore has a segment for the kernel image besides the RAM that
+    /// holds it, and reads zeros through the image's alias where the kernel
+    /// unmapped it (init memory freed under PTI, reused for page tables).
+    /// Where segments overlap, RAM as a whole is read.
+    @Test func overlappingSegmentsReadTheRAMSegment() throws {
+        let ram = [UInt8](repeating: 0xaa, count: 4 * 4096)
+        let alias = [UInt8](repeating: 0, count: 4096)
+        let path = Self.temporaryPath("overlap")
+        try SnapshotWriter(machine: 62, notes: [], ranges: [(start: 0x10_0000, bytes: ram), (start: 0x10_2000, bytes: alias)]).write(to: path)
+        let file = try #require(try ElfFile.probe(path))
+        let memory = ElfCoreMemory(file: file, segments: try file.segments())
+        #expect(try memory.read(PhysicalAddress(0x10_2000), count: 16) == [UInt8](repeating: 0xaa, count: 16))
+        #expect(try memory.read(PhysicalAddress(0x10_1ff8), count: 16) == [UInt8](repeating: 0xaa, count: 16))
+        #expect(try memory.read(PhysicalAddress(0x10_3000), count: 8) == [UInt8](repeating: 0xaa, count: 8))
+    }
+
     @Test func vmcoreinfoWithoutPhysBase() throws {
         let note = ElfFile.Note(name: "VMCOREINFO", type: 0, descriptor: Array("OSRELEASE=6.1\nSYMBOL(init_top_pgt)=ffffffff82000000\n".utf8))
         let path = try Self.writeCore("no-phys-base", notes: [note])

@@ -18,7 +18,9 @@ import PageTables
     struct Truth {
         var crasherPID: Int32
         var panicCPU: Int
-        var busyPID: Int32
+        /// The task on the other CPU: the spinner, or its idle task (pid 0).
+        var otherPID: Int32
+        var otherComm: String
         var pti: Bool
         /// CR3 of each CPU, as `info registers` showed it.
         var cr3: [UInt64]
@@ -41,7 +43,8 @@ import PageTables
         }
         return Truth(crasherPID: Int32(field("crasher", "pid") ?? "") ?? -1,
                      panicCPU: Int(field("crasher", "cpu") ?? "") ?? -1,
-                     busyPID: Int32(field("busy", "pid") ?? "") ?? -1,
+                     otherPID: Int32(field("busy", "pid") ?? field("idle", "pid") ?? "") ?? -1,
+                     otherComm: field("busy", "comm") ?? field("idle", "comm") ?? "",
                      pti: cmdline.contains("pti=on"), cr3: cr3)
     }
 
@@ -60,8 +63,8 @@ import PageTables
         return (text, origin)
     }
 
-    @Test func bothFixturesArePresent() {
-        #expect(Self.states == ["nopti-cpu1", "pti-cpu0"])
+    @Test func everyFixtureIsPresent() {
+        #expect(Set(Self.states).isSuperset(of: ["nopti-cpu1", "pti-cpu0", "6.1-nopti-cpu0-idle"]))
     }
 
     @Test(arguments: states)
@@ -91,8 +94,8 @@ import PageTables
         #expect(context.crashTime != nil)
         let crasher = try Actions.cpuTask(session, layout, cpu: truth.panicCPU)
         #expect(crasher.task.pid == truth.crasherPID && crasher.task.comm == "crasher")
-        let busy = try Actions.cpuTask(session, layout, cpu: 1 - truth.panicCPU)
-        #expect(busy.task.pid == truth.busyPID && busy.task.comm == "spinner")
+        let other = try Actions.cpuTask(session, layout, cpu: 1 - truth.panicCPU)
+        #expect(other.task.pid == truth.otherPID && other.task.comm == truth.otherComm)
         let ps = try Actions.processList(try Self.request(state))
         #expect(ps.contains("CPU \(truth.panicCPU) (panicked)"))
         #expect(ps.contains("swapper/1"), "each CPU's idle task is listed")
@@ -131,13 +134,88 @@ import PageTables
         }
     }
 
+    /// An idle CPU runs on whatever mm it last loaded, which a flush can have
+    /// moved to init_mm while its idle task's active_mm still names an
+    /// exited process's: its table is the loaded one (checked against CR3 by
+    /// currentTablesAreTheCPUsOwn).
+    @Test(arguments: states.filter { $0.hasSuffix("-idle") })
+    func anIdleCPUsTableIsTheMMItHadLoaded(state: String) throws {
+        let truth = try Self.truth(state)
+        let (session, layout) = try Actions.open(try Self.request(state))
+        let idle = try Actions.cpuTask(session, layout, cpu: 1 - truth.panicCPU)
+        #expect(idle.task.pid == 0 && idle.task.mm == 0)
+        #expect(idle.whose.hasPrefix("loaded mm"))
+        #expect(idle.mm != idle.task.activeMM, "the capture shows an active_mm the CPU had left")
+    }
+
+    /// The snapshot `snapshot` rewritten without the pages holding `addresses`.
+    static func withoutPages(_ snapshot: String, of addresses: [UInt64], _ name: String) throws -> String {
+        let (session, layout) = try Actions.open(DumpRequest(core: snapshot))
+        let spec = try #require(try layout.table(.kernel, session: session, cpu: 0))
+        let reader = KernelVirtualReader(spec: spec, memory: session.memory)
+        let cut = try Set(addresses.map { try reader.physical($0, what: "task") & ~0xfff })
+        let file = try #require(try ElfFile.probe(snapshot))
+        var ranges: [(start: UInt64, bytes: [UInt8])] = []
+        for segment in try file.segments() where segment.type == 1 {
+            var at: UInt64 = 0
+            while at < segment.fileSize {
+                let pa = segment.physicalAddress + at
+                let length = min(segment.fileSize - at, 4096 - (pa & 0xfff))
+                if !cut.contains(pa & ~0xfff) {
+                    ranges.append((pa, try file.read(offset: segment.offset + at, count: Int(length))))
+                }
+                at += length
+            }
+        }
+        let path = ElfCoreReaderTests.temporaryPath(name)
+        try SnapshotWriter(machine: 62, notes: try file.notes(), ranges: ranges).write(to: path)
+        return path
+    }
+
+    /// makedumpfile 1.7.2's -d 31 leaves out some 6.12 task_structs (slab
+    /// pages it takes for user pages), the crasher's among them. Without that
+    /// page the crasher's CPU still gets its table (the loaded mm) and ps
+    /// still marks both CPUs; without a task in the middle of the list, ps
+    /// reads the list from both ends and loses only that task.
+    @Test func aTaskStructLeftOutOfTheDumpLosesOnlyItself() throws {
+        let state = "6.12-nopti-cpu1"
+        let truth = try Self.truth(state)
+        let snapshot = ElfCoreReaderTests.temporaryPath("panic-snapshot")
+        _ = try Actions.snapshot(try Self.request(state), output: snapshot)
+        let (session, layout) = try Actions.open(DumpRequest(core: snapshot))
+        let crasher = try Actions.cpuTask(session, layout, cpu: truth.panicCPU)
+        let all = try Actions.tasks(session, layout)
+        #expect(all.last?.address == crasher.task.address, "the crasher is the newest task")
+        let middle = all[all.count / 2]
+        // Every task, and CPU 1's idle task (CPU 0's is init_task).
+        let header = 1, idle = 1
+
+        let noCrasher = try Self.withoutPages(snapshot, of: [crasher.task.address], "panic-no-crasher")
+        var warnings: [String] = []
+        var ps = try Actions.processList(DumpRequest(core: noCrasher), diagnostic: { warnings.append($0) })
+        #expect(ps.split(separator: "\n").count == header + all.count + idle)
+        #expect(ps.contains("    \(truth.crasherPID)  ?   "), "\(ps)")
+        #expect(ps.contains("CPU \(truth.panicCPU) (panicked)") && ps.contains("CPU \(1 - truth.panicCPU)\n"))
+        #expect(warnings.contains { $0.contains("CPU \(truth.panicCPU): its task could not be read") })
+        let (holedSession, holedLayout) = try Actions.open(DumpRequest(core: noCrasher))
+        let table = try #require(try holedLayout.table(.currentKernel, session: holedSession, cpu: truth.panicCPU))
+        #expect(table.root.rawValue == truth.cr3[truth.panicCPU] & ~UInt64(0x1fff))
+
+        let noMiddle = try Self.withoutPages(snapshot, of: [middle.address], "panic-no-middle")
+        warnings = []
+        ps = try Actions.processList(DumpRequest(core: noMiddle), diagnostic: { warnings.append($0) })
+        #expect(ps.split(separator: "\n").count == header + all.count - 1 + idle)
+        #expect(!ps.contains(hex16(middle.address)))
+        #expect(warnings.contains { $0.contains("cannot be read") && $0.contains("from both ends") })
+    }
+
     /// --pid with current-user is the process's PTI user copy, as the kernel's
     /// current_user file shows it while that process runs.
     @Test func pidWithCurrentUserIsThePTIUserCopy() throws {
         let truth = try Self.truth("pti-cpu0")
         var origin = ""
         _ = try Actions.listing(try Self.request("pti-cpu0"), table: .currentUser, cpu: defaultCPU,
-                                process: ProcessChoice(pid: truth.busyPID, comm: nil),
+                                process: ProcessChoice(pid: truth.otherPID, comm: nil),
                                 write: { _ in }, diagnostic: { if $0.hasPrefix("task") { origin = $0 } })
         #expect(origin.contains("PTI user PGD \(hex(truth.cr3[1]))"), "\(origin)")
     }

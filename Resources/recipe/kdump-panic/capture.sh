@@ -1,38 +1,38 @@
 #!/bin/bash
-# A real panic of Debian 12's stock 6.1 amd64 kernel, caught by a real capture
-# kernel (kexec -p, crashkernel=256M) under QEMU/TCG, with the truth (QEMU's
-# `info registers` and `info tlb` per CPU) taken just before. See README.md.
+# A real panic of Debian 12's stock amd64 kernel (6.1 by default, or 6.12 with
+# KVER=6.12.N+deb12-amd64), caught by a real capture kernel (kexec -p,
+# crashkernel=256M) under QEMU/TCG, with the truth (QEMU's `info registers` and
+# `info tlb` per CPU) taken just before. See README.md.
 #
-# Usage: capture.sh STATE      STATE: nopti-cpu1 | pti-cpu0 | pti-cpu1 | nopti-cpu0
+# Usage: capture.sh STATE
+#   STATE: [no]pti-cpuN[-idle]: nopti-cpu1 | pti-cpu0 | pti-cpu1 | nopti-cpu0 |
+#          nopti-cpu0-idle | pti-cpu0-idle | nopti-cpu1-idle | pti-cpu1-idle
 #   (pti/nopti: pti=on or nothing on the first kernel's command line; cpuN: the
-#   crasher's CPU; the busy task spins on the other CPU)
-# Environment (optional): BIG (default /work/big/kdump-panic), KVER (default: what
-# linux-image-amd64 depends on), CPU (QEMU -cpu, default max,-la57),
-# QEMU_TIMEOUT (s, default 1800), KEEP_DISK=1 keeps STATE/disk.img.
+#   crasher's CPU; the busy task spins on the other CPU, or, with -idle, no task
+#   is started there, so the other CPU is idle (swapper/M, pr_pid 0) at the panic)
+# Environment (optional): KVER (default: what linux-image-amd64 depends on, i.e.
+# 6.1), BIG (default /work/big/kdump-panic for 6.1, /work/big/kdump-panic-SERIES
+# for another series, e.g. /work/big/kdump-panic-6.12), CPU (QEMU -cpu, default
+# max,-la57), QEMU_TIMEOUT (s, default 1800), KEEP_DISK=1 keeps STATE/disk.img.
 set -euo pipefail
-STATE=${1:?usage: capture.sh nopti-cpu1|pti-cpu0|pti-cpu1|nopti-cpu0}
-case $STATE in
-    nopti-cpu1) PTI=""       CRASH=1 BUSY=0 ;;
-    nopti-cpu0) PTI=""       CRASH=0 BUSY=1 ;;
-    pti-cpu0)   PTI="pti=on" CRASH=0 BUSY=1 ;;
-    pti-cpu1)   PTI="pti=on" CRASH=1 BUSY=0 ;;
-    *) echo "unknown state $STATE"; exit 2 ;;
-esac
+STATE=${1:?usage: capture.sh [no]pti-cpuN[-idle]}
+if [[ $STATE =~ ^(no)?pti-cpu([01])(-idle)?$ ]]; then
+    PTI=pti=on; [ -n "${BASH_REMATCH[1]}" ] && PTI=""
+    CRASH=${BASH_REMATCH[2]}
+    OTHER=$(( 1 - CRASH ))
+    if [ -n "${BASH_REMATCH[3]}" ]; then BUSY=none IDLE=$OTHER; else BUSY=$OTHER IDLE=""; fi
+else
+    echo "unknown state $STATE"; exit 2
+fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 LIB=$HERE/../lib
-BIG=${BIG:-/work/big/kdump-panic}
-K=$BIG/kernel
-OUT=$BIG/$STATE
 CPU=${CPU:-max,-la57}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
-mkdir -p "$K/debs" "$OUT"
-TIMINGS=$OUT/timings.txt
-: >"$TIMINGS"
 step() { STEP=$1; T0=$(date +%s); echo "== $STEP"; }
 done_() { printf '%-40s %5d s\n' "$STEP" $(( $(date +%s) - T0 )) | tee -a "$TIMINGS"; }
 
 # ------------------------------------------------------------ 1. kernel (once)
-step "packages, download, unpack, System.map"
+STEP="packages, download, unpack, System.map"; T0=$(date +%s); echo "== $STEP"
 NEED=()
 for p in qemu-system-x86 busybox-static kexec-tools makedumpfile e2fsprogs kmod binutils gcc \
          libc6-dev cpio python3; do
@@ -46,6 +46,19 @@ if [ -z "${KVER:-}" ]; then
     KVER=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: linux-image-\(.*\)$/\1/p' | head -1)
 fi
 [ -n "$KVER" ] || { echo "no KVER: run apt-get update"; exit 1; }
+# One folder per kernel series, so that 6.1 and 6.12 never share kernel/ or a STATE.
+SERIES=$(echo "$KVER" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
+if [ "$SERIES" = 6.1 ]; then BIG=${BIG:-/work/big/kdump-panic}; else BIG=${BIG:-/work/big/kdump-panic-$SERIES}; fi
+K=$BIG/kernel
+OUT=$BIG/$STATE
+mkdir -p "$K/debs" "$OUT"
+TIMINGS=$OUT/timings.txt
+: >"$TIMINGS"
+echo "kernel $KVER -> $BIG"
+if [ -f "$K/kver" ] && [ "$(cat "$K/kver")" != "$KVER" ]; then
+    echo "$K holds kernel $(cat "$K/kver"), not $KVER: set BIG to another folder"; exit 1
+fi
+echo "$KVER" >"$K/kver"
 cd "$K/debs"
 ls linux-image-"$KVER"-unsigned_*.deb >/dev/null 2>&1 || apt-get download "linux-image-$KVER-unsigned"
 ls linux-image-"$KVER"-dbg_*.deb >/dev/null 2>&1 || apt-get download "linux-image-$KVER-dbg"
@@ -79,7 +92,10 @@ done
 MODDIR=$PKG/lib/modules/$KVER
 . "$LIB/modules.sh"   # add_module
 : >"$ROOT/lib/modules/order"
-for m in qemu_fw_cfg crc32c_generic virtio_pci virtio_blk ext4; do add_module "$m"; done
+for m in qemu_fw_cfg crc32c_generic virtio_pci virtio_blk ext4; do
+    # 6.12 builds virtio, virtio_ring and virtio_pci into the kernel
+    if grep -q "/$m\.ko" "$MODDIR/modules.builtin" 2>/dev/null; then echo "$m: built in"; else add_module "$m"; fi
+done
 cp "$HERE/init.sh" "$ROOT/init"
 chmod +x "$ROOT/init"
 (cd "$ROOT" && find . | sort | cpio -o -H newc --quiet | gzip -9) >"$K/initrd.gz"
@@ -102,7 +118,7 @@ done
 SERIAL=$OUT/serial.log
 QSOCK=$OUT/qmp.sock RSOCK=$OUT/release.sock
 rm -f "$SERIAL" "$QSOCK" "$RSOCK" "$OUT"/regs-cpu*.txt "$OUT"/tlb-cpu*.txt
-APPEND="console=ttyS0 crashkernel=256M $PTI kdp_crash=$CRASH kdp_busy=$BUSY"
+APPEND="console=ttyS0 crashkernel=256M${PTI:+ $PTI} kdp_crash=$CRASH kdp_busy=$BUSY"
 QEMU=(timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -M q35 -cpu "$CPU" -m 2G -smp 2
       -kernel "$K/vmlinuz" -initrd "$K/initrd.gz" -append "$APPEND"
       -device vmcoreinfo -drive "file=$OUT/disk.img,format=raw,if=virtio"
@@ -131,6 +147,15 @@ mv "$OUT"/out/* "$OUT/"
 rmdir "$OUT/out"
 [ "${KEEP_DISK:-0}" = 1 ] || rm -f "$OUT/disk.img"
 done_
+# Also -d 23 (all of -d 31 but user pages, 8), from the ELF on the host: Debian 12's
+# makedumpfile 1.7.2 takes 6.12's slab pages (page_type PAGE_SLAB_MAPCOUNT_VALUE,
+# page->mapping word 0xdead000000000003: the ANON bit) for user pages, so -d 31
+# drops task_structs and mm_structs. The host's makedumpfile is the one in the
+# initramfs; its -d 31 output from vmcore.elf is byte-identical to the capture's.
+step "makedumpfile -l -d 23 vmcore.elf (host)"
+makedumpfile -l -d 23 "$OUT/vmcore.elf" "$OUT/vmcore-d23.kdump" >"$OUT/makedumpfile-d23.log" 2>&1 \
+    || echo "makedumpfile -d 23 failed; see makedumpfile-d23.log"
+done_
 tr -d '\r' <"$SERIAL" | awk '/Linux version/ {n++} n<2' >"$OUT/serial-first.log"
 tr -d '\r' <"$SERIAL" | awk '/Linux version/ {n++} n>=2' >"$OUT/serial-capture.log"
 field() { sed -n "s/^$1 .*\b$2=\([^ ]*\).*/\1/p" "$OUT/serial-first.log" | head -1; }
@@ -149,7 +174,11 @@ P
     echo "meltdown      $(sed -n 's/^meltdown: //p' "$OUT/serial-first.log")"
     echo "_text         $(awk '$3 == "_text" {print $1}' "$OUT/serial-first.log")"
     echo "crasher       pid=$(field READY pid) comm=$(field READY comm) cpu=$(field READY cpu) (panicking CPU)"
-    echo "busy          pid=$(field BUSY pid) comm=$(field BUSY comm) cpu=$(field BUSY cpu)"
+    if [ -n "$IDLE" ]; then
+        echo "idle          pid=0 comm=swapper/$IDLE cpu=$IDLE (no busy task)"
+    else
+        echo "busy          pid=$(field BUSY pid) comm=$(field BUSY comm) cpu=$(field BUSY cpu)"
+    fi
     for r in "$OUT"/regs-cpu*.txt; do
         n=${r##*regs-cpu}; n=${n%.txt}
         cr3=$(sed -n 's/.*\bCR3=\([0-9a-f]*\).*/\1/p' "$r")
@@ -158,6 +187,6 @@ P
     done
 } | tee "$OUT/truth.txt"
 chmod a+r "$OUT"/*   # makedumpfile writes 0600
-python3 "$HERE/check-truth.py" "$STATE" | tee "$OUT/check-truth.txt" || true
+python3 "$HERE/check-truth.py" "$OUT" | tee "$OUT/check-truth.txt" || true
 "$HERE/walkcheck.sh" "$OUT" || echo "walkcheck: mismatches"
 ls -la "$OUT" | tee "$OUT/ls.txt"

@@ -8,7 +8,8 @@ Prints each CPU's NT_PRSTATUS (notes are in CPU order): pr_pid (offset 32 of
 elf_prstatus), RIP, CS (ring 3 = user) and RSP; the kernel variable panic_cpu,
 read from the dump at System.map's address plus VMCOREINFO's KERNELOFFSET; and
 checks: the panicking CPU's pid is the crasher's, the busy CPU's pid is the busy
-task's (or 0). Exit status 1 on a mismatch.
+task's (or 0); in an idle state (truth line `idle pid=0 ... cpu=M`, no busy task)
+the idle CPU's pid must be 0 (its idle task, swapper/M). Exit status 1 on a mismatch.
 """
 import os
 import re
@@ -50,6 +51,7 @@ def main():
     truth = open(os.path.join(d, "truth.txt")).read()
     crasher = re.search(r"^crasher +pid=(\d+) comm=\S+ cpu=(\d+)", truth, re.M)
     busy = re.search(r"^busy +pid=(\d+) comm=\S+ cpu=(\d+)", truth, re.M)
+    idle = re.search(r"^idle +pid=0 comm=\S+ cpu=(\d+)", truth, re.M)
     pids, info = [], ""
     for name, ntype, desc in notes(core):
         if name == "CORE" and ntype == NT_PRSTATUS:
@@ -85,6 +87,15 @@ def main():
         ok &= good
         print(f"busy pid={pid} on cpu{cpu}, dump says {pids[cpu] if cpu < len(pids) else '?'}: "
               f"{'OK' if good else 'MISMATCH'}")
+    if idle:
+        cpu = int(idle.group(1))
+        good = cpu < len(pids) and pids[cpu] == 0
+        ok &= good
+        print(f"idle cpu{cpu} (no busy task), dump says pid {pids[cpu] if cpu < len(pids) else '?'}: "
+              f"{'OK' if good else 'MISMATCH'}")
+    if not (busy or idle):
+        ok = False
+        print("truth.txt names neither a busy task nor an idle CPU: MISMATCH")
     sys.exit(0 if ok else 1)
 
 

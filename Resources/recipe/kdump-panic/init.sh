@@ -2,7 +2,8 @@
 # /init of the one initramfs both kernels boot (see README.md). The word
 # kdp_capture on the command line makes it the capture kernel's; otherwise it is
 # the first kernel's, which reads kdp_crash=N (the crasher's CPU) and kdp_busy=M
-# (the spinner's CPU) from the command line.
+# (the spinner's CPU; kdp_busy=none starts no spinner, so the other CPU is idle)
+# from the command line.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -43,10 +44,15 @@ echo "kexec_crash_loaded=$(cat /sys/kernel/kexec_crash_loaded)"
 echo "=== VMCOREINFO ==="
 cat /sys/kernel/vmcoreinfo
 echo "=== KALLSYMS ==="
-grep -E ' (_text|init_top_pgt|swapper_pg_dir|page_offset_base|vmalloc_base|vmemmap_base|panic_cpu|init_mm)$' /proc/kallsyms
+grep -E ' (_text|init_top_pgt|swapper_pg_dir|page_offset_base|vmalloc_base|vmemmap_base|panic_cpu|init_mm|cpu_tlbstate|__per_cpu_offset|runqueues)$' /proc/kallsyms
 echo "meltdown: $(cat /sys/devices/system/cpu/vulnerabilities/meltdown)"
 echo "=== TASKS ==="
-taskset -c "$(arg kdp_busy)" /bin/spinner &
-sleep 1
+busy=$(arg kdp_busy)
+if [ -n "$busy" ] && [ "$busy" != none ]; then
+    taskset -c "$busy" /bin/spinner &
+    sleep 1
+else
+    echo "IDLE no busy task"
+fi
 taskset -c "$(arg kdp_crash)" /bin/crasher /dev/ttyS1 &
 wait
