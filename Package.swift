@@ -39,8 +39,11 @@ let package = Package(
             dependencies: [
                 "PageTables", "KernelDump",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildInfo"]
         ),
+        // The commit a build came from, for --version.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         // The benchmark driver (Resources/bench/run.sh): floor measurement and the
         // synthetic scale dumps. Not installed for users.
         .executableTarget(

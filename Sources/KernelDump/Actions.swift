@@ -73,7 +73,8 @@ public enum Actions {
     /// The facts `--verbose` and `info` print: what was detected and from where.
     /// The rows common to every architecture (the dump's format, where the
     /// symbols were looked for) come first and last around the layout's own.
-    public static func describe(_ session: KernelSession, _ layout: any KernelLayout) -> [(String, String)] {
+    /// `tool` (kptdump's own version and commit) ends the rows when given.
+    public static func describe(_ session: KernelSession, _ layout: any KernelLayout, tool: String? = nil) -> [(String, String)] {
         var rows = layout.describe(session)
         let format = ("format", session.isLive ? "ELF (/proc/kcore)" : session.dump.formatDescription)
         rows.insert(format, at: min(1, rows.count))
@@ -96,6 +97,7 @@ public enum Actions {
         case .some(.none): rows.append(("types", "none: " + session.missingTypesMessage("tasks and current tables")))
         case .none: rows.append(("types", "not read (no command here needed them)"))
         }
+        if let tool { rows.append(("kptdump", tool)) }
         for w in session.warnings { rows.append(("warning", w)) }
         return rows
     }
@@ -134,8 +136,8 @@ public enum Actions {
     }
 
     /// `describe` as a JSON object; repeated keys (warnings) become arrays.
-    public static func describeJSON(_ session: KernelSession, _ layout: any KernelLayout) -> String {
-        JSONText.object(describe(session, layout).map { key, value in
+    public static func describeJSON(_ session: KernelSession, _ layout: any KernelLayout, tool: String? = nil) -> String {
+        JSONText.object(describe(session, layout, tool: tool).map { key, value in
             (key.lowercased().replacingSpaces(with: "_"), value)
         })
     }

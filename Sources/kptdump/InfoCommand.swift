@@ -14,7 +14,7 @@ struct Info: ParsableCommand {
     func run() throws {
         let (rows, jsonText) = try reportingErrors { () throws(DumpError) in
             let (session, layout) = try Actions.open(input.request)
-            return (Actions.describe(session, layout), Actions.describeJSON(session, layout))
+            return (Actions.describe(session, layout, tool: versionText), Actions.describeJSON(session, layout, tool: versionText))
         }
         if json {
             print(jsonText, terminator: "")

@@ -28,6 +28,7 @@ struct Kptdump: ParsableCommand {
             Exit status: 0 listing complete; 2 unusable input; 3 listing printed but some \
             entries are marked because their tables are missing from the dump.
             """,
+        version: versionText,
         subcommands: [List.self, Diff.self, CheckWX.self, Vtop.self, Ps.self, Snapshot.self, Info.self, Map.self],
         defaultSubcommand: List.self
     )
