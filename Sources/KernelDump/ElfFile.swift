@@ -27,12 +27,6 @@ public final class ElfFile {
         public var descriptor: [UInt8]
     }
 
-    public struct Symbol: Sendable, Equatable {
-        public var name: String
-        public var value: UInt64
-        public var size: UInt64
-    }
-
     /// Opens `path` read-only. Returns nil when the file does not start with the
     /// ELF magic (the "not mine" answer of a format probe).
     public static func probe(_ path: String) throws(DumpError) -> ElfFile? {
@@ -169,8 +163,10 @@ public final class ElfFile {
     }
 
     /// The symbol table (SHT_SYMTAB), or the dynamic one when there is none.
-    public func symbols() throws(DumpError) -> [Symbol] {
-        var result: [Symbol] = []
+    /// The symbol table (link-time addresses and sizes; symbols at 0 left
+    /// out), built from the string table's bytes without a String per name.
+    public func symbolIndex() throws(DumpError) -> SymbolIndex {
+        var builder = SymbolIndex.Builder(capacity: 0)
         var section: OpaquePointer? = nil
         while let scn = elf_nextscn(elf, section) {
             section = scn
@@ -179,15 +175,16 @@ public final class ElfFile {
             guard shdr.sh_type == UInt32(SHT_SYMTAB), shdr.sh_entsize > 0 else { continue }
             guard let data = elf_getdata(scn, nil) else { throw failure("reading the symbol table") }
             let count = Int(shdr.sh_size / shdr.sh_entsize)
-            result.reserveCapacity(count)
             for i in 0..<count {
                 var sym = GElf_Sym()
-                guard gelf_getsym(data, Int32(i), &sym) != nil else { continue }
+                guard gelf_getsym(data, Int32(i), &sym) != nil, sym.st_value != 0 else { continue }
                 guard let cname = elf_strptr(elf, Int(shdr.sh_link), Int(sym.st_name)), cname.pointee != 0 else { continue }
-                result.append(Symbol(name: String(cString: cname), value: sym.st_value, size: sym.st_size))
+                let name = UnsafeRawPointer(cname).assumingMemoryBound(to: UInt8.self)
+                guard builder.append(UnsafeBufferPointer(start: name, count: strlen(cname)), type: 0,
+                                     address: sym.st_value, size: sym.st_size) else { break }
             }
         }
-        return result
+        return builder.build()
     }
 
     /// The GNU build-id, if the file has one.

@@ -1,117 +1,5 @@
 import PageTables
 
-/// The kernel's own compressed symbol table, decoded from its memory.
-///
-/// The format (kernel/kallsyms.c, scripts/kallsyms.c):
-/// - `kallsyms_num_syms`: the number of symbols (u32);
-/// - `kallsyms_names`: per symbol a token count, then that many token bytes.
-///   The count is one byte; since 6.1 (73bbb94466fd, "kallsyms: support big
-///   kernel symbols") a count with bit 7 set takes a second byte
-///   (`(b0 & 0x7f) | b1 << 7`). Older kernels never wrote a count of 128 or
-///   more (names were at most 127 bytes), so the 6.1 rule reads them too.
-/// - `kallsyms_token_index`: 256 u16 offsets into `kallsyms_token_table`, a
-///   list of NUL-terminated token strings. A name's first decoded character
-///   is its type (`T`, `d`, ...), not part of the name.
-/// - addresses: `kallsyms_addresses[]` (u64) without KALLSYMS_BASE_RELATIVE;
-///   otherwise `kallsyms_offsets[]` (s32) from `kallsyms_relative_base`:
-///   `base + (u32)off`, or with KALLSYMS_ABSOLUTE_PERCPU (x86-64 SMP until
-///   6.15) `off` itself when `off >= 0` (per-CPU symbols) and
-///   `base - 1 - off` otherwise. Which of the two held is not in the dump;
-///   the decoder takes the one under which the symbols VMCOREINFO names land
-///   where VMCOREINFO says.
-///
-/// VMCOREINFO names these arrays since 6.0 (5fd8fea935a1, "vmcoreinfo:
-/// include kallsyms symbols").
-public final class KallsymsIndex: Sendable {
-    /// Decoded names, back to back; `nameStarts[i]..<nameStarts[i+1]` is symbol i.
-    let nameBytes: [UInt8]
-    let nameStarts: [UInt32]
-    let types: [UInt8]
-    let addresses: [UInt64]
-    /// Open addressing on an FNV-1a hash of the name: symbol index + 1, 0 empty.
-    private let buckets: [Int32]
-
-    public var count: Int { addresses.count }
-
-    init(nameBytes: [UInt8], nameStarts: [UInt32], types: [UInt8], addresses: [UInt64]) {
-        self.nameBytes = nameBytes
-        self.nameStarts = nameStarts
-        self.types = types
-        self.addresses = addresses
-        var size = 16
-        while size < addresses.count * 2 { size <<= 1 }
-        var buckets = [Int32](repeating: 0, count: size)
-        nameBytes.withUnsafeBufferPointer { bytes in
-            for i in 0..<addresses.count {
-                let range = Int(nameStarts[i])..<Int(nameStarts[i + 1])
-                var slot = Int(Self.hash(bytes, range) & UInt64(size - 1))
-                while buckets[slot] != 0 {
-                    // The first of several same-named symbols wins, as in a map file.
-                    if Self.equal(bytes, Int(buckets[slot]) - 1, nameStarts, range) { break }
-                    slot = (slot + 1) & (size - 1)
-                }
-                if buckets[slot] == 0 { buckets[slot] = Int32(i + 1) }
-            }
-        }
-        self.buckets = buckets
-    }
-
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for i in range { h = (h ^ UInt64(bytes[i])) &* 0x100_0000_01b3 }
-        return h
-    }
-
-    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int, _ starts: [UInt32], _ range: Range<Int>) -> Bool {
-        let other = Int(starts[index])..<Int(starts[index + 1])
-        guard other.count == range.count else { return false }
-        for k in 0..<range.count where bytes[other.lowerBound + k] != bytes[range.lowerBound + k] { return false }
-        return true
-    }
-
-    /// The index of the first symbol called `name`.
-    func index(of name: String) -> Int? {
-        var key = Array(name.utf8)
-        return nameBytes.withUnsafeBufferPointer { bytes -> Int? in
-            key.withUnsafeMutableBufferPointer { k -> Int? in
-                let keyBytes = UnsafeBufferPointer(k)
-                var h: UInt64 = 0xcbf2_9ce4_8422_2325
-                for b in keyBytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-                let mask = buckets.count - 1
-                var slot = Int(h & UInt64(mask))
-                while buckets[slot] != 0 {
-                    let i = Int(buckets[slot]) - 1
-                    let range = Int(nameStarts[i])..<Int(nameStarts[i + 1])
-                    if range.count == keyBytes.count && zip(bytes[range], keyBytes).allSatisfy({ $0 == $1 }) { return i }
-                    slot = (slot + 1) & mask
-                }
-                return nil
-            }
-        }
-    }
-
-    public subscript(name: String) -> UInt64? { index(of: name).map { addresses[$0] } }
-
-    /// kallsyms has no sizes: the distance to the next higher address stands
-    /// in for one (the table is sorted by address), as for a System.map.
-    public func size(of name: String) -> UInt64? {
-        guard let i = index(of: name) else { return nil }
-        let a = addresses[i]
-        var j = i + 1
-        while j < addresses.count && addresses[j] <= a { j += 1 }
-        return j < addresses.count ? addresses[j] - a : nil
-    }
-
-    public func name(at i: Int) -> String {
-        String(decoding: nameBytes[Int(nameStarts[i])..<Int(nameStarts[i + 1])], as: UTF8.self)
-    }
-
-    /// Every (name, address) pair, in the table's (address) order.
-    public var all: [(name: String, address: UInt64)] {
-        (0..<addresses.count).map { (name(at: $0), addresses[$0]) }
-    }
-}
-
 /// Where VMCOREINFO says the kallsyms arrays are.
 public struct KallsymsLocations: Sendable, Equatable {
     public var numSyms: UInt64
@@ -144,6 +32,28 @@ public struct KallsymsError: Error, CustomStringConvertible {
 /// Reads `count` bytes at a kernel virtual address; the string names what is read.
 typealias Fetch = (UInt64, Int, String) throws(KallsymsError) -> [UInt8]
 
+/// The kernel's own compressed symbol table, decoded from its memory.
+///
+/// The format (kernel/kallsyms.c, scripts/kallsyms.c):
+/// - `kallsyms_num_syms`: the number of symbols (u32);
+/// - `kallsyms_names`: per symbol a token count, then that many token bytes.
+///   The count is one byte; since 6.1 (73bbb94466fd, "kallsyms: support big
+///   kernel symbols") a count with bit 7 set takes a second byte
+///   (`(b0 & 0x7f) | b1 << 7`). Older kernels never wrote a count of 128 or
+///   more (names were at most 127 bytes), so the 6.1 rule reads them too.
+/// - `kallsyms_token_index`: 256 u16 offsets into `kallsyms_token_table`, a
+///   list of NUL-terminated token strings. A name's first decoded character
+///   is its type (`T`, `d`, ...), not part of the name.
+/// - addresses: `kallsyms_addresses[]` (u64) without KALLSYMS_BASE_RELATIVE;
+///   otherwise `kallsyms_offsets[]` (s32) from `kallsyms_relative_base`:
+///   `base + (u32)off`, or with KALLSYMS_ABSOLUTE_PERCPU (x86-64 SMP until
+///   6.15) `off` itself when `off >= 0` (per-CPU symbols) and
+///   `base - 1 - off` otherwise. Which of the two held is not in the dump;
+///   the decoder takes the one under which the symbols VMCOREINFO names land
+///   where VMCOREINFO says.
+///
+/// VMCOREINFO names these arrays since 6.0 (5fd8fea935a1, "vmcoreinfo:
+/// include kallsyms symbols").
 enum KallsymsDecoder {
     /// Far above any kernel (Debian's has 115,000 symbols); a corrupt count stops here.
     static let maximumSymbols: UInt64 = 1 << 22
@@ -151,7 +61,7 @@ enum KallsymsDecoder {
     /// Decodes the table through `read` (kernel virtual address, count), and
     /// checks it against VMCOREINFO's own `SYMBOL()` lines.
     static func decode(_ loc: KallsymsLocations, info: VmcoreInfo, order: ByteOrder,
-                       read: @escaping (UInt64, Int) throws -> [UInt8]) throws(KallsymsError) -> KallsymsIndex {
+                       read: @escaping (UInt64, Int) throws -> [UInt8]) throws(KallsymsError) -> SymbolIndex {
         let fetch: Fetch = { (va: UInt64, count: Int, what: String) throws(KallsymsError) -> [UInt8] in
             do { return try read(va, count) } catch {
                 throw KallsymsError(description: "\(what) at \(hex(va)) is not in the dump (\(error))")
@@ -209,7 +119,8 @@ enum KallsymsDecoder {
         let candidates = try addressCandidates(loc, count: count, order: order, fetch: fetch)
         var problems: [String] = []
         for addresses in candidates {
-            let index = KallsymsIndex(nameBytes: nameBytes, nameStarts: starts, types: types, addresses: addresses)
+            let index = SymbolIndex(nameBytes: nameBytes, nameStarts: starts, types: types, addresses: addresses,
+                                    sizes: .nextAddress)
             switch check(index, against: info) {
             case .success: return index
             case .failure(let why): problems.append(why.description)
@@ -251,7 +162,7 @@ enum KallsymsDecoder {
     /// as many as disagree. Not all can agree: `SYMBOL(mem_section)` is the
     /// array's pointer value under SPARSEMEM_EXTREME, not its address
     /// (VMCOREINFO_SYMBOL_ARRAY in kernel/crash_core.c).
-    static func check(_ index: KallsymsIndex, against info: VmcoreInfo) -> Result<Void, KallsymsError> {
+    static func check(_ index: SymbolIndex, against info: VmcoreInfo) -> Result<Void, KallsymsError> {
         var agreed = 0
         var disagreed = 0
         var example = ""

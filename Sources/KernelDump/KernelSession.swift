@@ -87,12 +87,13 @@ public final class KernelSession {
         self.cpus = architecture == .x86_64 ? CPUState.x86(from: notes, bigEndian: bigEndian) : []
         // The vmlinux is read once: its link-time symbols serve the match check,
         // the kernel-image search and the symbol table.
-        var vmlinux: (path: String, symbols: [ElfFile.Symbol])? = nil
+        var vmlinux: (path: String, symbols: SymbolIndex)? = nil
         var report = DebugFileReport()
-        var systemMap = request.systemMap
+        var systemMap: (path: String, symbols: SymbolIndex)? = nil
+        if let given = request.systemMap { systemMap = (given, try Self.readMap(given)) }
         if let named = request.vmlinux {
             guard let elf = try ElfFile.probe(named) else { throw .notElf(path: named) }
-            let linkSymbols = try elf.symbols()
+            let linkSymbols = try elf.symbolIndex()
             try Self.checkMatch(vmlinux: elf, symbols: linkSymbols, dump: path, info: info)
             vmlinux = (named, linkSymbols)
         } else if request.searchDebugFiles {
@@ -106,12 +107,12 @@ public final class KernelSession {
         self.debugFiles = report
         self.systemMapGiven = request.systemMap
         var imageOffset: (kaslr: UInt64, physBase: UInt64)? = nil
-        if architecture == .x86_64, info?.number("phys_base") == nil, let linkText = vmlinux?.symbols.first(where: { $0.name == "_text" })?.value {
+        if architecture == .x86_64, info?.number("phys_base") == nil, let linkText = vmlinux?.symbols["_text"] {
             imageOffset = Self.kernelImageFromCR3(cpus: cpus, memory: coreMemory, linkText: linkText)
         }
         self.derivedImage = imageOffset
         self.vmlinuxFile = vmlinux.flatMap { v in try? ElfFile.probe(v.path) }
-        self.symbols = try Self.symbolChain(systemMap: systemMap, path: path, isLive: isLive, info: info, notes: notes,
+        self.symbols = Self.symbolChain(systemMap: systemMap, path: path, isLive: isLive, info: info, notes: notes,
                                             vmlinux: vmlinux, kernelOffset: imageOffset?.kaslr)
         if let imageOffset {
             warnings.append("no phys_base in VMCOREINFO: the kernel image was found through CPU 0's CR3 (KASLR offset \(hex(imageOffset.kaslr)), phys_base \(hex(imageOffset.physBase)))")
@@ -137,7 +138,7 @@ public final class KernelSession {
                 }
                 return try self.memory.read(pa, count: count)
             }
-            symbols.insert(SymbolTable(source: "the dump's kallsyms (\(index.count) symbols)", kallsyms: index))
+            symbols.insert(SymbolTable(source: "the dump's kallsyms (\(index.count) symbols)", index: index))
         } catch {
             kallsymsProblem = error.description
             warn("the dump's kallsyms could not be used: \(error.description)")
@@ -189,18 +190,24 @@ public final class KernelSession {
         return VmcoreInfo(text: text)
     }
 
-    private static func symbolChain(systemMap: String?, path: String, isLive: Bool, info: VmcoreInfo?,
-                                    notes: [ElfFile.Note], vmlinux: (path: String, symbols: [ElfFile.Symbol])?,
-                                    kernelOffset: UInt64?) throws(DumpError) -> SymbolChain {
+    /// A System.map's symbols, read as bytes.
+    static func readMap(_ path: String) throws(DumpError) -> SymbolIndex {
+        let bytes = try ListingInput.readFile(path, limit: 1 << 28)
+        return bytes.withUnsafeBufferPointer { SymbolIndex.parseMap($0) }
+    }
+
+    private static func symbolChain(systemMap: (path: String, symbols: SymbolIndex)?, path: String, isLive: Bool, info: VmcoreInfo?,
+                                    notes: [ElfFile.Note], vmlinux: (path: String, symbols: SymbolIndex)?,
+                                    kernelOffset: UInt64?) -> SymbolChain {
         var tables: [SymbolTable] = []
         let offset = kernelOffset ?? info?.kernelOffset ?? 0
         if let vmlinux {
-            tables.append(.vmlinux(vmlinux.symbols, source: vmlinux.path, kernelOffset: offset))
+            tables.append(SymbolTable(source: vmlinux.path, index: vmlinux.symbols, shift: offset))
         }
         if let map = systemMap {
-            tables.append(.parseMap(try readTextFile(map), source: map, kernelOffset: offset))
-        } else if isLive && tables.isEmpty, let text = try? readTextFile("/proc/kallsyms") {
-            let table = SymbolTable.parseMap(text, source: "/proc/kallsyms", kernelOffset: 0)
+            tables.append(SymbolTable(source: map.path, index: map.symbols, shift: offset))
+        } else if isLive && tables.isEmpty, let bytes = try? ListingInput.readFile("/proc/kallsyms", limit: 1 << 28) {
+            let table = SymbolTable(source: "/proc/kallsyms", index: bytes.withUnsafeBufferPointer { SymbolIndex.parseMap($0) })
             // Without root, kallsyms shows zeros: useless, so leave it out.
             if table["_stext"] ?? 0 != 0 { tables.append(table) }
         }
@@ -214,7 +221,7 @@ public final class KernelSession {
 
     /// Refuses a vmlinux that is not the dump's kernel: BUILD-ID when both have
     /// one, else OSRELEASE against the vmlinux's banner.
-    static func checkMatch(vmlinux: ElfFile, symbols: [ElfFile.Symbol], dump: String, info: VmcoreInfo?) throws(DumpError) {
+    static func checkMatch(vmlinux: ElfFile, symbols: SymbolIndex, dump: String, info: VmcoreInfo?) throws(DumpError) {
         guard let info else { return }
         if let dumpID = info.buildID?.lowercased(), let id = vmlinux.buildID() {
             let vmID = id.map { String($0, radix: 16).leftPadded(2) }.joined()
@@ -224,8 +231,8 @@ public final class KernelSession {
             return
         }
         guard let release = info.osRelease else { return }
-        guard let banner = symbols.first(where: { $0.name == "linux_banner" }),
-              let bytes = try vmlinux.sectionBytes(at: banner.value, count: 256) else { return }
+        guard let banner = symbols["linux_banner"],
+              let bytes = try vmlinux.sectionBytes(at: banner, count: 256) else { return }
         let text = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         let words = text.split(separator: " ")
         if words.count >= 3, words[0] == "Linux", words[1] == "version", words[2] != release {
@@ -248,7 +255,7 @@ public final class KernelSession {
     /// dump (BUILD-ID, else release). A vmlinux that cannot be checked (no
     /// VMCOREINFO) is not taken on trust.
     static func findVmlinux(_ search: DebugFileSearch, release: String?, info: VmcoreInfo?, dump: String,
-                            report: inout DebugFileReport) -> (path: String, symbols: [ElfFile.Symbol])? {
+                            report: inout DebugFileReport) -> (path: String, symbols: SymbolIndex)? {
         report.searched = true
         for candidate in search.vmlinuxCandidates(release: release, buildID: info?.buildID) {
             report.looked.append(candidate)
@@ -262,8 +269,8 @@ public final class KernelSession {
                     report.skipped.append("\(candidate): not an ELF file")
                     continue
                 }
-                let symbols = try elf.symbols()
-                guard !symbols.isEmpty else {
+                let symbols = try elf.symbolIndex()
+                guard symbols.count > 0 else {
                     report.skipped.append("\(candidate): no symbol table (a stripped image)")
                     continue
                 }
@@ -280,15 +287,17 @@ public final class KernelSession {
     /// The first System.map candidate with real symbols whose `init_uts_ns`
     /// agrees with VMCOREINFO's (after the KASLR offset).
     static func findSystemMap(_ search: DebugFileSearch, release: String?, info: VmcoreInfo?,
-                              report: inout DebugFileReport) -> String? {
+                              report: inout DebugFileReport) -> (path: String, symbols: SymbolIndex)? {
         for candidate in search.systemMapCandidates(release: release) {
             report.looked.append(candidate)
-            guard DebugFileSearch.isReadableFile(candidate), let text = try? readTextFile(candidate) else { continue }
-            if DebugFileSearch.isPlaceholderMap(text) {
+            guard DebugFileSearch.isReadableFile(candidate),
+                  let bytes = try? ListingInput.readFile(candidate, limit: 1 << 28) else { continue }
+            if bytes.count < 4096, DebugFileSearch.isPlaceholderMap(String(decoding: bytes, as: UTF8.self)) {
                 report.skipped.append("\(candidate): a placeholder (the real System.map is in the -dbg package)")
                 continue
             }
-            let table = SymbolTable.parseMap(text, source: candidate, kernelOffset: info?.kernelOffset ?? 0)
+            let index = bytes.withUnsafeBufferPointer { SymbolIndex.parseMap($0) }
+            let table = SymbolTable(source: candidate, index: index, shift: info?.kernelOffset ?? 0)
             if let info, let want = info.symbol("init_uts_ns"), let have = table["init_uts_ns"], want != have {
                 report.skipped.append("\(candidate): init_uts_ns is \(hex(have)) there but \(hex(want)) in the dump")
                 continue
@@ -298,7 +307,7 @@ public final class KernelSession {
                 continue
             }
             report.systemMap = candidate
-            return candidate
+            return (candidate, index)
         }
         return nil
     }

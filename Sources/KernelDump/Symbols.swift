@@ -10,79 +10,52 @@ public struct SymbolTable: Sendable {
     public let isComplete: Bool
     private let addresses: [String: UInt64]
     private let sizes: [String: UInt64]
-    /// The kernel's own table decoded from the dump: looked up in place, not
-    /// copied into a dictionary.
-    private let kallsyms: KallsymsIndex?
+    /// A whole table, looked up in place; its addresses plus `shift` are the
+    /// run-time ones.
+    private let index: SymbolIndex?
+    private let shift: UInt64
 
     public init(source: String, addresses: [String: UInt64], sizes: [String: UInt64] = [:], isComplete: Bool) {
         self.source = source
         self.isComplete = isComplete
         self.addresses = addresses
         self.sizes = sizes
-        self.kallsyms = nil
+        self.index = nil
+        self.shift = 0
     }
 
-    /// The dump's own kallsyms.
-    public init(source: String, kallsyms: KallsymsIndex) {
+    /// A whole table (the dump's kallsyms, a vmlinux, a map file) whose
+    /// addresses move by `shift` (the KASLR offset of link-time ones).
+    public init(source: String, index: SymbolIndex, shift: UInt64 = 0) {
         self.source = source
         self.isComplete = true
         self.addresses = [:]
         self.sizes = [:]
-        self.kallsyms = kallsyms
+        self.index = index
+        self.shift = shift
     }
 
-    public subscript(name: String) -> UInt64? { kallsyms.map { $0[name] } ?? addresses[name] }
-    public func size(of name: String) -> UInt64? { kallsyms.map { $0.size(of: name) } ?? sizes[name] }
+    public subscript(name: String) -> UInt64? {
+        guard let index else { return addresses[name] }
+        return index[name].map { Self.shifted($0, by: shift) }
+    }
+    public func size(of name: String) -> UInt64? { index.map { $0.size(of: name) } ?? sizes[name] }
     /// Every (name, address) pair, in no particular order.
-    public var all: [(name: String, address: UInt64)] { kallsyms?.all ?? addresses.map { ($0.key, $0.value) } }
-    public var count: Int { kallsyms?.count ?? addresses.count }
-    public var isEmpty: Bool { count == 0 }
-
-    /// A vmlinux's link-time symbols, shifted by the KASLR offset.
-    public static func vmlinux(_ symbols: [ElfFile.Symbol], source: String, kernelOffset: UInt64) -> SymbolTable {
-        var addresses: [String: UInt64] = [:]
-        var sizes: [String: UInt64] = [:]
-        for s in symbols where s.value != 0 {
-            if addresses[s.name] == nil {
-                addresses[s.name] = shifted(s.value, by: kernelOffset)
-                sizes[s.name] = s.size
-            }
-        }
-        return SymbolTable(source: source, addresses: addresses, sizes: sizes, isComplete: true)
+    public var all: [(name: String, address: UInt64)] {
+        guard let index else { return addresses.map { ($0.key, $0.value) } }
+        return index.all.map { ($0.name, Self.shifted($0.address, by: shift)) }
     }
+    public var count: Int { index?.count ?? addresses.count }
+    public var isEmpty: Bool { count == 0 }
 
     /// `System.map` or `/proc/kallsyms` text: `ADDRESS TYPE NAME [module]` lines.
     /// System.map holds link-time addresses (add `kernelOffset`); kallsyms holds
-    /// run-time ones (pass 0).
-    ///
-    /// Parsed as bytes: a distribution map has 200,000 lines, and splitting it
-    /// into Characters took over a second (callgrind: 4.9 billion instructions).
+    /// run-time ones (pass 0). Parsed as bytes: a distribution map has 200,000
+    /// lines.
     public static func parseMap(_ text: String, source: String, kernelOffset: UInt64) -> SymbolTable {
-        var addresses: [String: UInt64] = [:]
         var text = text
-        text.withUTF8 { bytes in
-            var fields: [Range<Int>] = []
-            var lineStart = 0
-            while lineStart < bytes.count {
-                var lineEnd = lineStart
-                while lineEnd < bytes.count && bytes[lineEnd] != 0x0a { lineEnd += 1 }
-                // The first three space- or tab-separated fields.
-                fields.removeAll(keepingCapacity: true)
-                var i = lineStart
-                while i < lineEnd && fields.count < 3 {
-                    while i < lineEnd && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
-                    let start = i
-                    while i < lineEnd && bytes[i] != 0x20 && bytes[i] != 0x09 { i += 1 }
-                    if i > start { fields.append(start..<i) }
-                }
-                if fields.count == 3, let value = hexValue(bytes, fields[0]) {
-                    let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[fields[2]]), as: UTF8.self)
-                    if addresses[name] == nil { addresses[name] = shifted(value, by: kernelOffset) }
-                }
-                lineStart = lineEnd + 1
-            }
-        }
-        return SymbolTable(source: source, addresses: addresses, isComplete: true)
+        let index = text.withUTF8 { SymbolIndex.parseMap($0) }
+        return SymbolTable(source: source, index: index, shift: kernelOffset)
     }
 
     /// A link-time address at run time. KASLR moves the kernel's own
@@ -90,24 +63,6 @@ public struct SymbolTable: Sendable {
     /// the per-CPU area (`runqueues` is 0x2f880 or so) and stay as they are.
     static func shifted(_ value: UInt64, by offset: UInt64) -> UInt64 {
         value >= 1 << 63 ? value &+ offset : value
-    }
-
-    /// Hex digits without a prefix, at most 16 of them.
-    static func hexValue(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
-        guard !range.isEmpty, range.count <= 16 else { return nil }
-        var value: UInt64 = 0
-        for i in range {
-            let c = bytes[i]
-            let digit: UInt8
-            switch c {
-            case 0x30...0x39: digit = c - 0x30
-            case 0x41...0x46: digit = c - 0x37
-            case 0x61...0x66: digit = c - 0x57
-            default: return nil
-            }
-            value = value << 4 | UInt64(digit)
-        }
-        return value
     }
 
     /// The `SYMBOL(name)=hex` lines of VMCOREINFO (run-time addresses).

@@ -23,7 +23,7 @@ import PageTables
             throw MemoryError.notInDump(va)
         }
 
-        func decode(order: ByteOrder = .little) throws(KallsymsError) -> KallsymsIndex {
+        func decode(order: ByteOrder = .little) throws(KallsymsError) -> SymbolIndex {
             try KallsymsDecoder.decode(locations, info: info, order: order, read: read)
         }
     }
@@ -123,7 +123,7 @@ import PageTables
         return Image(info: info, locations: KallsymsLocations(info)!, regions: regions)
     }
 
-    static func expectAllDecoded(_ index: KallsymsIndex, _ list: [(type: Character, name: String, address: UInt64)]) {
+    static func expectAllDecoded(_ index: SymbolIndex, _ list: [(type: Character, name: String, address: UInt64)]) {
         #expect(index.count == list.count)
         let decoded = index.all
         for (i, symbol) in list.enumerated() {
