@@ -11,7 +11,7 @@ def main(path):
     ours = {r["dump"]: r for r in rows if r["kind"] == "ours"}
     peers = {}
     for r in rows:
-        if r["kind"] != "ours":
+        if r["kind"] not in ("ours", "process"):
             peers.setdefault(r["dump"], {})[r["kind"]] = r["result"]
     print(f"{'dump':<28} {'tables':>7} {'lines':>8} {'command':>9} {'peak RSS':>10} "
           f"{'listing':>9} {'floor':>9} {'list/floor':>10} {'us/table':>9}")
@@ -22,6 +22,13 @@ def main(path):
               f"{r['command_seconds']:>8.2f}s {r['command_peak_rss_kb']:>7} kB "
               f"{m['listing_seconds']:>8.4f}s {m['floor_seconds']:>8.4f}s {m['ratio_to_floor']:>10.2f} "
               f"{per_table:>9.2f}")
+    process = [r for r in rows if r["kind"] == "process"]
+    if process:
+        print(f"\n{'whole process (best of 10)':<28} {'mode':<11} {'kptdump':>9} {'C floor':>9} {'ratio':>7} {'pages':>6}")
+        for r in process:
+            ratio = r["seconds"] / r["floor_seconds"] if r["floor_seconds"] else 0
+            print(f"{os.path.basename(r['dump'])[:28]:<28} {r['mode']:<11} {r['seconds']:>8.4f}s "
+                  f"{r['floor_seconds']:>8.4f}s {ratio:>6.1f}x {r['pages']:>6}")
     for dump, p in peers.items():
         m = ours[dump]["measure"]
         print(f"\n{dump}")

@@ -5,6 +5,12 @@
 #   Resources/bench/run.sh                          # the shipped sample + synthetic dumps
 #   Resources/bench/run.sh --dump VMCORE --vmlinux VMLINUX   # add a real dump (and the peers)
 #   Resources/bench/run.sh --scale "1000 10000 100000"       # synthetic sizes, in PTE tables
+#   Resources/bench/run.sh --dump VMCORE.elf --vmlinux V --system-map M   # whole process vs the C floor
+#
+# For an ELF dump, the whole `kptdump DUMP` process (best wall time of 10 runs) is set
+# against the C floor (floor.c: parse the core's program headers and read each table
+# page the listing reads, once), with the dump alone, with --system-map and with
+# --vmlinux, each as given.
 #
 # Needs what ./Resources/sample.sh installs. drgn (pip install drgn) and crash
 # (apt-get install crash) are measured when installed and a vmlinux is given; see
@@ -16,9 +22,12 @@ scales="1000 10000 100000"
 repeat=5
 dumps=()
 vmlinuxes=()
+maps=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --dump) dumps+=("$2"); vmlinuxes+=(""); shift 2 ;;
+    --dump) dumps+=("$2"); vmlinuxes+=(""); maps+=(""); shift 2 ;;
+    --system-map) [ ${#dumps[@]} -gt 0 ] || { echo "--system-map comes after its --dump" >&2; exit 2; }
+               maps[$((${#dumps[@]} - 1))]="$2"; shift 2 ;;
     --vmlinux) [ ${#dumps[@]} -gt 0 ] || { echo "--vmlinux comes after its --dump" >&2; exit 2; }
                vmlinuxes[$((${#dumps[@]} - 1))]="$2"; shift 2 ;;
     --scale) scales="$2"; shift 2 ;;
@@ -91,5 +100,27 @@ for i in "${!all_dumps[@]}"; do
       echo "  crash: not installed (apt-get install crash)" >&2
     fi
   fi
+done
+# Whole processes against the C floor, on ELF dumps.
+cc -O2 -o "$work/floor" Resources/bench/floor.c
+for i in "${!dumps[@]}"; do
+  d=${dumps[$i]}
+  [ "$(head -c 4 "$d" | od -An -c | tr -d ' ')" = '177ELF' ] || { echo "  $d: not ELF, no C floor" >&2; continue; }
+  echo "whole process against the C floor: $d ..." >&2
+  "$bin/kptdump-bench" pages "$d" ${vmlinuxes[$i]:+--vmlinux "${vmlinuxes[$i]}"} >"$work/pages.txt"
+  floor=$(python3 Resources/bench/wall.py 10 "$work/floor" "$d" "$work/pages.txt")
+  # A dump alone must not find a vmlinux or System.map beside it: link it from an empty folder.
+  alone_dir=$(mktemp -d "$work/alone.XXXX")
+  ln -s "$(readlink -f "$d")" "$alone_dir/dump"
+  modes=("alone:$alone_dir/dump")
+  [ -z "${maps[$i]}" ] || modes+=("system-map:$alone_dir/dump --system-map ${maps[$i]}")
+  [ -z "${vmlinuxes[$i]}" ] || modes+=("vmlinux:$alone_dir/dump --vmlinux ${vmlinuxes[$i]}")
+  for m in "${modes[@]}"; do
+    # shellcheck disable=SC2086
+    secs=$(python3 Resources/bench/wall.py 10 "$bin/kptdump" ${m#*:})
+    printf '{"kind":"process","dump":"%s","mode":"%s","seconds":%s,"floor_seconds":%s,"pages":%s}\n' \
+      "$d" "${m%%:*}" "$secs" "$floor" "$(wc -l <"$work/pages.txt")" >> "$results"
+  done
+  rm -rf "$alone_dir"
 done
 python3 Resources/bench/report.py "$results"

@@ -95,6 +95,21 @@ extension Actions {
     }
 }
 
+extension Actions {
+    /// The reads the listing of `table` makes, each distinct (address, count)
+    /// once, in first-read order: what a floor program reads (Resources/bench/floor.c).
+    public static func tableReads(_ request: DumpRequest, table: TableChoice) throws(DumpError) -> [(address: UInt64, count: Int)] {
+        let (session, layout) = try open(request)
+        guard let spec = try layout.table(table, session: session, cpu: 0) else {
+            throw .badRequest("\(table.rawValue): the table is empty in this dump")
+        }
+        let recorder = ReadOrderRecorder(session.memory)
+        _ = writeListing(spec, memory: recorder, write: { _ in })
+        var seen: Set<UInt64> = []
+        return recorder.reads.filter { seen.insert($0.address).inserted }
+    }
+}
+
 /// Passes reads through and remembers each one, in order.
 final class ReadOrderRecorder: PhysicalMemory {
     let base: any PhysicalMemory

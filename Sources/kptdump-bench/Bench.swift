@@ -8,7 +8,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kptdump-bench",
         abstract: "Measure kptdump's listing against the floor of reading its table pages once; write synthetic dumps for scale.",
-        subcommands: [Measure.self, Generate.self]
+        subcommands: [Measure.self, Pages.self, Generate.self]
     )
 }
 
@@ -29,6 +29,27 @@ struct Measure: ParsableCommand {
             let report = try Actions.benchmark(DumpRequest(core: dump, vmlinux: vmlinux, systemMap: systemMap),
                                                table: choice, repeats: repeats)
             print(json ? report.json : report.text)
+        } catch {
+            print("kptdump-bench: \(error.description)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Pages: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the physical address and size of each distinct read the listing makes (hex and decimal, one per line): the input of Resources/bench/floor.c.")
+
+    @Argument(help: "The dump.") var dump: String
+    @Option(help: "vmlinux with symbols.") var vmlinux: String?
+    @Option(name: .customLong("system-map"), help: "System.map.") var systemMap: String?
+    @Option(help: "Which table: kernel, current-kernel, current-user, efi.") var table: String = "kernel"
+
+    func run() throws {
+        guard let choice = TableChoice(rawValue: table) else { throw ValidationError("unknown table '\(table)'") }
+        do {
+            let reads = try Actions.tableReads(DumpRequest(core: dump, vmlinux: vmlinux, systemMap: systemMap), table: choice)
+            print(reads.map { String($0.address, radix: 16) + " " + String($0.count) }.joined(separator: "\n"))
         } catch {
             print("kptdump-bench: \(error.description)")
             throw ExitCode(2)
