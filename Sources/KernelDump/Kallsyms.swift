@@ -79,15 +79,19 @@ enum KallsymsDecoder {
         let tableSize = (tokenOffsets.max() ?? 0) + 256
         var tableReader = PagedReader(base: loc.tokenTable, limit: tableSize, fetch: fetch, what: "kallsyms_token_table")
         let tableBytes = try tableReader.all()
-        var tokens: [[UInt8]] = []
+        // Tokens back to back: token t is tokenBytes[tokenStarts[t]..<tokenStarts[t + 1]].
+        var tokenBytes: [UInt8] = []
+        var tokenStarts: [Int] = [0]
         for start in tokenOffsets {
             guard start < tableBytes.count, let end = tableBytes[start...].firstIndex(of: 0) else {
                 throw KallsymsError(description: "kallsyms_token_table has no token at \(start)")
             }
-            tokens.append(Array(tableBytes[start..<end]))
+            tokenBytes += tableBytes[start..<end]
+            tokenStarts.append(tokenBytes.count)
         }
 
         var names = PagedReader(base: loc.names, limit: count * 600, fetch: fetch, what: "kallsyms_names")
+        names.reserve(count * 12)
         var nameBytes: [UInt8] = []
         nameBytes.reserveCapacity(count * 24)
         var starts: [UInt32] = [0]
@@ -96,21 +100,36 @@ enum KallsymsDecoder {
         types.reserveCapacity(count)
         var cursor = 0
         for _ in 0..<count {
-            var length = Int(try names.byte(cursor))
+            try names.load(through: cursor + 1)
+            var length = Int(names.loaded[names.skip + cursor])
             cursor += 1
             if length & 0x80 != 0 {
-                length = (length & 0x7f) | Int(try names.byte(cursor)) << 7
+                length = (length & 0x7f) | Int(names.loaded[names.skip + cursor]) << 7
                 cursor += 1
             }
+            try names.load(through: cursor + length - 1)
             var type: UInt8 = 0
             var first = true
-            for _ in 0..<length {
-                let token = tokens[Int(try names.byte(cursor))]
-                cursor += 1
-                for b in token {
-                    if first { type = b; first = false } else { nameBytes.append(b) }
+            // The hot loop of a dump-alone run: plain buffers, no per-token arrays.
+            names.loaded.withUnsafeBufferPointer { encoded in
+                tokenBytes.withUnsafeBufferPointer { tb in
+                    for k in 0..<length {
+                        let t = Int(encoded[names.skip + cursor + k])
+                        var from = tokenStarts[t]
+                        let to = tokenStarts[t + 1]
+                        if first && from < to {
+                            type = tb[from]
+                            from += 1
+                            first = false
+                        }
+                        while from < to {
+                            nameBytes.append(tb[from])
+                            from += 1
+                        }
+                    }
                 }
             }
+            cursor += length
             types.append(type)
             guard nameBytes.count < Int(UInt32.max) else { throw KallsymsError(description: "kallsyms_names decodes to over 4 GiB") }
             starts.append(UInt32(nameBytes.count))
@@ -191,16 +210,17 @@ enum KallsymsDecoder {
 }
 
 /// Reads a kernel array a page at a time, on demand, so that only the pages
-/// the decoder reaches are read (and recorded for a snapshot). Pages are read
-/// whole from the page boundary below `base`; the bytes before `base` on the
-/// first page are in the dump whenever `base` is.
+/// the decoder reaches are read (and recorded for a snapshot), into one
+/// contiguous buffer. Pages are read whole from the page boundary below
+/// `base`; the bytes before `base` on the first page are in the dump whenever
+/// `base` is. Byte `i` of the array is `loaded[skip + i]` once loaded.
 struct PagedReader {
     let alignedBase: UInt64
     let skip: Int
     let limit: Int
     let fetch: Fetch
     let what: String
-    private var pages: [[UInt8]] = []
+    private(set) var loaded: [UInt8] = []
     static let pageSize = 4096
 
     init(base: UInt64, limit: Int, fetch: @escaping Fetch, what: String) {
@@ -212,28 +232,34 @@ struct PagedReader {
     }
 
     mutating func byte(_ offset: Int) throws(KallsymsError) -> UInt8 {
+        try load(through: offset)
+        return loaded[skip + offset]
+    }
+
+    /// Room for `bytes` before the first page is read (the array's likely size).
+    mutating func reserve(_ bytes: Int) { loaded.reserveCapacity(skip + bytes + Self.pageSize) }
+
+    /// Loads pages until byte `offset` of the array is in `loaded`.
+    mutating func load(through offset: Int) throws(KallsymsError) {
         guard offset < limit else { throw KallsymsError(description: "\(what) runs past \(limit) bytes") }
-        let absolute = skip + offset
-        let page = absolute / Self.pageSize
-        while pages.count <= page { try load() }
-        return pages[page][absolute % Self.pageSize]
+        while loaded.count <= skip + offset { try loadPage() }
     }
 
     /// Everything up to `limit`, or up to the first page the dump lacks.
     mutating func all() throws(KallsymsError) -> [UInt8] {
-        while pages.count * Self.pageSize < skip + limit {
-            do { try load() } catch {
-                if pages.isEmpty { throw error }
+        while loaded.count < skip + limit {
+            do { try loadPage() } catch {
+                if loaded.isEmpty { throw error }
                 break
             }
         }
-        return Array(pages.joined().dropFirst(skip).prefix(limit))
+        return Array(loaded.dropFirst(skip).prefix(limit))
     }
 
-    private mutating func load() throws(KallsymsError) {
-        let va = alignedBase &+ UInt64(pages.count * Self.pageSize)
+    private mutating func loadPage() throws(KallsymsError) {
+        let va = alignedBase &+ UInt64(loaded.count)
         let bytes = try fetch(va, Self.pageSize, what)
         guard bytes.count == Self.pageSize else { throw KallsymsError(description: "\(what): short read at \(hex(va))") }
-        pages.append(bytes)
+        loaded += bytes
     }
 }
