@@ -150,24 +150,24 @@ public final class SymbolIndex: Sendable {
     /// address are skipped.
     static func parseMap(_ bytes: UnsafeBufferPointer<UInt8>) -> SymbolIndex {
         var builder = Builder(capacity: bytes.count / 40)
-        var fields: [Range<Int>] = []
-        var lineStart = 0
-        while lineStart < bytes.count {
-            var lineEnd = lineStart
-            while lineEnd < bytes.count && bytes[lineEnd] != 0x0a { lineEnd += 1 }
-            fields.removeAll(keepingCapacity: true)
-            var i = lineStart
-            while i < lineEnd && fields.count < 3 {
-                while i < lineEnd && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
-                let start = i
-                while i < lineEnd && bytes[i] != 0x20 && bytes[i] != 0x09 { i += 1 }
-                if i > start { fields.append(start..<i) }
-            }
-            if fields.count == 3, let value = hexValue(bytes, fields[0]) {
-                guard builder.append(UnsafeBufferPointer(rebasing: bytes[fields[2]]), type: bytes[fields[1].lowerBound],
+        let end = bytes.count
+        @inline(__always) func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+        /// The next field on the line from `i`: its range, or nil at the line's end.
+        @inline(__always) func field(_ i: inout Int) -> Range<Int>? {
+            while i < end && isBlank(bytes[i]) { i += 1 }
+            let start = i
+            while i < end && bytes[i] != 0x0a && !isBlank(bytes[i]) { i += 1 }
+            return i > start ? start..<i : nil
+        }
+        var i = 0
+        while i < end {
+            if let address = field(&i), let type = field(&i), let name = field(&i),
+               let value = hexValue(bytes, address) {
+                guard builder.append(UnsafeBufferPointer(rebasing: bytes[name]), type: bytes[type.lowerBound],
                                      address: value) else { break }
             }
-            lineStart = lineEnd + 1
+            while i < end && bytes[i] != 0x0a { i += 1 }
+            i += 1
         }
         return builder.build()
     }

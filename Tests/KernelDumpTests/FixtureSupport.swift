@@ -20,7 +20,7 @@ enum Fixtures {
     /// Decompresses `file.zst` into a temporary file once per process run.
     static func decompressed(_ file: URL) throws -> URL {
         let out = FileManager.default.temporaryDirectory
-            .appendingPathComponent("kptdump-fixture-\(getpid())-\(file.deletingLastPathComponent().lastPathComponent)-\(file.deletingPathExtension().lastPathComponent)")
+            .appendingPathComponent("kptdump-fixture-\(getpid())-\(file.deletingLastPathComponent().deletingLastPathComponent().lastPathComponent)-\(file.deletingLastPathComponent().lastPathComponent)-\(file.deletingPathExtension().lastPathComponent)")
         if FileManager.default.fileExists(atPath: out.path) { return out }
         // Tests run in parallel: decompress under a private name, then rename,
         // so no test ever sees a half-written file.

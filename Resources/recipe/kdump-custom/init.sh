@@ -1,0 +1,53 @@
+#!/bin/busybox sh
+# /init of the one initramfs both kdump-custom kernels boot (see README.md): a copy
+# of ../kdump-panic/init.sh without modules (everything is built in), with debugfs
+# mounted and the console quietened before the tasks start, and ptcrasher (which
+# prints the kernel's own page_tables files just before it panics) as the crasher.
+# kdp_capture on the command line makes it the capture kernel's init.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+arg() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 1; done
+mkdir -p /mnt
+
+if grep -qw kdp_capture /proc/cmdline; then
+    echo "=== CAPTURE KERNEL ==="
+    mount -t ext2 /dev/vda /mnt || { echo "mount failed"; poweroff -f; }
+    mkdir -p /mnt/out
+    ls -l /proc/vmcore
+    t0=$(date +%s)
+    dd if=/proc/vmcore of=/mnt/out/vmcore.elf bs=1M 2>&1; t1=$(date +%s)
+    makedumpfile -l -d 31 /proc/vmcore /mnt/out/vmcore.kdump 2>&1; t2=$(date +%s)
+    makedumpfile -F -l -d 31 /proc/vmcore >/mnt/out/vmcore.flat; t3=$(date +%s)
+    makedumpfile --dump-dmesg /proc/vmcore /mnt/out/dmesg.txt 2>&1; t4=$(date +%s)
+    printf 'dd %s s\nmakedumpfile -l -d 31 %s s\nmakedumpfile -F -l -d 31 %s s\n--dump-dmesg %s s\n' \
+        $((t1-t0)) $((t2-t1)) $((t3-t2)) $((t4-t3)) | tee /mnt/out/capture-times.txt
+    ls -l /mnt/out
+    umount /mnt
+    sync
+    echo "=== CAPTURE DONE ==="
+    poweroff -f
+fi
+
+echo "=== FIRST KERNEL ==="
+cat /proc/cmdline
+mount -t debugfs debugfs /sys/kernel/debug || echo "debugfs mount failed"
+mount -t ext2 -o ro /dev/vda /mnt || echo "mount failed"
+kexec -p /mnt/vmlinuz --initrd=/mnt/initrd.gz \
+    --append="console=ttyS0 irqpoll nr_cpus=1 reset_devices kdp_capture panic=-1"
+echo "kexec_crash_loaded=$(cat /sys/kernel/kexec_crash_loaded)"
+echo "=== VMCOREINFO ==="
+cat /sys/kernel/vmcoreinfo
+echo "=== KALLSYMS ==="
+grep -E ' (_text|init_top_pgt|swapper_pg_dir|page_offset_base|vmalloc_base|vmemmap_base|panic_cpu|init_mm)$' /proc/kallsyms
+echo "meltdown: $(cat /sys/devices/system/cpu/vulnerabilities/meltdown 2>/dev/null)"
+ls -l /sys/kernel/debug/page_tables/
+echo "=== TASKS ==="
+dmesg -n 1   # from here on only emergency messages (the panic) reach the console
+taskset -c "$(arg kdp_busy)" /bin/spinner &
+sleep 1
+taskset -c "$(arg kdp_crash)" /bin/ptcrasher /dev/ttyS1 &
+wait
