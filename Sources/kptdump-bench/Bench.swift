@@ -12,22 +12,33 @@ struct Bench: ParsableCommand {
     )
 }
 
-struct Measure: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Time the listing of one dump (best of --repeat runs, pages in the OS cache) and the floor: reading the same table pages once each through the same reader.")
-
+/// The dump and table both subcommands read.
+struct DumpOptions: ParsableArguments {
     @Argument(help: "The dump.") var dump: String
     @Option(help: "vmlinux with symbols.") var vmlinux: String?
     @Option(name: .customLong("system-map"), help: "System.map.") var systemMap: String?
     @Option(help: "Which table: kernel, current-kernel, current-user, efi.") var table: String = "kernel"
+
+    var request: DumpRequest { DumpRequest(core: dump, vmlinux: vmlinux, systemMap: systemMap) }
+
+    func choice() throws -> TableChoice {
+        guard let choice = TableChoice(rawValue: table) else { throw ValidationError("unknown table '\(table)'") }
+        return choice
+    }
+}
+
+struct Measure: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the listing of one dump (best of --repeat runs, pages in the OS cache) and the floor: reading the same table pages once each through the same reader.")
+
+    @OptionGroup var input: DumpOptions
     @Option(name: .customLong("repeat"), help: "Runs to take the best of.") var repeats: Int = 5
     @Flag(help: "One JSON object instead of text.") var json = false
 
     func run() throws {
-        guard let choice = TableChoice(rawValue: table) else { throw ValidationError("unknown table '\(table)'") }
+        let choice = try input.choice()
         do {
-            let report = try Actions.benchmark(DumpRequest(core: dump, vmlinux: vmlinux, systemMap: systemMap),
-                                               table: choice, repeats: repeats)
+            let report = try Actions.benchmark(input.request, table: choice, repeats: repeats)
             print(json ? report.json : report.text)
         } catch {
             print("kptdump-bench: \(error.description)")
@@ -40,15 +51,12 @@ struct Pages: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the physical address and size of each distinct read the listing makes (hex and decimal, one per line): the input of Resources/bench/floor.c.")
 
-    @Argument(help: "The dump.") var dump: String
-    @Option(help: "vmlinux with symbols.") var vmlinux: String?
-    @Option(name: .customLong("system-map"), help: "System.map.") var systemMap: String?
-    @Option(help: "Which table: kernel, current-kernel, current-user, efi.") var table: String = "kernel"
+    @OptionGroup var input: DumpOptions
 
     func run() throws {
-        guard let choice = TableChoice(rawValue: table) else { throw ValidationError("unknown table '\(table)'") }
+        let choice = try input.choice()
         do {
-            let reads = try Actions.tableReads(DumpRequest(core: dump, vmlinux: vmlinux, systemMap: systemMap), table: choice)
+            let reads = try Actions.tableReads(input.request, table: choice)
             print(reads.map { String($0.address, radix: 16) + " " + String($0.count) }.joined(separator: "\n"))
         } catch {
             print("kptdump-bench: \(error.description)")
