@@ -33,13 +33,24 @@ set -euo pipefail
 CFG=${1:?usage: build-kernel.sh CFG   (e.g. 4k-48, 64k-42, 16k-47, 64k-52, 4k-39)}
 KVER=${KVER:-6.1}
 case "$KVER" in
+    5.10) BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64-5.10}; VMCOREINFO_OPT=CRASH_CORE ;;
     6.1)  BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64}; VMCOREINFO_OPT=CRASH_CORE ;;
     6.12) BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64-6.12}; VMCOREINFO_OPT=VMCORE_INFO ;;
-    *) echo "KVER must be 6.1 or 6.12" >&2; exit 1 ;;
+    *) echo "KVER must be 5.10, 6.1 or 6.12" >&2; exit 1 ;;
 esac
 SRC_DIR=${SRC_DIR:-$BUILD_ROOT/src}
 JOBS=${JOBS:-2}
 TARBALL=/usr/src/linux-source-$KVER.tar.xz
+# 5.10 is not in bookworm: Debian bullseye's linux-source-5.10 is fetched with
+# a private apt state (BUILD_ROOT/apt) and unpacked with dpkg -x, so the
+# machine's own sources stay bookworm's (fetch-source-5.10.sh).
+SRC_PKG=linux-source-$KVER
+if [ "$KVER" = 5.10 ]; then
+    SRC_PKG=
+    TARBALL=$BUILD_ROOT/apt/pkg/usr/src/linux-source-5.10.tar.xz
+    [ -f "$SRC_DIR/Makefile" ] || [ -f "$TARBALL" ] || \
+        "$(cd "$(dirname "$0")" && pwd)/fetch-source-5.10.sh" "$BUILD_ROOT/apt"
+fi
 
 KPTI=0
 BASE=$CFG
@@ -59,7 +70,7 @@ esac
 WITH_EFI=${WITH_EFI:-$([ "$PAGES" = 4k ] && echo 1 || echo 0)}
 
 need_pkgs=()
-for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-$KVER xz-utils \
+for p in build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils \
          gcc-aarch64-linux-gnu libc6-dev-arm64-cross; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done

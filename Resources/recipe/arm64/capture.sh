@@ -10,7 +10,8 @@
 #          a72: as plain, with -cpu cortex-a72 (ARMv8.0: no 52-bit VA, 44-bit
 #          PA, so the linear map is randomized too), into OUT_ROOT/CFG-a72
 #          efi: edk2 (QEMU_EFI.fd) loads Image from fw_cfg, the EFI stub runs
-# Env:   BUILD_ROOT   default /work/big/arm64 (build in BUILD_ROOT/build-CFG)
+# Env:   KVER         5.10, 6.1 (default) or 6.12: picks the default BUILD_ROOT
+#        BUILD_ROOT   default /work/big/arm64 (5.10: /work/big/arm64-5.10; 6.12: /work/big/arm64-6.12; build in BUILD_ROOT/build-CFG)
 #        OUT_ROOT     default BUILD_ROOT; results go to OUT_ROOT/CFG (plain)
 #                     or OUT_ROOT/CFG-efi
 #        READY_TIMEOUT seconds to wait for READY (default 600)
@@ -30,7 +31,14 @@ set -euo pipefail
 CFG=${1:?usage: capture.sh CFG [plain|efi|a72]}
 STATE=${2:-plain}
 HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64}
+# KVER (5.10, 6.1 default, 6.12) only picks build-kernel.sh's default tree.
+KVER=${KVER:-6.1}
+case "$KVER" in
+    5.10) BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64-5.10} ;;
+    6.1)  BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64} ;;
+    6.12) BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64-6.12} ;;
+    *) echo "KVER must be 5.10, 6.1 or 6.12" >&2; exit 1 ;;
+esac
 OUT_ROOT=${OUT_ROOT:-$BUILD_ROOT}
 BUILD_DIR=$BUILD_ROOT/build-$CFG
 SRC_DIR=${SRC_DIR:-$BUILD_ROOT/src}

@@ -65,6 +65,7 @@ for b in /usr/sbin/kexec /usr/bin/makedumpfile; do
     done
 done
 cp "$HERE/init.sh" "$ROOT/init"
+mkdir -p "$ROOT/lib" && cp "$LIB/kdump-capture.sh" "$ROOT/lib/"
 chmod +x "$ROOT/init"
 (cd "$ROOT" && find . | sort | cpio -o -H newc --quiet | gzip -9) >"$K/initrd.gz"
 done_

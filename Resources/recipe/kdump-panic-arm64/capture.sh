@@ -119,6 +119,7 @@ mkdir -p "$ROOT/etc"
 awk '$3 == "_text" {t = $1} $3 == "_stext" {s = $1} END {print t, s}' "$K/System.map" \
     | { read -r t s; printf '%x\n' $(( 0x$s - 0x$t )); } >"$ROOT/etc/text-delta"
 cp "$HERE/init.sh" "$ROOT/init"
+mkdir -p "$ROOT/lib" && cp "$LIB/kdump-capture.sh" "$ROOT/lib/"
 chmod +x "$ROOT/init"
 (cd "$ROOT" && find . | sort | cpio -o -H newc -R 0:0 --quiet | gzip -9) >"$K/initrd.gz"
 done_

@@ -97,6 +97,7 @@ for m in qemu_fw_cfg crc32c_generic virtio_pci virtio_blk ext4; do
     if grep -q "/$m\.ko" "$MODDIR/modules.builtin" 2>/dev/null; then echo "$m: built in"; else add_module "$m"; fi
 done
 cp "$HERE/init.sh" "$ROOT/init"
+mkdir -p "$ROOT/lib" && cp "$LIB/kdump-capture.sh" "$ROOT/lib/"
 chmod +x "$ROOT/init"
 (cd "$ROOT" && find . | sort | cpio -o -H newc --quiet | gzip -9) >"$K/initrd.gz"
 done_

@@ -1,10 +1,13 @@
 #!/bin/bash
-# Build a small x86-64 Linux 6.1 (or, with KVER=6.12, 6.12) kernel with the
+# Build a small x86-64 Linux 6.1 (or, with KVER=6.12 or KVER=5.10, 6.12 or
+# 5.10) kernel with the
 # kernel's own ptdump (/sys/kernel/debug/page_tables/*), KASLR, 5-level paging
 # support, PTI and EFI.
 #
 # Usage: build-kernel.sh [BUILD_DIR]
-#   KVER (default 6.1) or KVER=6.12: which Debian linux-source-KVER package.
+#   KVER (default 6.1), KVER=6.12 or KVER=5.10: which Debian linux-source-KVER
+#   package (5.10: bullseye's, fetched with a private apt state into
+#   /work/big/x86_64-5.10/apt; trees under /work/big/x86_64-5.10).
 #   BUILD_DIR defaults to /work/big/x86_64/build (6.1) or
 #   /work/big/x86_64-6.12/build (6.12) (out-of-tree build, O=BUILD_DIR).
 #   The source is extracted from Debian's linux-source-KVER package into
@@ -28,15 +31,24 @@ KVER=${KVER:-6.1}
 case "$KVER" in
     6.1)  ROOT=/work/big/x86_64 ;;
     6.12) ROOT=/work/big/x86_64-6.12 ;;
-    *) echo "KVER must be 6.1 or 6.12" >&2; exit 1 ;;
+    5.10) ROOT=/work/big/x86_64-5.10 ;;
+    *) echo "KVER must be 6.1, 6.12 or 5.10" >&2; exit 1 ;;
 esac
 BUILD_DIR=${1:-$ROOT/build}
 SRC_DIR=${SRC_DIR:-$ROOT/src}
 JOBS=${JOBS:-2}
 TARBALL=/usr/src/linux-source-$KVER.tar.xz
+SRC_PKG=linux-source-$KVER
+if [ "$KVER" = 5.10 ]; then
+    # 5.10 is bullseye's, not bookworm's: fetched with a private apt state
+    # (ROOT/apt) so that the machine's own sources stay bookworm's, and
+    # unpacked with dpkg -x instead of installed.
+    SRC_PKG=
+    TARBALL=$ROOT/apt/pkg/usr/src/linux-source-5.10.tar.xz
+fi
 
 need_pkgs=()
-for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-$KVER xz-utils; do
+for p in build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -48,6 +60,17 @@ if [ -f "$SRC_DIR/Makefile" ]; then
     have=$(make -s -C "$SRC_DIR" kernelversion)
     case "$have" in "$KVER".*) ;; *) echo "$SRC_DIR holds $have, not $KVER" >&2; exit 1 ;; esac
 else
+    if [ "$KVER" = 5.10 ] && [ ! -f "$TARBALL" ]; then
+        A=$ROOT/apt
+        mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/pkg"
+        printf '%s\n' 'deb http://deb.debian.org/debian bullseye main' \
+            'deb http://deb.debian.org/debian-security bullseye-security main' > "$A/sources.list"
+        O=(-o Dir::Etc::SourceList="$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
+           -o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache")
+        apt-get "${O[@]}" update
+        (cd "$A" && apt-get "${O[@]}" download linux-source-5.10)
+        dpkg -x "$(ls "$A"/linux-source-5.10_*_all.deb | tail -1)" "$A/pkg"
+    fi
     echo "extracting $TARBALL into $SRC_DIR"
     mkdir -p "$SRC_DIR"
     tar -xf "$TARBALL" -C "$SRC_DIR" --strip-components=1
@@ -91,6 +114,20 @@ if [ "$KVER" = 6.12 ]; then
     # DEBUG_WX  the kernel's own boot-time W+X check (its verdict is a pr_info,
     #        kept in the printk ring buffer of every dump; capture.sh greps it).
     DEPS+=(KEXEC VMCORE_INFO)
+    WANTED+=(DEBUG_WX)
+fi
+if [ "$KVER" = 5.10 ]; then
+    # DEBUG_INFO is a plain bool in 5.10 (the "Debug information" choice with
+    # DEBUG_INFO_NONE and DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT came in 5.12-5.18).
+    # DEBUG_INFO_DWARF4 keeps C and assembler on one DWARF version: without
+    # it 5.10 passes no -gdwarf-N to bookworm's gcc 12 (DWARF 5 by default)
+    # while its assembler files get -Wa,-gdwarf-2.
+    # PAGE_TABLE_ISOLATION and CRASH_DUMP keep their 6.1 names and places
+    # (Debian's 5.10.262 has the CPU_MITIGATIONS menu backported);
+    # CRASH_DUMP selects CRASH_CORE, which qemu_fw_cfg's note needs.
+    # DEBUG_WX as for 6.12 (mm/Kconfig.debug; selects PTDUMP_CORE).
+    WANTED=("${WANTED[@]/DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT/DEBUG_INFO_DWARF4}")
+    DEPS+=(CRASH_CORE)
     WANTED+=(DEBUG_WX)
 fi
 

@@ -19,7 +19,8 @@ KVER=${KVER:-6.1}
 case "$KVER" in
     6.1)  ROOT=/work/big/x86_64 ;;
     6.12) ROOT=/work/big/x86_64-6.12 ;;
-    *) echo "KVER must be 6.1 or 6.12" >&2; exit 1 ;;
+    5.10) ROOT=/work/big/x86_64-5.10 ;;
+    *) echo "KVER must be 6.1, 6.12 or 5.10" >&2; exit 1 ;;
 esac
 OUT=${OUT_ROOT:-$ROOT}/$STATE
 K=${KPTDUMP:-/work/main/.build/release/kptdump}
