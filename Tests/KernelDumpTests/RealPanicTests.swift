@@ -3,8 +3,10 @@ import Testing
 @testable import KernelDump
 import PageTables
 
-/// Real panics of Debian's stock 6.1 kernel, captured by a real kdump kernel
-/// (`makedumpfile -l -d 31` of /proc/vmcore; Resources/recipe/kdump-panic),
+/// Real panics of Debian's stock 6.1 and 6.12 kernels (one with the other CPU
+/// idle), captured by a real kdump kernel
+/// (`makedumpfile -l -d 31` of /proc/vmcore, `-d 23` for 6.12-nopti-cpu1, whose
+/// `-d 31` lacks the crasher's task_struct; Resources/recipe/kdump-panic),
 /// cut down with kdump-subset.py to the pages a snapshot made without any
 /// vmlinux read: the tables, the kernel's kallsyms and BTF, the task and
 /// runqueue pages. The truth was taken over QMP just before the panic:

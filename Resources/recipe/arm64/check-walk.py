@@ -38,9 +38,31 @@ PTE_BITS = [  # (mask, val, set, clear) as in arch/arm64/mm/ptdump.c (6.1)
     (7 << 2, 0 << 2, "MEM/NORMAL", None),
     (7 << 2, 1 << 2, "MEM/NORMAL-TAGGED", None),
 ]
+# Linux 5.10 (5.11 dropped MT_NORMAL_WT and MT_DEVICE_GRE and renumbered
+# the device types): MAIR indices 3 = NORMAL_WT, 4 = DEVICE_nGnRnE, 5 = DEVICE_nGnRE,
+# 6 = DEVICE_GRE, and pte_bits[] has a DEVICE/GRE row.
+PTE_BITS_5_10 = PTE_BITS[:11] + [
+    (7 << 2, 4 << 2, "DEVICE/nGnRnE", None),
+    (7 << 2, 5 << 2, "DEVICE/nGnRE", None),
+    (7 << 2, 6 << 2, "DEVICE/GRE", None),
+    (7 << 2, 2 << 2, "MEM/NORMAL-NC", None),
+    (7 << 2, 0 << 2, "MEM/NORMAL", None),
+    (7 << 2, 1 << 2, "MEM/NORMAL-TAGGED", None),
+]
 PROT_MASK = 0
 for _m, _v, _s, _c in PTE_BITS:
     PROT_MASK |= _m
+
+
+def pick_table(mair):
+    """The attribute table whose MAIR index order MAIR_EL1 shows: attr3 is
+    0xbb (Normal write-through) and attr5 0x04 (Device-nGnRE) up to 5.10;
+    attr3 0x00 (Device-nGnRnE), attr4 0x04 from 5.11."""
+    global PTE_BITS
+    if mair is not None and (mair >> 24) & 0xff == 0xbb and (mair >> 40) & 0xff == 0x04:
+        PTE_BITS = PTE_BITS_5_10
+        return "5.10 (MAIR_EL1 attr3=0xbb NORMAL_WT, attr4..6 = DEVICE nGnRnE/nGnRE/GRE)"
+    return "5.11+ (MAIR_EL1 attr3=DEVICE_nGnRnE, attr4=DEVICE_nGnRE)"
 
 
 def prot_text(prot):
@@ -97,6 +119,7 @@ def main():
     info = kv(os.path.join(cap, "vmcoreinfo-note.txt"), "=")
     regs = {k: int(v, 16) for k, v in kv(os.path.join(cap, "mmu-regs.txt"), " ").items()}
     shift = int(info["PAGESIZE"]).bit_length() - 1
+    print("attribute table:", pick_table(regs.get("MAIR_EL1")))
     tcr = regs["TCR_EL1"]
     t1sz = (tcr >> 16) & 0x3f
     va_bits = 64 - t1sz

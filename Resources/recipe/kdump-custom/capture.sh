@@ -72,18 +72,12 @@ done_
 
 # ------------------------------------------------------------ 3. disk
 step "disk image"
-rm -rf "$OUT/disk" "$OUT/disk.img" "$OUT/out"
-mkdir -p "$OUT/disk/out"
-cp "$K/vmlinuz" "$K/initrd.gz" "$OUT/disk/"
-mke2fs -q -t ext2 -d "$OUT/disk" "$OUT/disk.img" 2600M
-rm -rf "$OUT/disk"
+. "$LIB/kdump-run.sh"   # kdump_disk, kdump_wait_for_qemu, kdump_collect
+kdump_disk "$OUT" "$K/vmlinuz" "$K/initrd.gz"
 done_
 
 # ------------------------------------------------------------ 4. boot, truth, print, panic, capture
-for _ in $(seq 1 360); do   # one QEMU at a time on 2 shared cores
-    pgrep -f '^qemu-system' >/dev/null || break
-    echo "another QEMU is running; waiting"; sleep 10
-done
+kdump_wait_for_qemu
 SERIAL=$OUT/serial.log
 QSOCK=$OUT/qmp.sock RSOCK=$OUT/release.sock
 rm -f "$SERIAL" "$QSOCK" "$RSOCK" "$OUT"/regs-cpu*.txt "$OUT"/tlb-cpu*.txt
@@ -111,14 +105,8 @@ rm -f "$QSOCK" "$RSOCK"
 
 # ------------------------------------------------------------ 5. outputs
 step "debugfs rdump"
-debugfs -R "rdump /out $OUT" "$OUT/disk.img" 2>/dev/null
-mv "$OUT"/out/* "$OUT/"
-rmdir "$OUT/out"
-[ "${KEEP_DISK:-0}" = 1 ] || rm -f "$OUT/disk.img"
+kdump_collect "$OUT" "$SERIAL"
 done_
-chmod a+r "$OUT"/*   # makedumpfile writes 0600
-tr -d '\r' <"$SERIAL" | awk '/Linux version/ {n++} n<2' >"$OUT/serial-first.log"
-tr -d '\r' <"$SERIAL" | awk '/Linux version/ {n++} n>=2' >"$OUT/serial-capture.log"
 python3 "$HERE/extract.py" "$OUT/serial-first.log" "$OUT/page_tables"
 field() { sed -n "s/^$1 .*\b$2=\([^ ]*\).*/\1/p" "$OUT/serial-first.log" | head -1; }
 cat >"$OUT/paths.txt" <<P

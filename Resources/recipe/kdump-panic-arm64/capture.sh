@@ -126,18 +126,12 @@ done_
 
 # ------------------------------------------------------------ 3. disk: capture kernel in, dump out
 step "disk image"
-rm -rf "$OUT/disk" "$OUT/disk.img" "$OUT/out"
-mkdir -p "$OUT/disk/out"
-cp "$K/Image" "$K/initrd.gz" "$OUT/disk/"
-mke2fs -q -t ext2 -d "$OUT/disk" "$OUT/disk.img" 2600M
-rm -rf "$OUT/disk"
+. "$LIB/kdump-run.sh"   # kdump_disk, kdump_wait_for_qemu, kdump_collect
+kdump_disk "$OUT" "$K/Image" "$K/initrd.gz"
 done_
 
 # ------------------------------------------------------------ 4. boot, truth, panic, capture
-for _ in $(seq 1 360); do   # one QEMU at a time on 2 shared cores
-    pgrep -f '^qemu-system' >/dev/null || break
-    echo "another QEMU is running; waiting"; sleep 10
-done
+kdump_wait_for_qemu
 SERIAL=$OUT/serial.log
 QSOCK=$OUT/qmp.sock GSOCK=$OUT/gdb.sock RSOCK=$OUT/release.sock
 rm -f "$SERIAL" "$QSOCK" "$GSOCK" "$RSOCK" "$OUT"/ttbr-cpu*.txt "$OUT"/info-registers.txt
@@ -169,14 +163,8 @@ rm -f "$QSOCK" "$GSOCK" "$RSOCK"
 
 # ------------------------------------------------------------ 5. outputs
 step "debugfs rdump"
-debugfs -R "rdump /out $OUT" "$OUT/disk.img" 2>/dev/null
-mv "$OUT"/out/* "$OUT/"
-rmdir "$OUT/out"
-[ "${KEEP_DISK:-0}" = 1 ] || rm -f "$OUT/disk.img"
+kdump_collect "$OUT" "$SERIAL"
 done_
-tr -d '\r' <"$SERIAL" | awk '/Linux version/ {n++} n<2' >"$OUT/serial-first.log"
-tr -d '\r' <"$SERIAL" | awk '/Linux version/ {n++} n>=2' >"$OUT/serial-capture.log"
-chmod a+r "$OUT"/*   # makedumpfile writes 0600
 field() { sed -n "s/^$1 .*\b$2=\([^ ]*\).*/\1/p" "$OUT/serial-first.log" | head -1; }
 cat >"$OUT/paths.txt" <<P
 vmlinux    $VMLINUX

@@ -104,18 +104,12 @@ done_
 
 # ------------------------------------------------------------ 3. disk: capture kernel in, dump out
 step "disk image"
-rm -rf "$OUT/disk" "$OUT/disk.img" "$OUT/out"
-mkdir -p "$OUT/disk/out"
-cp "$K/vmlinuz" "$K/initrd.gz" "$OUT/disk/"
-mke2fs -q -t ext2 -d "$OUT/disk" "$OUT/disk.img" 2600M
-rm -rf "$OUT/disk"
+. "$LIB/kdump-run.sh"   # kdump_disk, kdump_wait_for_qemu, kdump_collect
+kdump_disk "$OUT" "$K/vmlinuz" "$K/initrd.gz"
 done_
 
 # ------------------------------------------------------------ 4. boot, truth, panic, capture
-for _ in $(seq 1 180); do   # one QEMU at a time on 2 shared cores
-    pgrep -f '^qemu-system' >/dev/null || break
-    echo "another QEMU is running; waiting"; sleep 10
-done
+kdump_wait_for_qemu
 SERIAL=$OUT/serial.log
 QSOCK=$OUT/qmp.sock RSOCK=$OUT/release.sock
 rm -f "$SERIAL" "$QSOCK" "$RSOCK" "$OUT"/regs-cpu*.txt "$OUT"/tlb-cpu*.txt
@@ -143,10 +137,7 @@ rm -f "$QSOCK" "$RSOCK"
 
 # ------------------------------------------------------------ 5. outputs
 step "debugfs rdump"
-debugfs -R "rdump /out $OUT" "$OUT/disk.img" 2>/dev/null
-mv "$OUT"/out/* "$OUT/"
-rmdir "$OUT/out"
-[ "${KEEP_DISK:-0}" = 1 ] || rm -f "$OUT/disk.img"
+kdump_collect "$OUT" "$SERIAL"
 done_
 # Also -d 23 (all of -d 31 but user pages, 8), from the ELF on the host: Debian 12's
 # makedumpfile 1.7.2 takes 6.12's slab pages (page_type PAGE_SLAB_MAPCOUNT_VALUE,
@@ -156,9 +147,8 @@ done_
 step "makedumpfile -l -d 23 vmcore.elf (host)"
 makedumpfile -l -d 23 "$OUT/vmcore.elf" "$OUT/vmcore-d23.kdump" >"$OUT/makedumpfile-d23.log" 2>&1 \
     || echo "makedumpfile -d 23 failed; see makedumpfile-d23.log"
+chmod a+r "$OUT/vmcore-d23.kdump" 2>/dev/null || true
 done_
-tr -d '\r' <"$SERIAL" | awk '/Linux version/ {n++} n<2' >"$OUT/serial-first.log"
-tr -d '\r' <"$SERIAL" | awk '/Linux version/ {n++} n>=2' >"$OUT/serial-capture.log"
 field() { sed -n "s/^$1 .*\b$2=\([^ ]*\).*/\1/p" "$OUT/serial-first.log" | head -1; }
 cat >"$OUT/paths.txt" <<P
 vmlinux    $VMLINUX
@@ -187,7 +177,6 @@ P
         echo "cpu$n          $(grep -o '\bCR[34]=[0-9a-f]*' "$r" | tr '\n' ' ')$(grep -o '\bCPL=[0-9]' "$r") tlb-lines=$(wc -l <"$OUT/tlb-cpu$n.txt") pgd=$pgd"
     done
 } | tee "$OUT/truth.txt"
-chmod a+r "$OUT"/*   # makedumpfile writes 0600
 python3 "$HERE/check-truth.py" "$OUT" | tee "$OUT/check-truth.txt" || true
 "$HERE/walkcheck.sh" "$OUT" || echo "walkcheck: mismatches"
 ls -la "$OUT" | tee "$OUT/ls.txt"
