@@ -174,7 +174,8 @@ public final class ElfFile {
             guard gelf_getshdr(scn, &shdr) != nil else { throw failure("gelf_getshdr") }
             guard shdr.sh_type == UInt32(SHT_SYMTAB), shdr.sh_entsize > 0 else { continue }
             guard let data = elf_getdata(scn, nil) else { throw failure("reading the symbol table") }
-            let count = Int(shdr.sh_size / shdr.sh_entsize)
+            // The section header's size is only a claim; the data libelf read is what exists.
+            let count = Int(min(shdr.sh_size, UInt64(data.pointee.d_size)) / shdr.sh_entsize)
             for i in 0..<count {
                 var sym = GElf_Sym()
                 guard gelf_getsym(data, Int32(i), &sym) != nil, sym.st_value != 0 else { continue }
