@@ -55,8 +55,7 @@ public struct Arm64KernelLayout: KernelLayout {
         let swapperVA = try requireSymbol(session, "swapper_pg_dir")
         let swapper = PhysicalAddress(swapperVA &- kimageVoffset)
 
-        var attributes = Arm64Paging.attributes6_1
-        var attributesSource = "built-in table of Linux 5.11 to 6.12"
+        var (attributes, attributesSource) = Arm64Paging.builtInAttributes(release: info.osRelease ?? "")
         if let table = session.readProtectionTable("pte_bits") {
             attributes = table
             attributesSource = "the kernel's pte_bits[] in memory"
@@ -85,9 +84,13 @@ public struct Arm64KernelLayout: KernelLayout {
             markers = table
             markersSource = "the kernel's address_markers[] in memory"
         } else {
-            markers = computedMarkers(info: info, pageOffset: computedPageOffset, pageEnd: pageEnd)
-            markersSource = "computed from VMCOREINFO"
-            session.warn("the kernel's address_markers[] is not readable; markers computed from VMCOREINFO (Fixmap start estimated, KASAN not shown)")
+            markers = computedMarkers(info: info, pageOffset: computedPageOffset, pageEnd: pageEnd, pageShift: pageShift,
+                                      levels: paging.levelCount,
+                                      mapsVmemmap: { va in Self.topEntryIsSet(session, paging: paging, root: swapper, address: va) })
+            markersSource = info.number("MODULES_VADDR") == nil
+                ? "computed from VA_BITS and the page size as Linux 5.10's memory.h does (VMCOREINFO has no region bounds)"
+                : "computed from VMCOREINFO"
+            session.warn("the kernel's address_markers[] is not readable; markers \(markersSource) (Fixmap start estimated, KASAN not shown)")
         }
         return Arm64KernelLayout(
             pageShift: pageShift, vaBits: vaBits, actualVABits: actual, kimageVoffset: kimageVoffset,
@@ -103,7 +106,12 @@ public struct Arm64KernelLayout: KernelLayout {
     /// fixmap region above vmemmap region" and "... Move PCI I/O emulation
     /// region above the vmemmap region"), where VMEMMAP_END is the constant
     /// -1G, which tells the two layouts apart. The Fixmap size is estimated.
-    static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, pageEnd: UInt64) -> MarkerTable {
+    static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, pageEnd: UInt64, pageShift: Int = 12, levels: Int = 4,
+                                mapsVmemmap: (UInt64) -> Bool = { _ in true }) -> MarkerTable {
+        if info.number("MODULES_VADDR") == nil {
+            return regionsFromVABits(pageOffset: pageOffset, pageEnd: pageEnd, pageShift: pageShift, levels: levels,
+                                     hasBPFRegion: hasBPFRegion(release: info.osRelease ?? ""), mapsVmemmap: mapsVmemmap)
+        }
         let n = { (name: String) in info.number(name) ?? 0 }
         let vmemmapStart = n("VMEMMAP_START")
         let vmemmapEnd = n("VMEMMAP_END")
@@ -142,6 +150,82 @@ public struct Arm64KernelLayout: KernelLayout {
         return MarkerTable(markers)
     }
 
+    /// The markers of a kernel whose VMCOREINFO does not yet carry the region
+    /// bounds (MODULES_VADDR ... VMEMMAP_END came with "arm64: crash_core:
+    /// Export MODULES, VMALLOC, and VMEMMAP ranges"), from arch/arm64/include/
+    /// asm/memory.h and pgtable.h as of Linux 5.10, without KASAN:
+    /// BPF_JIT_REGION (128M, from PAGE_END; see `hasBPFRegion`), modules (128M), vmalloc up to
+    /// -PUD_SIZE - VMEMMAP_SIZE - 64K, VMEMMAP_START = -VMEMMAP_SIZE - 2M,
+    /// PCI I/O (16M) ending 2M below it and the fixmap ending 2M below that.
+    /// The vmemmap markers exist only with SPARSEMEM_VMEMMAP, which the dump
+    /// shows by a mapping at VMEMMAP_START. Judged on 5.10 only.
+    static func regionsFromVABits(pageOffset: UInt64, pageEnd: UInt64, pageShift: Int, levels: Int,
+                                  hasBPFRegion: Bool, mapsVmemmap: (UInt64) -> Bool) -> MarkerTable {
+        let m: UInt64 = 1 << 20
+        let structPageMaxShift = 6
+        let vmemmapSize = (pageEnd &- pageOffset) >> UInt64(pageShift - structPageMaxShift)
+        let vmemmapStart = 0 &- vmemmapSize &- 2 * m
+        // PUD_SIZE: the PUD level's span, or the level it folds into.
+        let pudShift = (pageShift - 3) * min(3, levels) + 3
+        let vmallocEnd = 0 &- (1 << UInt64(pudShift)) &- vmemmapSize &- 64 * 1024
+        let pciIOEnd = vmemmapStart &- 2 * m
+        let pciIOStart = pciIOEnd &- 16 * m
+        let fixaddrTop = pciIOStart &- 2 * m
+        let bpfStart = pageEnd
+        let modules = hasBPFRegion ? bpfStart &+ 128 * m : pageEnd
+        var markers = [
+            AddressMarker(start: pageOffset, name: "Linear Mapping start"),
+            AddressMarker(start: pageEnd, name: "Linear Mapping end"),
+        ]
+        if hasBPFRegion {
+            markers += [AddressMarker(start: bpfStart, name: "BPF start"), AddressMarker(start: modules, name: "BPF end")]
+        }
+        markers += [
+            AddressMarker(start: modules, name: "Modules start"),
+            AddressMarker(start: modules &+ 128 * m, name: "Modules end"),
+            AddressMarker(start: modules &+ 128 * m, name: "vmalloc() area"),
+            AddressMarker(start: vmallocEnd, name: "vmalloc() end"),
+            AddressMarker(start: fixaddrTop &- 4 * m, name: "Fixmap start"),
+            AddressMarker(start: fixaddrTop, name: "Fixmap end"),
+            AddressMarker(start: pciIOStart, name: "PCI I/O start"),
+            AddressMarker(start: pciIOEnd, name: "PCI I/O end"),
+        ]
+        if mapsVmemmap(vmemmapStart &+ 2 * m) {
+            markers += [AddressMarker(start: vmemmapStart, name: "vmemmap start"),
+                        AddressMarker(start: vmemmapStart &+ vmemmapSize, name: "vmemmap end")]
+        }
+        return MarkerTable(markers)
+    }
+
+    /// Whether the top-level entry of the table at `root` that covers
+    /// `address` is set (one read; false when it cannot be read).
+    static func topEntryIsSet(_ session: KernelSession, paging: Arm64Paging, root: PhysicalAddress, address: UInt64) -> Bool {
+        let geometry = paging.geometry
+        guard let top = TableLevel.allCases.first(where: { !geometry[$0].isFolded }) else { return false }
+        let offset = UInt64(geometry.index(of: address, at: top) * geometry.entrySize)
+        guard let bytes = try? session.memory.read(PhysicalAddress(root.rawValue &+ offset), count: 8) else { return false }
+        return (decodeInteger(bytes, at: 0, size: 8, order: geometry.byteOrder) ?? 0) != 0
+    }
+
+    /// Whether the kernel has arm64's 128M BPF_JIT_REGION below the modules:
+    /// b89ddf4cca43 ("arm64/bpf: Remove 128MB limit for BPF JIT programs")
+    /// removed it in 5.17, and stable in 5.15.18 and 5.16.4; the 5.10
+    /// backport was dropped, so every 5.10.y has it.
+    static func hasBPFRegion(release: String) -> Bool {
+        guard let v = KernelVersion(release: release) else { return false }
+        return v < KernelVersion(5, 15, 18) || (v >= KernelVersion(5, 16) && v < KernelVersion(5, 16, 4))
+    }
+
+    /// Whether `ptdump_walk()` left its `pg_state` at level 0 instead of -1:
+    /// before b9ba680969d1 ("arm64/ptdump:display the Linear Mapping start
+    /// marker", Linux 5.12) it did, so the first range runs from 0 and the
+    /// first marker's header is missing. Only the code shows it (nothing in
+    /// a dump's data), hence the release.
+    static func pgStateStartsZeroed(_ session: KernelSession) -> Bool {
+        guard let v = KernelVersion(release: session.vmcoreinfo?.osRelease ?? "") else { return false }
+        return v < KernelVersion(5, 12)
+    }
+
     var style: ListingStyle {
         .tableDriven(TableDrivenFormatter.Style(levelNames: paging.levelNames, attributes: attributes,
                                                 printsEmptyRanges: true))
@@ -152,10 +236,12 @@ public struct Arm64KernelLayout: KernelLayout {
     public func table(_ choice: TableChoice, session: KernelSession, cpu: Int) throws(DumpError) -> TableSpec? {
         switch choice {
         case .kernel:
-            return TableSpec(name: "kernel", root: swapper, ranges: [WalkRange(pageOffset, .max)],
-                             architecture: paging, markers: markers, kasan: nil,
-                             origin: "init_mm: swapper_pg_dir at physical \(swapper)", style: style,
-                             markerAdvance: .twicePerCallback)
+            var spec = TableSpec(name: "kernel", root: swapper, ranges: [WalkRange(pageOffset, .max)],
+                                 architecture: paging, markers: markers, kasan: nil,
+                                 origin: "init_mm: swapper_pg_dir at physical \(swapper)", style: style,
+                                 markerAdvance: .twicePerCallback)
+            spec.startsAtPGDZero = Self.pgStateStartsZeroed(session)
+            return spec
         case .efi:
             guard let efiMM = session.symbols["efi_mm"] else {
                 throw .noTable(name: "efi", reason: "no efi_mm symbol (kernel without CONFIG_EFI, or no vmlinux)")
@@ -180,6 +266,7 @@ public struct Arm64KernelLayout: KernelLayout {
             // table below TASK_SIZE_64 ends there, under its end marker; before,
             // mm/ptdump.c flushed at 0 for every table.
             if end != .max && session.symbols["note_page_flush"] != nil { spec.finalAddress = end }
+            spec.startsAtPGDZero = Self.pgStateStartsZeroed(session)
             return spec
         case .currentKernel, .currentUser:
             throw .noTable(name: choice.rawValue, reason: "arm64 has kernel_page_tables and efi_page_tables only")

@@ -36,6 +36,8 @@ public struct TableSpec {
     /// Where the last range ends (`RangeMerger.finalAddress`): 0, the top of
     /// the address space, except for a walk of user space alone.
     public var finalAddress: UInt64 = 0
+    /// The state the kernel's note_page() starts from (`RangeMerger.startsAtPGDZero`).
+    public var startsAtPGDZero = false
 }
 
 /// What one architecture reads out of a kernel: the tables it can list and the

@@ -123,6 +123,7 @@ func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, maxTableVisits: I
         body(event)
     }
     merger.finalAddress = spec.finalAddress
+    merger.startsAtPGDZero = spec.startsAtPGDZero
     if splitsUserKinds, let types = spec.swapTypes, spec.architecture.decodesUserEntries {
         let architecture = spec.architecture
         merger.splitKey = { entry, level in

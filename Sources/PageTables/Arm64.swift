@@ -172,7 +172,23 @@ extension Arm64Paging {
     /// types by `MT_*` index 0 NORMAL, 1 NORMAL_TAGGED, 2 NORMAL_NC,
     /// 3 DEVICE_nGnRnE, 4 DEVICE_nGnRE (arch/arm64/include/asm/memory.h).
     /// Used when the kernel's own table cannot be read from the dump.
-    public static let attributes6_1 = ProtectionTable([
+    /// `pte_bits[]` of Linux 5.10 to 5.13: memory types MT_NORMAL 0,
+    /// MT_NORMAL_TAGGED 1, MT_NORMAL_NC 2, MT_NORMAL_WT 3 (no row),
+    /// MT_DEVICE_nGnRnE 4, MT_DEVICE_nGnRE 5, MT_DEVICE_GRE 6. Linux 5.14
+    /// removed Device-GRE and Normal-WT (58cc6b72a212, 21cfe6edbadb), which
+    /// moved the device types to 3 and 4 (`attributes6_1`). Read from a 5.10
+    /// kernel's memory (fixtures arm64/5.10-*).
+    public static let attributes5_10 = ProtectionTable(attributeBits + [
+        ProtectionBit(mask: attrIndexMask, value: 4 << 2, set: "DEVICE/nGnRnE", clear: nil),
+        ProtectionBit(mask: attrIndexMask, value: 5 << 2, set: "DEVICE/nGnRE", clear: nil),
+        ProtectionBit(mask: attrIndexMask, value: 6 << 2, set: "DEVICE/GRE", clear: nil),
+        ProtectionBit(mask: attrIndexMask, value: 2 << 2, set: "MEM/NORMAL-NC", clear: nil),
+        ProtectionBit(mask: attrIndexMask, value: 0 << 2, set: "MEM/NORMAL", clear: nil),
+        ProtectionBit(mask: attrIndexMask, value: 1 << 2, set: "MEM/NORMAL-TAGGED", clear: nil),
+    ])
+
+    /// The rows before the memory types, the same from 5.10 to 6.12.
+    static let attributeBits = [
         ProtectionBit(mask: valid, value: valid, set: " ", clear: "F"),
         ProtectionBit(mask: user, value: user, set: "USR", clear: "   "),
         ProtectionBit(mask: readOnly, value: readOnly, set: "ro", clear: "RW"),
@@ -184,6 +200,18 @@ extension Arm64Paging {
         ProtectionBit(mask: tableBit, value: tableBit, set: "   ", clear: "BLK"),
         ProtectionBit(mask: userNX, value: userNX, set: "UXN", clear: "   "),
         ProtectionBit(mask: guarded, value: guarded, set: "GP", clear: "  "),
+    ]
+
+    /// The table a kernel of `release` has, for when its own cannot be read,
+    /// and what to call it.
+    public static func builtInAttributes(release: String) -> (table: ProtectionTable, name: String) {
+        if let v = KernelVersion(release: release), v < KernelVersion(5, 14) {
+            return (attributes5_10, "built-in table of Linux 5.10 to 5.13")
+        }
+        return (attributes6_1, "built-in table of Linux 5.14 to 6.12")
+    }
+
+    public static let attributes6_1 = ProtectionTable(attributeBits + [
         ProtectionBit(mask: attrIndexMask, value: 3 << 2, set: "DEVICE/nGnRnE", clear: nil),
         ProtectionBit(mask: attrIndexMask, value: 4 << 2, set: "DEVICE/nGnRE", clear: nil),
         ProtectionBit(mask: attrIndexMask, value: 2 << 2, set: "MEM/NORMAL-NC", clear: nil),

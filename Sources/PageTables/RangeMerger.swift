@@ -178,6 +178,21 @@ public final class RangeMerger {
         return true
     }
 
+    /// Start as a kernel whose `pg_state` was left zeroed rather than at
+    /// level -1: the first range is open from address 0 at level 0 (PGD) with
+    /// no protection, and the first marker's header is never printed. Set
+    /// before the first note.
+    public var startsAtPGDZero = false {
+        didSet {
+            guard startsAtPGDZero, level == -1 else { return }
+            level = 0
+            start = 0
+            currentProt = 0
+            currentEffective = 0
+            markerIndex = 0
+        }
+    }
+
     /// Where the final flush ends the last range: 0 as in the kernel's
     /// `note_page(st, 0, -1, 0)` (the top of the address space, where every
     /// table the kernel lists ends), or the end of a walk that stops lower (a

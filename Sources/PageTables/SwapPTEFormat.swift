@@ -66,20 +66,23 @@ public struct SwapPTEFormat: Sendable, Equatable {
 public struct KernelVersion: Sendable, Comparable {
     public var major: Int
     public var minor: Int
+    /// The stable release's number (5.15.18 -> 18); 0 when the release has none.
+    public var patch: Int
 
-    public init(_ major: Int, _ minor: Int) {
+    public init(_ major: Int, _ minor: Int, _ patch: Int = 0) {
         self.major = major
         self.minor = minor
+        self.patch = patch
     }
 
     public init?(release: String) {
         let head = release.prefix { $0.isNumber || $0 == "." }
         let parts = head.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count >= 2, let major = Int(parts[0]), let minor = Int(parts[1]) else { return nil }
-        self.init(major, minor)
+        self.init(major, minor, parts.count >= 3 ? Int(parts[2]) ?? 0 : 0)
     }
 
     public static func < (a: KernelVersion, b: KernelVersion) -> Bool {
-        (a.major, a.minor) < (b.major, b.minor)
+        (a.major, a.minor, a.patch) < (b.major, b.minor, b.patch)
     }
 }

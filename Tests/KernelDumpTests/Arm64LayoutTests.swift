@@ -22,7 +22,10 @@ import PageTables
         #expect(layout.markersSource.contains("in memory"))
         let info = try #require(session.vmcoreinfo)
         let pageEnd: UInt64 = 0 &- (1 << UInt64(min(layout.vaBits, 48) - 1))
-        let computed = Arm64KernelLayout.computedMarkers(info: info, pageOffset: layout.pageOffset, pageEnd: pageEnd)
+        let computed = Arm64KernelLayout.computedMarkers(
+            info: info, pageOffset: layout.pageOffset, pageEnd: pageEnd, pageShift: layout.pageShift,
+            levels: layout.paging.levelCount,
+            mapsVmemmap: { Arm64KernelLayout.topEntryIsSet(session, paging: layout.paging, root: layout.swapper, address: $0) })
         #expect(computed.markers.map(\.name) == layout.markers.markers.map(\.name))
         for (ours, kernels) in zip(computed.markers, layout.markers.markers) {
             if ours.name == "Fixmap start" {
@@ -33,11 +36,22 @@ import PageTables
         }
     }
 
-    /// The built-in 6.1 attribute table is what this kernel has in memory.
+    /// The built-in attribute table for the kernel's release (5.10-5.13 or
+    /// 5.14-6.12) is what this kernel has in memory.
     @Test(arguments: states)
     func builtInAttributesAreTheKernels(_ state: String) throws {
-        let (_, layout) = try open(state)
+        let (session, layout) = try open(state)
         #expect(layout.attributesSource.contains("in memory"))
-        #expect(layout.attributes == Arm64Paging.attributes6_1)
+        let builtIn = Arm64Paging.builtInAttributes(release: try #require(session.vmcoreinfo?.osRelease))
+        #expect(layout.attributes == builtIn.table, "\(builtIn.name)")
+    }
+
+    @Test func releasesPickTheirAttributeTableAndBPFRegion() {
+        #expect(Arm64Paging.builtInAttributes(release: "5.10.262").table == Arm64Paging.attributes5_10)
+        #expect(Arm64Paging.builtInAttributes(release: "5.14.0").table == Arm64Paging.attributes6_1)
+        #expect(Arm64KernelLayout.hasBPFRegion(release: "5.10.262"))
+        #expect(Arm64KernelLayout.hasBPFRegion(release: "5.15.17") && !Arm64KernelLayout.hasBPFRegion(release: "5.15.18"))
+        #expect(Arm64KernelLayout.hasBPFRegion(release: "5.16.3") && !Arm64KernelLayout.hasBPFRegion(release: "5.16.4"))
+        #expect(!Arm64KernelLayout.hasBPFRegion(release: "6.1.0-57-arm64"))
     }
 }

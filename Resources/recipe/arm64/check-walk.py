@@ -38,7 +38,7 @@ PTE_BITS = [  # (mask, val, set, clear) as in arch/arm64/mm/ptdump.c (6.1)
     (7 << 2, 0 << 2, "MEM/NORMAL", None),
     (7 << 2, 1 << 2, "MEM/NORMAL-TAGGED", None),
 ]
-# Linux 5.10 (5.11 dropped MT_NORMAL_WT and MT_DEVICE_GRE and renumbered
+# Linux 5.10 to 5.13 (5.14 dropped MT_NORMAL_WT and MT_DEVICE_GRE and renumbered
 # the device types): MAIR indices 3 = NORMAL_WT, 4 = DEVICE_nGnRnE, 5 = DEVICE_nGnRE,
 # 6 = DEVICE_GRE, and pte_bits[] has a DEVICE/GRE row.
 PTE_BITS_5_10 = PTE_BITS[:11] + [
@@ -56,13 +56,13 @@ for _m, _v, _s, _c in PTE_BITS:
 
 def pick_table(mair):
     """The attribute table whose MAIR index order MAIR_EL1 shows: attr3 is
-    0xbb (Normal write-through) and attr5 0x04 (Device-nGnRE) up to 5.10;
-    attr3 0x00 (Device-nGnRnE), attr4 0x04 from 5.11."""
+    0xbb (Normal write-through) and attr5 0x04 (Device-nGnRE) up to 5.13;
+    attr3 0x00 (Device-nGnRnE), attr4 0x04 from 5.14."""
     global PTE_BITS
     if mair is not None and (mair >> 24) & 0xff == 0xbb and (mair >> 40) & 0xff == 0x04:
         PTE_BITS = PTE_BITS_5_10
-        return "5.10 (MAIR_EL1 attr3=0xbb NORMAL_WT, attr4..6 = DEVICE nGnRnE/nGnRE/GRE)"
-    return "5.11+ (MAIR_EL1 attr3=DEVICE_nGnRnE, attr4=DEVICE_nGnRE)"
+        return "5.10-5.13 (MAIR_EL1 attr3=0xbb NORMAL_WT, attr4..6 = DEVICE nGnRnE/nGnRE/GRE)"
+    return "5.14+ (MAIR_EL1 attr3=DEVICE_nGnRnE, attr4=DEVICE_nGnRE)"
 
 
 def prot_text(prot):
