@@ -73,7 +73,8 @@ public final class KernelSession {
         if let note = notes.first(where: { $0.name == "VMCOREINFO" }) {
             info = VmcoreInfo(text: String(decoding: note.descriptor.prefix { $0 != 0 }, as: UTF8.self))
             if case .kdump = dump.format { infoSource = "the kdump header's notes" } else { infoSource = "ELF note" }
-        } else if isLive, let text = try? readTextFile("/sys/kernel/vmcoreinfo") {
+        } else if isLive, let bytes = try? ListingInput.readFile("/sys/kernel/vmcoreinfo", limit: 1 << 16) {
+            let text = String(decoding: bytes, as: UTF8.self)
             info = Self.liveVmcoreinfo(sysfsText: text, memory: coreMemory)
             infoSource = info == nil ? nil : "/sys/kernel/vmcoreinfo"
         } else if let (found, pa) = Self.scanForVmcoreinfo(coreMemory) {
@@ -439,21 +440,6 @@ public final class KernelSession {
         }
         return nil
     }
-}
-
-func readTextFile(_ path: String) throws(DumpError) -> String {
-    guard let f = fopen(path, "r") else {
-        throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
-    }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, f)
-        if n <= 0 { break }
-        bytes.append(contentsOf: buffer[0..<n])
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 extension String {
