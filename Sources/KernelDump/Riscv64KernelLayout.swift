@@ -108,6 +108,17 @@ public struct Riscv64KernelLayout: KernelLayout {
            let mode = Riscv64Paging.Mode.allCases.first(where: { $0.satpMode == satp >> 60 }) {
             return (mode, "satp_mode=\(hex(satp))")
         }
+        // Before e8a62cc26ddf ("riscv: Implement sv48 support", Linux 5.17)
+        // riscv64 had Sv39 only, and none of these variables: a whole symbol
+        // table without them, or that release, means Sv39.
+        let noModeVariables = session.symbols.hasFullTable && session.symbols["satp_mode"] == nil
+            && session.symbols["pgtable_l4_enabled"] == nil
+        if let v = KernelVersion(release: session.vmcoreinfo?.osRelease ?? ""), v < KernelVersion(5, 17) {
+            return (.sv39, "Linux \(session.vmcoreinfo?.osRelease ?? "") (before 5.17 riscv64 has Sv39 only)")
+        }
+        if noModeVariables {
+            return (.sv39, "no satp_mode or pgtable_l4_enabled in \(session.symbols.sources.first ?? "the symbols") (a kernel before Sv48 support)")
+        }
         throw .noTable(name: "kernel", reason: "riscv: neither pgtable_l5_enabled/pgtable_l4_enabled nor satp_mode is readable")
     }
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build a small riscv64 Linux 6.1 (or, with KVER=6.12, 6.12) kernel with the kernel's own ptdump
+# Build a small riscv64 Linux 6.1 (or, with KVER=6.12 / 5.10, 6.12 / 5.10) kernel with the kernel's own ptdump
 # (/sys/kernel/debug/kernel_page_tables) and /sys/kernel/vmcoreinfo.
 #
 # Usage: build-kernel.sh [BUILD_DIR]
@@ -11,6 +11,13 @@
 #   CRASH_CORE -> VMCORE_INFO (6.9), GENERIC_PTDUMP -> ARCH_HAS_PTDUMP and
 #   PTDUMP_CORE -> PTDUMP (6.10's generic PTDUMP_DEBUGFS in mm/Kconfig.debug);
 #   and 6.12 needs RISCV_ISA_FALLBACK to boot on QEMU 7.2 (below).
+#   KVER=5.10: Debian bullseye's linux-source-5.10 (not in bookworm), fetched
+#   with a private apt state by ../arm64/fetch-source-5.10.sh into
+#   /work/big/riscv64-5.10/apt (or taken from /work/big/arm64-5.10/apt if that
+#   helper already fetched it), trees under /work/big/riscv64-5.10. riscv 5.10
+#   has no KEXEC/CRASH_DUMP (kexec came to riscv in 5.13): those two are left
+#   out; CRASH_CORE (so /sys/kernel/vmcoreinfo and the note in memory) is still
+#   there, selected by PROC_KCORE (fs/proc/Kconfig).
 #   JOBS (default 2) sets make -j.
 #   DWARF=1 builds vmlinux with DWARF, for the task walk (kptdump ps, --pid).
 #   EXTRA="OPT ..." enables and verifies (=y) more options, space-separated
@@ -33,16 +40,34 @@ case "$KVER" in
           # parse \"riscv,isa\"", Kernel BUG) on QEMU 7.2, whose device tree
           # has only riscv,isa (no riscv,isa-base/-extensions).
           VERSION_WANTED=(RISCV_ISA_FALLBACK) ;;
-    *) echo "KVER must be 6.1 or 6.12" >&2; exit 1 ;;
+    5.10) R=/work/big/riscv64-5.10; VIRT_OPT=SOC_VIRT
+          IMPLIED_RENAMED=(GENERIC_PTDUMP PTDUMP_CORE)
+          VERSION_WANTED=() ;;
+    *) echo "KVER must be 5.10, 6.1 or 6.12" >&2; exit 1 ;;
 esac
 BUILD_DIR=${1:-$R/build}
 SRC_DIR=${SRC_DIR:-$R/src}
 JOBS=${JOBS:-2}
 TARBALL=/usr/src/linux-source-$KVER.tar.xz
+SRC_PKG=linux-source-$KVER
 CROSS=riscv64-linux-gnu-
 
+# 5.10 is not in bookworm: bullseye's linux-source-5.10 through a private apt
+# state (the machine's sources stay bookworm's; nothing is installed).
+if [ "$KVER" = 5.10 ]; then
+    SRC_PKG=
+    TARBALL=$R/apt/pkg/usr/src/linux-source-5.10.tar.xz
+    if [ ! -f "$SRC_DIR/Makefile" ] && [ ! -f "$TARBALL" ]; then
+        if [ -f /work/big/arm64-5.10/apt/pkg/usr/src/linux-source-5.10.tar.xz ]; then
+            TARBALL=/work/big/arm64-5.10/apt/pkg/usr/src/linux-source-5.10.tar.xz
+        else
+            "$(cd "$(dirname "$0")" && pwd)/../arm64/fetch-source-5.10.sh" "$R/apt"
+        fi
+    fi
+fi
+
 need_pkgs=()
-for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-$KVER xz-utils \
+for p in build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils \
          gcc-riscv64-linux-gnu; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done
@@ -90,6 +115,11 @@ WANTED=(
     STRICT_KERNEL_RWX SPARSEMEM_MANUAL SPARSEMEM_VMEMMAP
     ${VERSION_WANTED[@]+"${VERSION_WANTED[@]}"}
 )
+if [ "$KVER" = 5.10 ]; then
+    # no ARCH_SUPPORTS_KEXEC / CRASH_DUMP on riscv before 5.13
+    W=(); for o in "${WANTED[@]}"; do case "$o" in KEXEC|CRASH_DUMP) ;; *) W+=("$o") ;; esac; done
+    WANTED=("${W[@]}")
+fi
 if [ "${DWARF:-0}" = 1 ]; then
     WANTED+=(DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT)
 fi
@@ -99,6 +129,7 @@ if [ -n "${EXTRA:-}" ]; then
 fi
 # Options that must come out =y as a consequence (checked, not requested).
 IMPLIED=(KEXEC_CORE SIFIVE_PLIC RISCV_SBI SPARSEMEM "${IMPLIED_RENAMED[@]}")
+[ "$KVER" != 5.10 ] || IMPLIED=(CRASH_CORE SIFIVE_PLIC RISCV_SBI SPARSEMEM "${IMPLIED_RENAMED[@]}")
 
 mk tinyconfig
 args=()

@@ -12,6 +12,11 @@
 #                  sv57, bp for sv39 and sv48 (QEMU 7.2 cannot limit the MMU).
 #        READY_TIMEOUT seconds to wait for the guest (default 600)
 #        INFO_MEM=0 skips the monitor's `info mem`
+#        KVER=5.10 (default 6.1): the KVER=5.10 build of build-kernel.sh; defaults
+#                  become /work/big/riscv64-5.10/{build,src} and OUT_ROOT
+#                  /work/big/riscv64-5.10. riscv 5.10 knows Sv39 only (Sv48 came
+#                  in 5.17), so MODE must be sv39, and Debian 12's QEMU 7.2
+#                  (plain rv64) is the default: the kernel never asks for more.
 #
 # Produces in OUT_ROOT/MODE: vmcore.elf, serial.log,
 # page_tables/kernel_page_tables.txt, vmcoreinfo.txt (/sys/kernel/vmcoreinfo:
@@ -25,9 +30,15 @@ set -euo pipefail
 
 MODE=${1:?usage: capture.sh sv39|sv48|sv57}
 HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD_DIR=${BUILD_DIR:-/work/big/riscv64/build}
-SRC_DIR=${SRC_DIR:-/work/big/riscv64/src}
-OUT_ROOT=${OUT_ROOT:-/work/big/riscv64}
+KVER=${KVER:-6.1}
+case "$KVER" in
+    5.10) R=/work/big/riscv64-5.10
+          [ "$MODE" = sv39 ] || { echo "riscv 5.10 has Sv39 only" >&2; exit 1; } ;;
+    *)    R=/work/big/riscv64 ;;
+esac
+BUILD_DIR=${BUILD_DIR:-$R/build}
+SRC_DIR=${SRC_DIR:-$R/src}
+OUT_ROOT=${OUT_ROOT:-$R}
 QEMU_BP=${QEMU_BP:-/work/big/riscv64/qemu-bp}
 READY_TIMEOUT=${READY_TIMEOUT:-600}
 
@@ -45,7 +56,8 @@ IMAGE=$BUILD_DIR/arch/riscv/boot/Image
 [ -f "$IMAGE" ] || { echo "no $IMAGE: run build-kernel.sh first" >&2; exit 1; }
 
 case "$MODE" in
-    sv39|sv48) FLAVOR=${QEMU_FLAVOR:-bp} ;;
+    sv39) if [ "$KVER" = 5.10 ]; then FLAVOR=${QEMU_FLAVOR:-system}; else FLAVOR=${QEMU_FLAVOR:-bp}; fi ;;
+    sv48) FLAVOR=${QEMU_FLAVOR:-bp} ;;
     sv57)      FLAVOR=${QEMU_FLAVOR:-system} ;;
     *) echo "unknown mode $MODE" >&2; exit 1 ;;
 esac
@@ -55,7 +67,8 @@ case "$FLAVOR" in
     system)
         # QEMU 7.2's rv64 offers every mode up to Sv57 and has no properties
         # to remove them: the kernel always picks Sv57.
-        [ "$MODE" = sv57 ] || { echo "QEMU 7.2 cannot run $MODE (only sv57)" >&2; exit 1; }
+        # (5.10 only ever writes Sv39 into satp, whatever the CPU offers.)
+        [ "$MODE" = sv57 ] || [ "$KVER" = 5.10 ] || { echo "QEMU 7.2 cannot run $MODE (only sv57)" >&2; exit 1; }
         QBIN=qemu-system-riscv64
         CPU=rv64
         EXTRA=()
@@ -127,13 +140,13 @@ sha256sum "$BUILD_DIR/vmlinux" "$IMAGE" > "$OUT/kernel-sha256.txt"
 
 echo "--- checks"
 grep -a '^init:' "$OUT/serial.log" | tr -d '\r' || true
-python3 "$HERE/check-capture.py" "$OUT" "$MODE" | tee "$OUT/check.log" || {
+KVER=$KVER python3 "$HERE/check-capture.py" "$OUT" "$MODE" | tee "$OUT/check.log" || {
     echo "check-capture.py: FAILED (see check.log)" >&2; status=1; }
 if [ -f "$OUT/info-mem.txt" ]; then
     python3 "$HERE/check-mem.py" "$OUT" | tee "$OUT/check-mem.log" || {
         echo "check-mem.py: info mem and ptdump disagree" >&2; status=1; }
 fi
-grep -E 'OSRELEASE|PAGESIZE' "$OUT/vmcoreinfo-note.txt" || true
+grep -E 'OSRELEASE|PAGESIZE' "$OUT/vmcoreinfo-note.txt" 2>/dev/null || true
 ls -l "$OUT/vmcore.elf"
 wc -l "$OUT"/page_tables/*.txt
 exit $status

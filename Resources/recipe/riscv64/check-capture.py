@@ -22,6 +22,11 @@ It also writes summary.txt: satp, the root table's physical address, the
 kernel image's physical load address (first range of "Kernel mapping"),
 swapper_pg_dir's physical address and the listing's line count.
 Exit status 1 if any check fails.
+
+KVER=5.10 in the environment: riscv 5.10 has no kernel mapping (the image sits in the linear map,
+PAGE_OFFSET = CONFIG_PAGE_OFFSET = 0xffffffe000000000 for Sv39) and no
+satp_mode; symbols are read through the linear map (the listing's first
+linear-map range gives PAGE_OFFSET's physical address; va_pa_offset is checked).
 """
 import os
 import re
@@ -88,17 +93,25 @@ def main():
     print(f"vmcore.elf: e_machine {core.machine}, PT_LOAD segments (paddr, size): " +
           ", ".join(f"0x{b:x}+0x{s:x}" for b, s, _ in core.loads))
 
+    kver = os.environ.get("KVER", "6.1")
+    if kver == "5.10":
+        PAGE_OFFSET.clear()
+        PAGE_OFFSET["sv39"] = 0xffffffe000000000
     # VMCOREINFO, read out of guest memory.
-    addr_s, size_s = open(os.path.join(d, "vmcoreinfo.txt")).read().split()
-    note_pa, note_size = int(addr_s, 16), int(size_s, 16)
-    name, ntype, desc = parse_note(core.read_phys(note_pa, note_size))
-    if name != "VMCOREINFO":
-        fail(f"no VMCOREINFO note at 0x{note_pa:x} (found {name!r})")
-    text = desc.rstrip(b"\0").decode("ascii", "replace")
-    with open(os.path.join(d, "vmcoreinfo-note.txt"), "w") as f:
-        f.write(text)
-    summary.append(f"vmcoreinfo note: phys 0x{note_pa:x}, size 0x{note_size:x}, "
-                   f"text {len(text)} bytes")
+    vpath = os.path.join(d, "vmcoreinfo.txt")
+    if kver == "5.10" and not os.path.exists(vpath):
+        summary.append("vmcoreinfo: none")
+    else:
+        addr_s, size_s = open(vpath).read().split()
+        note_pa, note_size = int(addr_s, 16), int(size_s, 16)
+        name, ntype, desc = parse_note(core.read_phys(note_pa, note_size))
+        if name != "VMCOREINFO":
+            fail(f"no VMCOREINFO note at 0x{note_pa:x} (found {name!r})")
+        text = desc.rstrip(b"\0").decode("ascii", "replace")
+        with open(os.path.join(d, "vmcoreinfo-note.txt"), "w") as f:
+            f.write(text)
+        summary.append(f"vmcoreinfo note: phys 0x{note_pa:x}, size 0x{note_size:x}, "
+                       f"text {len(text)} bytes")
 
     # satp from the monitor.
     regs = open(os.path.join(d, "info-registers.txt")).read()
@@ -139,10 +152,19 @@ def main():
             fail(f"listing's PAGE_OFFSET says {lmode}, wanted {mode}")
 
     km = first_after("Kernel mapping")
-    if km is None or int(km[:18], 16) != KERNEL_LINK_ADDR:
+    if kver == "5.10":
+        # No kernel mapping: symbols are linear-map addresses.
+        if km is not None:
+            fail("5.10 listing has a Kernel mapping section")
+        KERNEL_LINK = PAGE_OFFSET["sv39"]
+        kernel_pa = int(lm.split()[1], 16) if lm else None
+        if kernel_pa is not None:
+            summary.append(f"linear map: 0x{KERNEL_LINK:x} -> phys 0x{kernel_pa:x} (kernel image in the linear map)")
+    elif km is None or int(km[:18], 16) != KERNEL_LINK_ADDR:
         fail(f"first range after ---[ Kernel mapping ]--- is {km!r}")
         kernel_pa = None
     else:
+        KERNEL_LINK = KERNEL_LINK_ADDR
         kernel_pa = int(km.split()[1], 16)
         summary.append(f"kernel image: 0x{KERNEL_LINK_ADDR:x} -> phys 0x{kernel_pa:x}")
 
@@ -155,26 +177,30 @@ def main():
             syms[n] = int(a, 16)
         for n in ("swapper_pg_dir", "early_pg_dir", "trampoline_pg_dir"):
             if n in syms:
-                summary.append(f"{n}: 0x{syms[n]:x} -> phys 0x{syms[n] - KERNEL_LINK_ADDR + kernel_pa:x}")
+                summary.append(f"{n}: 0x{syms[n]:x} -> phys 0x{syms[n] - KERNEL_LINK + kernel_pa:x}")
         if "satp_mode" in syms:
-            v = struct.unpack("<Q", core.read_phys(syms["satp_mode"] - KERNEL_LINK_ADDR + kernel_pa, 8))[0]
+            v = struct.unpack("<Q", core.read_phys(syms["satp_mode"] - KERNEL_LINK + kernel_pa, 8))[0]
             vmode = SATP_MODES.get(v >> 60, f"0x{v:x}")
             summary.append(f"kernel variable satp_mode: 0x{v:016x} ({vmode})")
             if vmode != mode:
                 fail(f"kernel variable satp_mode says {vmode}, wanted {mode}")
         for n in ("pgtable_l4_enabled", "pgtable_l5_enabled"):
             if n in syms:
-                v = core.read_phys(syms[n] - KERNEL_LINK_ADDR + kernel_pa, 1)[0]
+                v = core.read_phys(syms[n] - KERNEL_LINK + kernel_pa, 1)[0]
                 summary.append(f"kernel variable {n}: {v}")
-        for n in ("phys_ram_base", "vmemmap_start_pfn"):
+        for n in ("va_pa_offset", "pfn_base", "phys_ram_base", "vmemmap_start_pfn"):
             if n in syms:
-                v = struct.unpack("<Q", core.read_phys(syms[n] - KERNEL_LINK_ADDR + kernel_pa, 8))[0]
+                v = struct.unpack("<Q", core.read_phys(syms[n] - KERNEL_LINK + kernel_pa, 8))[0]
                 summary.append(f"kernel variable {n}: 0x{v:x}")
+        if kver == "5.10" and "va_pa_offset" in syms:
+            v = struct.unpack("<Q", core.read_phys(syms["va_pa_offset"] - KERNEL_LINK + kernel_pa, 8))[0]
+            if v != KERNEL_LINK - kernel_pa:
+                fail(f"va_pa_offset 0x{v:x} is not PAGE_OFFSET - 0x{kernel_pa:x}")
         if "kernel_map" in syms:
             # struct kernel_mapping (arch/riscv/include/asm/page.h, no XIP)
             fields = ("page_offset", "virt_addr", "phys_addr", "size", "va_pa_offset",
                       "va_kernel_pa_offset", "va_kernel_xip_pa_offset")
-            vals = struct.unpack("<7Q", core.read_phys(syms["kernel_map"] - KERNEL_LINK_ADDR + kernel_pa, 56))
+            vals = struct.unpack("<7Q", core.read_phys(syms["kernel_map"] - KERNEL_LINK + kernel_pa, 56))
             summary.append("kernel variable kernel_map: " +
                            ", ".join(f"{f}=0x{v:x}" for f, v in zip(fields, vals)))
             km_map = dict(zip(fields, vals))
