@@ -205,17 +205,29 @@ extension Arm64Paging {
     /// The table a kernel of `release` has, for when its own cannot be read,
     /// and what to call it.
     public static func builtInAttributes(release: String) -> (table: ProtectionTable, name: String) {
-        if let v = KernelVersion(release: release), v < KernelVersion(5, 14) {
-            return (attributes5_10, "built-in table of Linux 5.10 to 5.13")
-        }
-        return (attributes6_1, "built-in table of Linux 5.14 to 6.12")
+        guard let v = KernelVersion(release: release) else { return (attributes6_1, "built-in table of Linux 5.14 to 6.14") }
+        if v < KernelVersion(5, 14) { return (attributes5_10, "built-in table of Linux 5.10 to 5.13") }
+        if v < KernelVersion(6, 15) { return (attributes6_1, "built-in table of Linux 5.14 to 6.14") }
+        return (attributes6_15, "built-in table of Linux 6.15 and later (judged on 7.3)")
     }
 
-    public static let attributes6_1 = ProtectionTable(attributeBits + [
+    /// `pte_bits[]` from Linux 6.15: f5e93819e2cc ("arm64/ptdump: Test
+    /// PMD_TYPE_MASK for block mapping") prints BLK when the two low bits
+    /// are 01, where earlier kernels printed it whenever bit 1 was clear; the
+    /// text differs only for a non-zero entry whose low bits are 00.
+    public static let attributes6_15 = ProtectionTable(attributeBits.map { bit in
+        bit.mask == tableBit ? ProtectionBit(mask: tableBit | valid, value: valid, set: "BLK", clear: "   ") : bit
+    } + memoryTypes6_1)
+
+    public static let attributes6_1 = ProtectionTable(attributeBits + memoryTypes6_1)
+
+    /// The memory types from 5.14: MT_NORMAL 0, MT_NORMAL_TAGGED 1,
+    /// MT_NORMAL_NC 2, MT_DEVICE_nGnRnE 3, MT_DEVICE_nGnRE 4.
+    static let memoryTypes6_1 = [
         ProtectionBit(mask: attrIndexMask, value: 3 << 2, set: "DEVICE/nGnRnE", clear: nil),
         ProtectionBit(mask: attrIndexMask, value: 4 << 2, set: "DEVICE/nGnRE", clear: nil),
         ProtectionBit(mask: attrIndexMask, value: 2 << 2, set: "MEM/NORMAL-NC", clear: nil),
         ProtectionBit(mask: attrIndexMask, value: 0 << 2, set: "MEM/NORMAL", clear: nil),
         ProtectionBit(mask: attrIndexMask, value: 1 << 2, set: "MEM/NORMAL-TAGGED", clear: nil),
-    ])
+    ]
 }

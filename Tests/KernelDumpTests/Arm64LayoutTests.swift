@@ -49,6 +49,9 @@ import PageTables
     @Test func releasesPickTheirAttributeTableAndBPFRegion() {
         #expect(Arm64Paging.builtInAttributes(release: "5.10.262").table == Arm64Paging.attributes5_10)
         #expect(Arm64Paging.builtInAttributes(release: "5.14.0").table == Arm64Paging.attributes6_1)
+        #expect(Arm64Paging.builtInAttributes(release: "6.14.3").table == Arm64Paging.attributes6_1)
+        #expect(Arm64Paging.builtInAttributes(release: "7.3.0-rc7").table == Arm64Paging.attributes6_15)
+        #expect(Arm64Paging.attributes6_15 != Arm64Paging.attributes6_1)
         #expect(Arm64KernelLayout.hasBPFRegion(release: "5.10.262"))
         #expect(Arm64KernelLayout.hasBPFRegion(release: "5.15.17") && !Arm64KernelLayout.hasBPFRegion(release: "5.15.18"))
         #expect(Arm64KernelLayout.hasBPFRegion(release: "5.16.3") && !Arm64KernelLayout.hasBPFRegion(release: "5.16.4"))

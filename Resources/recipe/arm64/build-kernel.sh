@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build a small arm64 Linux 6.1 (or, with KVER=6.12, 6.12) kernel with the kernel's own ptdump
+# Build a small arm64 Linux 6.1 (or, with KVER=5.10/6.12/7.3, that release) kernel with the kernel's own ptdump
 # (/sys/kernel/debug/kernel_page_tables), KASLR and the fw_cfg driver that
 # hands QEMU the VMCOREINFO note, for one page size / VA size.
 #
@@ -10,7 +10,9 @@
 #   isolation; capture.sh then boots with kpti=1, since -cpu max has E0PD/CSV3
 #   and the kernel would not turn it on by itself).
 # Env:
-#   KVER        6.1 (default) or 6.12: which Debian linux-source-KVER package.
+#   KVER        6.1 (default), 6.12, 5.10 or 7.3: which Debian linux-source-KVER
+#               package (5.10: bullseye's, 7.3: experimental's, fetched by
+#               fetch-source.sh into BUILD_ROOT/apt).
 #               6.12 differs in one option name: 6.9 replaced CRASH_CORE by
 #               VMCORE_INFO (what qemu_fw_cfg's note code is under in 6.12).
 #   BUILD_ROOT  default /work/big/arm64 (6.1), /work/big/arm64-6.12 (6.12);
@@ -36,21 +38,23 @@ case "$KVER" in
     5.10) BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64-5.10}; VMCOREINFO_OPT=CRASH_CORE ;;
     6.1)  BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64}; VMCOREINFO_OPT=CRASH_CORE ;;
     6.12) BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64-6.12}; VMCOREINFO_OPT=VMCORE_INFO ;;
-    *) echo "KVER must be 5.10, 6.1 or 6.12" >&2; exit 1 ;;
+    7.3)  BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64-7.3}; VMCOREINFO_OPT=VMCORE_INFO ;;
+    *) echo "KVER must be 5.10, 6.1, 6.12 or 7.3" >&2; exit 1 ;;
 esac
 SRC_DIR=${SRC_DIR:-$BUILD_ROOT/src}
 JOBS=${JOBS:-2}
 TARBALL=/usr/src/linux-source-$KVER.tar.xz
-# 5.10 is not in bookworm: Debian bullseye's linux-source-5.10 is fetched with
-# a private apt state (BUILD_ROOT/apt) and unpacked with dpkg -x, so the
-# machine's own sources stay bookworm's (fetch-source-5.10.sh).
+# 5.10 and 7.3 are not in bookworm: Debian bullseye's linux-source-5.10 and
+# experimental's linux-source-7.3 are fetched with a private apt state
+# (BUILD_ROOT/apt) and unpacked with dpkg -x, so the machine's own sources
+# stay bookworm's (fetch-source.sh).
 SRC_PKG=linux-source-$KVER
-if [ "$KVER" = 5.10 ]; then
+case "$KVER" in 5.10|7.3)
     SRC_PKG=
-    TARBALL=$BUILD_ROOT/apt/pkg/usr/src/linux-source-5.10.tar.xz
+    TARBALL=$BUILD_ROOT/apt/pkg/usr/src/linux-source-$KVER.tar.xz
     [ -f "$SRC_DIR/Makefile" ] || [ -f "$TARBALL" ] || \
-        "$(cd "$(dirname "$0")" && pwd)/fetch-source-5.10.sh" "$BUILD_ROOT/apt"
-fi
+        "$(cd "$(dirname "$0")" && pwd)/fetch-source.sh" "$KVER" "$BUILD_ROOT/apt" ;;
+esac
 
 KPTI=0
 BASE=$CFG

@@ -31,13 +31,14 @@ set -euo pipefail
 CFG=${1:?usage: capture.sh CFG [plain|efi|a72]}
 STATE=${2:-plain}
 HERE=$(cd "$(dirname "$0")" && pwd)
-# KVER (5.10, 6.1 default, 6.12) only picks build-kernel.sh's default tree.
+# KVER (5.10, 6.1 default, 6.12, 7.3) only picks build-kernel.sh's default tree.
 KVER=${KVER:-6.1}
 case "$KVER" in
     5.10) BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64-5.10} ;;
     6.1)  BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64} ;;
     6.12) BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64-6.12} ;;
-    *) echo "KVER must be 5.10, 6.1 or 6.12" >&2; exit 1 ;;
+    7.3)  BUILD_ROOT=${BUILD_ROOT:-/work/big/arm64-7.3} ;;
+    *) echo "KVER must be 5.10, 6.1, 6.12 or 7.3" >&2; exit 1 ;;
 esac
 OUT_ROOT=${OUT_ROOT:-$BUILD_ROOT}
 BUILD_DIR=$BUILD_ROOT/build-$CFG
