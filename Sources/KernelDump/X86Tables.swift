@@ -117,18 +117,30 @@ extension X86KernelLayout {
         return tables
     }
 
-    /// PTI is active when the user copy of a PGD maps part of the kernel half
-    /// (the entry trampoline, the CPU entry area); inactive, that page stays zero.
-    /// A user copy missing from the dump (a snapshot made before snapshots
-    /// kept it, a filtered dump) is taken as PTI off, with a warning that says so.
+    /// PTI is active when the page after a PGD is its user copy: its user
+    /// half mirrors the PGD's (`__pti_set_user_pgtbl()` writes both; only the
+    /// kernel copy gets NX), and its kernel half maps the few regions PTI
+    /// clones (the entry text, the CPU entry area, ESPfix, the LDT remap).
+    /// Inactive, that page is zero, or (Linux 7.x, whose PGDs without PTI are
+    /// no longer 8 KiB pairs) some other page: a page table of 512 entries
+    /// fails both tests. A user copy missing from the dump (a snapshot made
+    /// before snapshots kept it, a filtered dump) is taken as PTI off, with a
+    /// warning that says so.
     func ptiActive(kernelPGD: UInt64, session: KernelSession) -> Bool {
-        guard let bytes = try? session.memory.read(PhysicalAddress(kernelPGD | Self.ptiSwitch), count: 4096) else {
+        guard let copy = try? session.memory.read(PhysicalAddress(kernelPGD | Self.ptiSwitch), count: 4096) else {
             session.warn("the PTI user copy of the PGD at \(hex(kernelPGD)) is not in the dump: taken as PTI off, so the user copy is not walked")
             return false
         }
-        for i in 256..<512 where decodeInteger(bytes, at: i * 8, size: 8, order: .little) ?? 0 != 0 { return true }
-        return false
+        guard let pgd = try? session.memory.read(PhysicalAddress(kernelPGD), count: 4096) else { return false }
+        let entry = { (bytes: [UInt8], i: Int) in decodeInteger(bytes, at: i * 8, size: 8, order: .little) ?? 0 }
+        let nx: UInt64 = 1 << 63
+        for i in 0..<256 where entry(copy, i) & ~nx != entry(pgd, i) & ~nx { return false }
+        let kernelHalf = (256..<512).filter { entry(copy, $0) != 0 }.count
+        return kernelHalf > 0 && kernelHalf <= Self.ptiClonedRegions
     }
+
+    /// More PGD entries than PTI's clones ever take in a user copy's kernel half.
+    static let ptiClonedRegions = 16
 
     /// `efi_mm.pgd`, a direct-map address from `__get_free_pages`.
     func efiPGD(session: KernelSession) throws(DumpError) -> PhysicalAddress? {
