@@ -20,7 +20,10 @@ public struct KallsymsLocations: Sendable, Equatable {
         offsets = info.symbol("kallsyms_offsets")
         relativeBase = info.symbol("kallsyms_relative_base")
         addresses = info.symbol("kallsyms_addresses")
-        guard addresses != nil || (offsets != nil && relativeBase != nil) else { return nil }
+        // Since a081b5789255 ("kallsyms: Get rid of kallsyms relative base",
+        // Linux 7.0) the offsets are relative to their own place and there is
+        // no relative base; kallsyms_offsets alone says so.
+        guard addresses != nil || offsets != nil else { return nil }
     }
 }
 
@@ -50,7 +53,8 @@ typealias Fetch = (UInt64, Int, String) throws(KallsymsError) -> [UInt8]
 ///   6.15) `off` itself when `off >= 0` (per-CPU symbols) and
 ///   `base - 1 - off` otherwise. Which of the two held is not in the dump;
 ///   the decoder takes the one under which the symbols VMCOREINFO names land
-///   where VMCOREINFO says.
+///   where VMCOREINFO says. From Linux 7.0 (a081b5789255) there is no
+///   relative base: symbol i is at `&kallsyms_offsets[i] + (s32)off`.
 ///
 /// VMCOREINFO names these arrays since 6.0 (5fd8fea935a1, "vmcoreinfo:
 /// include kallsyms symbols").
@@ -158,14 +162,20 @@ enum KallsymsDecoder {
             guard bytes.count == count * 8 else { throw KallsymsError(description: "kallsyms_addresses is cut short in the dump") }
             return [(0..<count).map { decodeInteger(bytes, at: $0 * 8, size: 8, order: order) ?? 0 }]
         }
-        guard let offsetsVA = loc.offsets, let baseVA = loc.relativeBase else { return [] }
-        let baseBytes = try fetch(baseVA, 8, "kallsyms_relative_base")
-        let base = decodeInteger(baseBytes, at: 0, size: 8, order: order) ?? 0
+        guard let offsetsVA = loc.offsets else { return [] }
         var reader = PagedReader(base: offsetsVA, limit: count * 4, fetch: fetch, what: "kallsyms_offsets")
         let bytes = try reader.all()
         // A missing page would make its symbols' addresses up; refuse instead.
         guard bytes.count == count * 4 else { throw KallsymsError(description: "kallsyms_offsets is cut short in the dump") }
         let raw = (0..<count).map { UInt32(truncatingIfNeeded: decodeInteger(bytes, at: $0 * 4, size: 4, order: order) ?? 0) }
+        guard let baseVA = loc.relativeBase else {
+            // Place-relative: &kallsyms_offsets[i] + (s32)kallsyms_offsets[i].
+            return [raw.enumerated().map { i, r in
+                offsetsVA &+ UInt64(4 * i) &+ UInt64(bitPattern: Int64(Int32(bitPattern: r)))
+            }]
+        }
+        let baseBytes = try fetch(baseVA, 8, "kallsyms_relative_base")
+        let base = decodeInteger(baseBytes, at: 0, size: 8, order: order) ?? 0
         let relative = raw.map { base &+ UInt64($0) }
         let absolutePercpu = raw.map { r -> UInt64 in
             let signed = Int32(bitPattern: r)

@@ -7,7 +7,7 @@ import PageTables
 /// offsets from a relative base or absolute per-CPU), so the expected names
 /// and addresses are the ones written here, not the decoder's.
 @Suite struct KallsymsDecoderTests {
-    enum Encoding { case relative, absolutePercpu, absolute }
+    enum Encoding { case relative, absolutePercpu, absolute, placeRelative }
 
     struct Image {
         var info: VmcoreInfo
@@ -90,17 +90,21 @@ import PageTables
             }
             names += encoded
         }
+        // Each array at its own place, 16 MiB apart (place-relative offsets need theirs first).
+        let order = ["kallsyms_num_syms", "kallsyms_names", "kallsyms_token_table", "kallsyms_token_index",
+                     encoding == .absolute ? "kallsyms_addresses" : "kallsyms_offsets", "kallsyms_relative_base"]
+        func placeOf(_ name: String) -> UInt64 { 0xffff_ffff_8300_0000 + UInt64(order.firstIndex(of: name)!) << 24 }
         var addressBytes: [UInt8] = []
-        for symbol in list {
+        for (i, symbol) in list.enumerated() {
             switch encoding {
             case .absolute: addressBytes += int(symbol.address, 8)
+            case .placeRelative: addressBytes += int(symbol.address &- (placeOf("kallsyms_offsets") &+ UInt64(4 * i)), 4)
             case .relative: addressBytes += int(symbol.address &- relativeBase, 4)
             case .absolutePercpu:
                 let stored: Int64 = symbol.address < 1 << 31 ? Int64(symbol.address) : -Int64(symbol.address - relativeBase) - 1
                 addressBytes += int(UInt64(bitPattern: stored), 4)
             }
         }
-        // Each array on its own pages, as far apart as a kernel would put them.
         let arrays: [(String, [UInt8])] = [("kallsyms_num_syms", int(UInt64(list.count), 4)),
                                            ("kallsyms_names", names),
                                            ("kallsyms_token_table", tokenTable),
@@ -109,11 +113,9 @@ import PageTables
                                            ("kallsyms_relative_base", int(relativeBase, 8))]
         var regions: [UInt64: [UInt8]] = [:]
         var text = "OSRELEASE=6.1.0\n"
-        var at: UInt64 = 0xffff_ffff_8300_0000
-        for (name, bytes) in arrays where encoding != .absolute || name != "kallsyms_relative_base" {
-            regions[at] = bytes + [UInt8](repeating: 0, count: 4096 - bytes.count % 4096)
-            text += "SYMBOL(\(name))=\(String(at, radix: 16))\n"
-            at += UInt64(regions[at]!.count) + 0x10_0000
+        for (name, bytes) in arrays where ![.absolute, .placeRelative].contains(encoding) || name != "kallsyms_relative_base" {
+            regions[placeOf(name)] = bytes + [UInt8](repeating: 0, count: 4096 - bytes.count % 4096)
+            text += "SYMBOL(\(name))=\(String(placeOf(name), radix: 16))\n"
         }
         for name in vmcoreSymbols {
             let address = list.first { $0.name == name }!.address
@@ -132,7 +134,7 @@ import PageTables
         }
     }
 
-    @Test(arguments: [Encoding.relative, .absolutePercpu, .absolute], [false, true])
+    @Test(arguments: [Encoding.relative, .absolutePercpu, .absolute, .placeRelative], [false, true])
     func everyNameTypeAndAddressDecodes(encoding: Encoding, bigEndian: Bool) throws {
         let list = Self.symbols()
         let index = try Self.image(encoding, bigEndian: bigEndian).decode(order: bigEndian ? .big : .little)

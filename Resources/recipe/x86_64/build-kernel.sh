@@ -1,13 +1,14 @@
 #!/bin/bash
-# Build a small x86-64 Linux 6.1 (or, with KVER=6.12 or KVER=5.10, 6.12 or
-# 5.10) kernel with the
+# Build a small x86-64 Linux 6.1 (or, with KVER=6.12, KVER=5.10 or KVER=7.3,
+# 6.12, 5.10 or 7.3) kernel with the
 # kernel's own ptdump (/sys/kernel/debug/page_tables/*), KASLR, 5-level paging
 # support, PTI and EFI.
 #
 # Usage: build-kernel.sh [BUILD_DIR]
-#   KVER (default 6.1), KVER=6.12 or KVER=5.10: which Debian linux-source-KVER
-#   package (5.10: bullseye's, fetched with a private apt state into
-#   /work/big/x86_64-5.10/apt; trees under /work/big/x86_64-5.10).
+#   KVER (default 6.1), KVER=6.12, KVER=5.10 or KVER=7.3: which Debian
+#   linux-source-KVER package (5.10: bullseye's, 7.3: sid's, fetched with a
+#   private apt state into /work/big/x86_64-KVER/apt; trees under
+#   /work/big/x86_64-KVER).
 #   BUILD_DIR defaults to /work/big/x86_64/build (6.1) or
 #   /work/big/x86_64-6.12/build (6.12) (out-of-tree build, O=BUILD_DIR).
 #   The source is extracted from Debian's linux-source-KVER package into
@@ -32,19 +33,30 @@ case "$KVER" in
     6.1)  ROOT=/work/big/x86_64 ;;
     6.12) ROOT=/work/big/x86_64-6.12 ;;
     5.10) ROOT=/work/big/x86_64-5.10 ;;
-    *) echo "KVER must be 6.1, 6.12 or 5.10" >&2; exit 1 ;;
+    7.3)  ROOT=/work/big/x86_64-7.3 ;;
+    *) echo "KVER must be 6.1, 6.12, 5.10 or 7.3" >&2; exit 1 ;;
 esac
 BUILD_DIR=${1:-$ROOT/build}
 SRC_DIR=${SRC_DIR:-$ROOT/src}
 JOBS=${JOBS:-2}
 TARBALL=/usr/src/linux-source-$KVER.tar.xz
 SRC_PKG=linux-source-$KVER
-if [ "$KVER" = 5.10 ]; then
-    # 5.10 is bullseye's, not bookworm's: fetched with a private apt state
-    # (ROOT/apt) so that the machine's own sources stay bookworm's, and
-    # unpacked with dpkg -x instead of installed.
+SUITE_LINES=()
+case "$KVER" in
+    # 5.10 is bullseye's and 7.3 sid's, not bookworm's: fetched with a private
+    # apt state (ROOT/apt) so that the machine's own sources stay bookworm's,
+    # and unpacked with dpkg -x instead of installed.
+    5.10) SUITE_LINES=('deb http://deb.debian.org/debian bullseye main'
+                       'deb http://deb.debian.org/debian-security bullseye-security main') ;;
+    # sid had only linux-source-7.2 (7.2.13-1) on 2026-12-06; experimental
+    # has 7.3~rc7-1~exp1. Both suites are listed: apt takes the highest
+    # version, so a 7.3 in sid wins once it is there.
+    7.3)  SUITE_LINES=('deb http://deb.debian.org/debian sid main'
+                       'deb http://deb.debian.org/debian experimental main') ;;
+esac
+if [ ${#SUITE_LINES[@]} -gt 0 ]; then
     SRC_PKG=
-    TARBALL=$ROOT/apt/pkg/usr/src/linux-source-5.10.tar.xz
+    TARBALL=$ROOT/apt/pkg/usr/src/linux-source-$KVER.tar.xz
 fi
 
 need_pkgs=()
@@ -60,16 +72,15 @@ if [ -f "$SRC_DIR/Makefile" ]; then
     have=$(make -s -C "$SRC_DIR" kernelversion)
     case "$have" in "$KVER".*) ;; *) echo "$SRC_DIR holds $have, not $KVER" >&2; exit 1 ;; esac
 else
-    if [ "$KVER" = 5.10 ] && [ ! -f "$TARBALL" ]; then
+    if [ ${#SUITE_LINES[@]} -gt 0 ] && [ ! -f "$TARBALL" ]; then
         A=$ROOT/apt
         mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/pkg"
-        printf '%s\n' 'deb http://deb.debian.org/debian bullseye main' \
-            'deb http://deb.debian.org/debian-security bullseye-security main' > "$A/sources.list"
+        printf '%s\n' "${SUITE_LINES[@]}" > "$A/sources.list"
         O=(-o Dir::Etc::SourceList="$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
            -o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache")
         apt-get "${O[@]}" update
-        (cd "$A" && apt-get "${O[@]}" download linux-source-5.10)
-        dpkg -x "$(ls "$A"/linux-source-5.10_*_all.deb | tail -1)" "$A/pkg"
+        (cd "$A" && apt-get "${O[@]}" download linux-source-$KVER)
+        dpkg -x "$(ls "$A"/linux-source-${KVER}_*_all.deb | tail -1)" "$A/pkg"
     fi
     echo "extracting $TARBALL into $SRC_DIR"
     mkdir -p "$SRC_DIR"
@@ -113,6 +124,15 @@ if [ "$KVER" = 6.12 ]; then
     #        check below is what matters).
     # DEBUG_WX  the kernel's own boot-time W+X check (its verdict is a pr_info,
     #        kept in the printk ring buffer of every dump; capture.sh greps it).
+    DEPS+=(KEXEC VMCORE_INFO)
+    WANTED+=(DEBUG_WX)
+fi
+if [ "$KVER" = 7.3 ]; then
+    # As 6.12 (MITIGATION_PAGE_TABLE_ISOLATION, KEXEC for CRASH_DUMP,
+    # VMCORE_INFO checked, DEBUG_WX), and X86_5LEVEL is gone: 5-level paging
+    # support is always built on x86-64 in 7.x (no option left to check).
+    WANTED=("${WANTED[@]/#PAGE_TABLE_ISOLATION/MITIGATION_PAGE_TABLE_ISOLATION}")
+    w=(); for o in "${WANTED[@]}"; do [ "$o" = X86_5LEVEL ] || w+=("$o"); done; WANTED=("${w[@]}")
     DEPS+=(KEXEC VMCORE_INFO)
     WANTED+=(DEBUG_WX)
 fi

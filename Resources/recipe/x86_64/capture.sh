@@ -5,9 +5,9 @@
 #
 # Usage: capture.sh STATE          STATE is one of: 4level 5level pti efi
 #                                  (or the combinations 5level-pti, efi-5level)
-# Env:   KVER      6.1 (default), 6.12 or 5.10: which build-kernel.sh kernel (sets
-#                  the defaults below to /work/big/x86_64, /work/big/x86_64-6.12
-#                  or /work/big/x86_64-5.10)
+# Env:   KVER      6.1 (default), 6.12, 5.10 or 7.3: which build-kernel.sh kernel
+#                  (sets the defaults below to /work/big/x86_64, or
+#                  /work/big/x86_64-KVER for the others)
 #        BUILD_DIR (default /work/big/x86_64/build, 6.12: /work/big/x86_64-6.12/build)
 #        SRC_DIR   (default /work/big/x86_64/src, 6.12: /work/big/x86_64-6.12/src)
 #        OUT_ROOT  (default /work/big/x86_64, 6.12: /work/big/x86_64-6.12);
@@ -24,7 +24,7 @@
 # info-tlb-cpuN.txt for further CPUs), qemu-cmd.txt, initrd.cpio.gz, timings.txt,
 # kernel-sha256.txt, and
 # symlinks vmlinux, System.map, bzImage into BUILD_DIR.
-# A kernel with CONFIG_DEBUG_WX (the KVER=6.12 and 5.10 builds) also gets wx-check.txt:
+# A kernel with CONFIG_DEBUG_WX (the KVER=6.12, 5.10 and 7.3 builds) also gets wx-check.txt:
 # the kernel's boot-time W+X verdict lines (pr_info, which loglevel=1 keeps off
 # the console), plus kptdump_test's lines if any, in log order with a "<6>"
 # prefix, read from the printk ring buffer's text inside vmcore.elf (init.c
@@ -38,7 +38,8 @@ case "$KVER" in
     6.1)  ROOT=/work/big/x86_64 ;;
     6.12) ROOT=/work/big/x86_64-6.12 ;;
     5.10) ROOT=/work/big/x86_64-5.10 ;;
-    *) echo "KVER must be 6.1, 6.12 or 5.10" >&2; exit 1 ;;
+    7.3)  ROOT=/work/big/x86_64-7.3 ;;
+    *) echo "KVER must be 6.1, 6.12, 5.10 or 7.3" >&2; exit 1 ;;
 esac
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 SRC_DIR=${SRC_DIR:-$ROOT/src}

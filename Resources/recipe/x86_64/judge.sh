@@ -20,7 +20,8 @@ case "$KVER" in
     6.1)  ROOT=/work/big/x86_64 ;;
     6.12) ROOT=/work/big/x86_64-6.12 ;;
     5.10) ROOT=/work/big/x86_64-5.10 ;;
-    *) echo "KVER must be 6.1, 6.12 or 5.10" >&2; exit 1 ;;
+    7.3)  ROOT=/work/big/x86_64-7.3 ;;
+    *) echo "KVER must be 6.1, 6.12, 5.10 or 7.3" >&2; exit 1 ;;
 esac
 OUT=${OUT_ROOT:-$ROOT}/$STATE
 K=${KPTDUMP:-/work/main/.build/release/kptdump}
