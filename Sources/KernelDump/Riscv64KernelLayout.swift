@@ -76,10 +76,16 @@ public struct Riscv64KernelLayout: KernelLayout {
             throw .noTable(name: "kernel", reason: "riscv: the kernel image's physical place is found through the vmlinux's linux_banner; give --vmlinux")
         }
         var result: (UInt64, String)?
+        var modeProblem: DumpError?
         _ = session.coreMemory.firstMatch(bytes) { hit in
             let offset = bannerVA &- hit
             session.addressTranslator = { va in va &- offset }
-            guard let (mode, _) = try? readMode(session) else { return false }
+            let mode: Riscv64Paging.Mode
+            do throws(DumpError) { mode = try readMode(session).0 } catch {
+                // Say why this candidate failed rather than blame the vmlinux.
+                modeProblem = error
+                return false
+            }
             let arch = Riscv64Paging(mode: mode, protectionMask: 0x3ff)
             let page = bannerVA & ~UInt64(0xfff)
             var mapped: UInt64?
@@ -94,6 +100,7 @@ public struct Riscv64KernelLayout: KernelLayout {
             return true
         }
         if let result { return result }
+        if let modeProblem { throw modeProblem }
         throw .noTable(name: "kernel", reason: "riscv: linux_banner's bytes were not found in the dump where swapper_pg_dir maps them (wrong vmlinux?)")
     }
 
