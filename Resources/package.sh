@@ -17,14 +17,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 cd "$root"
 
-need=()
-for pkg in libelf-dev libdw-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev zstd pkg-config git; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  SUDO=$([ "$(id -u)" = 0 ] && echo || echo sudo)
-  { $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"; } >&2
-fi
+Resources/install-deps.sh git
 
 echo "building (release, static Swift runtime)..." >&2
 swift build -c release --static-swift-stdlib --product kptdump >&2

@@ -4,15 +4,7 @@
 # stdout; apt's and the build's output go to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-need=()
-for pkg in libelf-dev libdw-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev zstd pkg-config; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  SUDO=$([ "$(id -u)" = 0 ] && echo || echo sudo)
-  # Everything but the listing goes to stderr, so that stdout is the listing alone.
-  { $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"; } >&2
-fi
+Resources/install-deps.sh
 swift build -c release >&2
 sample=$(mktemp --suffix=.core)
 trap 'rm -f "$sample"' EXIT

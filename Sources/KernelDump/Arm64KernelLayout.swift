@@ -88,7 +88,7 @@ public struct Arm64KernelLayout: KernelLayout {
                                       levels: paging.levelCount,
                                       mapsVmemmap: { va in Self.topEntryIsSet(session, paging: paging, root: swapper, address: va) })
             markersSource = info.number("MODULES_VADDR") == nil
-                ? "computed from VA_BITS and the page size as Linux 5.10's memory.h does (VMCOREINFO has no region bounds)"
+                ? "computed from VA_BITS and the page size as Linux 5.10's memory.h does (VMCOREINFO has no region bounds; judged on 5.10 only)"
                 : "computed from VMCOREINFO"
             session.warn("the kernel's address_markers[] is not readable; markers \(markersSource) (Fixmap start estimated, KASAN not shown)")
         }
@@ -106,8 +106,8 @@ public struct Arm64KernelLayout: KernelLayout {
     /// fixmap region above vmemmap region" and "... Move PCI I/O emulation
     /// region above the vmemmap region"), where VMEMMAP_END is the constant
     /// -1G, which tells the two layouts apart. The Fixmap size is estimated.
-    static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, pageEnd: UInt64, pageShift: Int = 12, levels: Int = 4,
-                                mapsVmemmap: (UInt64) -> Bool = { _ in true }) -> MarkerTable {
+    static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, pageEnd: UInt64, pageShift: Int, levels: Int,
+                                mapsVmemmap: (UInt64) -> Bool) -> MarkerTable {
         if info.number("MODULES_VADDR") == nil {
             return regionsFromVABits(pageOffset: pageOffset, pageEnd: pageEnd, pageShift: pageShift, levels: levels,
                                      hasBPFRegion: hasBPFRegion(release: info.osRelease ?? ""), mapsVmemmap: mapsVmemmap)

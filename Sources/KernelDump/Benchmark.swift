@@ -69,6 +69,8 @@ extension Actions {
             lines += s.utf8.reduce(0) { $1 == 0x0a ? $0 + 1 : $0 }
         })
         let reads = recorder.reads
+        // The floor reads each page once, as its label and floor.c say.
+        let distinct = recorder.distinctReads
 
         var best = Double.infinity
         var bestFloor = Double.infinity
@@ -82,7 +84,7 @@ extension Actions {
             }
 
             let floorStart = monotonicSeconds()
-            for r in reads { _ = try? session.memory.read(PhysicalAddress(r.address), count: r.count) }
+            for r in distinct { _ = try? session.memory.read(PhysicalAddress(r.address), count: r.count) }
             bestFloor = min(bestFloor, monotonicSeconds() - floorStart)
         }
         var usage = rusage()
@@ -105,8 +107,7 @@ extension Actions {
         }
         let recorder = ReadOrderRecorder(session.memory)
         _ = writeListing(spec, memory: recorder, write: { _ in })
-        var seen: Set<UInt64> = []
-        return recorder.reads.filter { seen.insert($0.address).inserted }
+        return recorder.distinctReads
     }
 }
 
@@ -116,6 +117,12 @@ final class ReadOrderRecorder: PhysicalMemory {
     private(set) var reads: [(address: UInt64, count: Int)] = []
 
     init(_ base: any PhysicalMemory) { self.base = base }
+
+    /// Each address read once, in first-read order: what a floor reads.
+    var distinctReads: [(address: UInt64, count: Int)] {
+        var seen: Set<UInt64> = []
+        return reads.filter { seen.insert($0.address).inserted }
+    }
 
     func read(_ address: PhysicalAddress, count: Int) throws(MemoryError) -> [UInt8] {
         let bytes = try base.read(address, count: count)

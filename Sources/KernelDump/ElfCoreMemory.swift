@@ -60,15 +60,20 @@ public final class ElfCoreMemory: DumpMemory {
         // the image's segment through the image's virtual alias, which reads
         // as zeros where the kernel unmapped it (init memory freed under PTI,
         // since reused for page tables), while the direct map holds the data.
+        // One that stores the byte in the file wins over one cut short there.
         var found: Extent?
+        var stored: Extent?
         var i = lo - 1
         while i >= 0 {
             let e = extents[i]
-            if pa - e.physical < e.memorySize { found = e }
+            if pa - e.physical < e.memorySize {
+                found = e
+                if pa - e.physical < e.fileSize { stored = e }
+            }
             if lo - i > 4 { break }
             i -= 1
         }
-        return found
+        return stored ?? found
     }
 
     public func read(_ address: PhysicalAddress, count: Int) throws(MemoryError) -> [UInt8] {

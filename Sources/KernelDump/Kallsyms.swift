@@ -241,11 +241,6 @@ struct PagedReader {
         self.what = what
     }
 
-    mutating func byte(_ offset: Int) throws(KallsymsError) -> UInt8 {
-        try load(through: offset)
-        return loaded[skip + offset]
-    }
-
     /// Room for `bytes` before the first page is read (the array's likely size).
     mutating func reserve(_ bytes: Int) { loaded.reserveCapacity(skip + bytes + Self.pageSize) }
 

@@ -191,7 +191,7 @@ public final class KernelSession {
         return VmcoreInfo(text: text)
     }
 
-    /// A System.map's symbols, read as bytes.
+    /// A System.map's (or /proc/kallsyms') symbols, read as bytes.
     static func readMap(_ path: String) throws(DumpError) -> SymbolIndex {
         let bytes = try ListingInput.readFile(path, limit: 1 << 28)
         return bytes.withUnsafeBufferPointer { SymbolIndex.parseMap($0) }
@@ -207,8 +207,8 @@ public final class KernelSession {
         }
         if let map = systemMap {
             tables.append(SymbolTable(source: map.path, index: map.symbols, shift: offset))
-        } else if isLive && tables.isEmpty, let bytes = try? ListingInput.readFile("/proc/kallsyms", limit: 1 << 28) {
-            let table = SymbolTable(source: "/proc/kallsyms", index: bytes.withUnsafeBufferPointer { SymbolIndex.parseMap($0) })
+        } else if isLive && tables.isEmpty, let index = try? readMap("/proc/kallsyms") {
+            let table = SymbolTable(source: "/proc/kallsyms", index: index)
             // Without root, kallsyms shows zeros: useless, so leave it out.
             if table["_stext"] ?? 0 != 0 { tables.append(table) }
         }

@@ -48,16 +48,6 @@ public struct SymbolTable: Sendable {
     public var count: Int { index?.count ?? addresses.count }
     public var isEmpty: Bool { count == 0 }
 
-    /// `System.map` or `/proc/kallsyms` text: `ADDRESS TYPE NAME [module]` lines.
-    /// System.map holds link-time addresses (add `kernelOffset`); kallsyms holds
-    /// run-time ones (pass 0). Parsed as bytes: a distribution map has 200,000
-    /// lines.
-    public static func parseMap(_ text: String, source: String, kernelOffset: UInt64) -> SymbolTable {
-        var text = text
-        let index = text.withUTF8 { SymbolIndex.parseMap($0) }
-        return SymbolTable(source: source, index: index, shift: kernelOffset)
-    }
-
     /// A link-time address at run time. KASLR moves the kernel's own
     /// addresses (top bit set) only: x86-64's per-CPU symbols are offsets into
     /// the per-CPU area (`runqueues` is 0x2f880 or so) and stay as they are.

@@ -127,6 +127,21 @@ import PageTables
         #expect(try memory.read(PhysicalAddress(0x10_3000), count: 8) == [UInt8](repeating: 0xaa, count: 8))
     }
 
+    /// Where RAM's segment is cut short in the file, an overlapping segment
+    /// that still holds the byte answers.
+    @Test func anOverlapStoredInTheFileWinsOverRAMCutShort() throws {
+        let path = Self.temporaryPath("overlap-cut")
+        let alias = [UInt8](repeating: 0xbb, count: 4096)
+        let ram = [UInt8](repeating: 0xaa, count: 4 * 4096)
+        try SnapshotWriter(machine: 62, notes: [], ranges: [(start: 0x10_3000, bytes: alias), (start: 0x10_0000, bytes: ram)]).write(to: path)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64)
+        #expect(truncate(path, off_t(size - 4096)) == 0, "RAM is written last: its last page goes")
+        let file = try #require(try ElfFile.probe(path))
+        let memory = ElfCoreMemory(file: file, segments: try file.segments())
+        #expect(try memory.read(PhysicalAddress(0x10_3000), count: 8) == [UInt8](repeating: 0xbb, count: 8))
+        #expect(try memory.read(PhysicalAddress(0x10_0000), count: 8) == [UInt8](repeating: 0xaa, count: 8))
+    }
+
     @Test func vmcoreinfoWithoutPhysBase() throws {
         let note = ElfFile.Note(name: "VMCOREINFO", type: 0, descriptor: Array("OSRELEASE=6.1\nSYMBOL(init_top_pgt)=ffffffff82000000\n".utf8))
         let path = try Self.writeCore("no-phys-base", notes: [note])

@@ -48,12 +48,4 @@ import PageTables
             if table != .kernel { #expect(origin.contains("CPU 0 (panicked): pid \(pid) (ptcrasher)"), "\(origin)") }
         }
     }
-
-    /// With PTI the kernel's current_user is the user copy, and differs from current_kernel.
-    @Test func underPTICurrentUserIsTheUserCopy() throws {
-        let kernel = try Self.text("pti-cpu0", "current_kernel.txt")
-        let user = try Self.text("pti-cpu0", "current_user.txt")
-        #expect(kernel != user)
-        #expect(kernel.contains("---[ LDT remap ]---") && kernel.contains("---[ ESPfix Area ]---"))
-    }
 }
