@@ -59,7 +59,7 @@ let package = Package(
         // replayer of inputs through a target.
         .systemLibrary(name: "CFuzzer"),
         .executableTarget(name: "kptdump-fuzz", dependencies: ["FuzzTargets", "CFuzzer"]),
-        .testTarget(name: "PageTablesTests", dependencies: ["PageTables"]),
+        .testTarget(name: "PageTablesTests", dependencies: ["PageTables", "KernelDump"]),
         .testTarget(name: "KernelDumpTests", dependencies: ["KernelDump", "PageTables", "FuzzTargets"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,3 @@
-import Glibc
 import KernelDump
 import PageTables
 
@@ -35,21 +34,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     /// Where dump inputs are written: the readers take paths. /dev/shm keeps it in memory.
     nonisolated(unsafe) private static var scratchPath: String = {
-        let dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
-        return "\(dir)/kptdump-fuzz-\(getpid()).core"
+        let dir = FileSystem.isWritableDirectory("/dev/shm") ? "/dev/shm" : "/tmp"
+        return "\(dir)/kptdump-fuzz-\(FileSystem.processID).core"
     }()
 
     static func dump(_ data: [UInt8]) {
         let path = scratchPath
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        var done = 0
-        while done < data.count {
-            let n = data.withUnsafeBytes { write(fd, $0.baseAddress! + done, data.count - done) }
-            if n <= 0 { break }
-            done += n
-        }
-        close(fd)
+        guard (try? OutputFile(path: path, mode: 0o600).write(data)) != nil else { return }
         var request = DumpRequest(core: path)
         request.searchDebugFiles = false
         var options = ListingOptions()
@@ -90,7 +81,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// just past the end); the rest are table pages at physical 0, 1 page, ...
     static func walker(_ data: [UInt8]) {
         guard data.count >= 2 else { return }
-        let architecture = paging(data[0])
+        let form = paging(data[0])
+        let architecture = form.paging
         let g = architecture.geometry
         let pageSize = Int(g.pageSize)
         let body = Array(data[2...])
@@ -100,20 +92,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         for p in 0..<pageCount {
             var page = Array(body[(p * pageSize)..<min(body.count, (p + 1) * pageSize)])
             page += [UInt8](repeating: 0, count: pageSize - page.count)
-            if data[1] & 1 != 0 { fold(&page, into: pageCount, architecture: architecture) }
+            if data[1] & 1 != 0 { fold(&page, into: pageCount, form: form) }
             memory.writeBytes(UInt64(p * pageSize), page)
         }
         let markers = MarkerTable([AddressMarker(start: 0, name: "Low"), AddressMarker(start: 1 << 63, name: "High")])
-        let style = TableDrivenFormatter.Style(levelNames: ["PGD", "P4D", "PUD", "PMD", "PTE"],
-                                               attributes: Arm64Paging.attributes6_1,
-                                               physicalColumn: { ($0 >> 10) << 12 }, printsEmptyRanges: true)
-        let tableFormatter = TableDrivenFormatter(style: style)
-        var x86 = X86PtdumpFormatter()
-        let isX86 = architecture is X86_64Paging
+        var formatter = form.format.makeFormatter(physicalColumn: false)
         var summary = ListingSummary(geometry: g)
         var lines = 0
         let merger = RangeMerger(architecture: architecture, markers: markers, markerAdvance: .untilCurrent) { event in
-            lines += (isX86 ? x86.format(event) : tableFormatter.format(event)).isEmpty ? 0 : 1
+            lines += formatter.format(event).isEmpty ? 0 : 1
             if case .range(let r) = event {
                 let access = architecture.access(protection: r.protection, effective: r.effective)
                 summary.add(r, region: markers[r.markerIndex].name, access: access,
@@ -138,36 +125,20 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     }
 
     /// Every paging form we list, by the input's first byte.
-    static func paging(_ selector: UInt8) -> any PagingArchitecture {
-        let arm = Arm64Paging.attributes6_1.mask
-        let riscv = Riscv64Paging.attributes6_1.mask
-        switch selector % 10 {
-        case 0: return X86_64Paging(fiveLevel: false)
-        case 1: return X86_64Paging(fiveLevel: true, encryptionMask: 1 << 47)
-        case 2: return Arm64Paging(pageShift: 12, vaBits: 48, protectionMask: arm)
-        case 3: return Arm64Paging(pageShift: 12, vaBits: 39, protectionMask: arm)
-        case 4: return Arm64Paging(pageShift: 14, vaBits: 47, protectionMask: arm)
-        case 5: return Arm64Paging(pageShift: 16, vaBits: 42, protectionMask: arm)
-        case 6: return Arm64Paging(pageShift: 16, vaBits: 52, lpa2: false, protectionMask: arm)
-        case 7: return Riscv64Paging(mode: .sv39, protectionMask: riscv)
-        case 8: return Riscv64Paging(mode: .sv48, protectionMask: riscv)
-        default: return Riscv64Paging(mode: .sv57, protectionMask: riscv)
-        }
+    static let pagingForms = kernelArchitectures.flatMap(\.fuzzPagingForms)
+
+    static func paging(_ selector: UInt8) -> FuzzPagingForm {
+        pagingForms[Int(selector) % pagingForms.count]
     }
 
     /// Rewrites each entry's output address to one of the stored pages (or one
     /// or two past them), keeping its other bits.
-    static func fold(_ page: inout [UInt8], into pages: Int, architecture: any PagingArchitecture) {
-        let g = architecture.geometry
-        let isRiscv = architecture is Riscv64Paging
+    static func fold(_ page: inout [UInt8], into pages: Int, form: FuzzPagingForm) {
+        let g = form.paging.geometry
         for i in stride(from: 0, to: page.count - 7, by: 8) {
             guard var e = decodeInteger(page, at: i, size: 8, order: .little) else { continue }
             let target = (e >> 12) % UInt64(pages + 2)
-            if isRiscv {
-                e = (e & ~(((1 << 44) - 1) << 10)) | (target * (g.pageSize >> 12)) << 10
-            } else {
-                e = (e & ~(((1 << 36) - 1) << 12)) | target * g.pageSize
-            }
+            e = (e & ~(((1 << form.frameBits) - 1) << form.frameShift)) | (target * (g.pageSize >> 12)) << form.frameShift
             for b in 0..<8 { page[i + b] = UInt8(truncatingIfNeeded: e >> UInt64(8 * b)) }
         }
     }

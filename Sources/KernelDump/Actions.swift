@@ -1,4 +1,3 @@
-import Glibc
 import PageTables
 
 /// A process whose page table to list, by pid or by name (`comm`).
@@ -108,7 +107,7 @@ public enum Actions {
         let context = session.crashContext()
         guard !context.cpuPIDs.isEmpty else { return [] }
         var rows: [(String, String)] = []
-        if let time = context.crashTime { rows.append(("crash time", utcText(time) + " (CRASHTIME \(time))")) }
+        if let time = context.crashTime { rows.append(("crash time", FileSystem.utcText(time) + " (CRASHTIME \(time))")) }
         rows.append(("panic CPU", context.panicCPU.map(String.init) ?? "unknown (\(context.panicCPUProblem ?? "panic_cpu not read"))"))
         for cpu in 0..<context.cpuPIDs.count {
             var text = "pid \(context.cpuPIDs[cpu])"
@@ -126,14 +125,6 @@ public enum Actions {
         return rows
     }
 
-    static func utcText(_ seconds: UInt64) -> String {
-        var t = time_t(truncatingIfNeeded: seconds)
-        var parts = tm()
-        guard gmtime_r(&t, &parts) != nil else { return String(seconds) }
-        var buffer = [Int8](repeating: 0, count: 64)
-        let n = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S UTC", &parts)
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 
     /// `describe` as a JSON object; repeated keys (warnings) become arrays.
     public static func describeJSON(_ session: KernelSession, _ layout: any KernelLayout, tool: String? = nil) -> String {
@@ -219,12 +210,12 @@ public enum Actions {
         }
         _ = session.swapTypes()   // MAX_SWAPFILES from DWARF becomes a fact
         var facts = session.derivedFacts
-        if session.architecture == .x86_64, let physBase = session.physBase { facts["phys_base"] = physBase }
+        if let physBase = session.physBase { facts["phys_base"] = physBase }
         notes.append(SnapshotWriter.symbolNote(session.symbols.used, sizes: session.symbols.usedSizes,
                                                 complete: session.symbols.hasFullTable, facts: facts,
                                                 offsets: taskLayout?.named ?? [:]))
         let writer = SnapshotWriter(machine: session.machine, notes: notes, ranges: ranges)
-        if samePath(output, session.path) {
+        if FileSystem.sameFile(output, session.path) {
             throw .cannotOpen(path: output, reason: "refusing to overwrite the input dump")
         }
         try writer.write(to: output)
@@ -232,9 +223,4 @@ public enum Actions {
                                bytes: ranges.reduce(0) { $0 + $1.bytes.count })
     }
 
-    static func samePath(_ a: String, _ b: String) -> Bool {
-        var sa = stat(), sb = stat()
-        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
-    }
 }

@@ -1,4 +1,3 @@
-import Glibc
 import PageTables
 
 extension Actions {
@@ -14,15 +13,15 @@ extension Actions {
             throw .noTable(name: table.rawValue, reason: "efi_mm.pgd is NULL (no EFI runtime services): nothing to draw")
         }
         let source = session.isLive ? "the running kernel (/proc/kcore)" : session.path
-        var facts = [session.architecture.rawValue]
+        var facts = [session.architecture.name]
         if let release = session.vmcoreinfo?.osRelease { facts.append("Linux " + release) }
-        facts.append(X86PtdumpFormatter.sizeField(spec.architecture.geometry.pageSize).drop { $0 == " " } + " pages")
+        facts.append(PtdumpSize.text(spec.architecture.geometry.pageSize) + " pages")
         facts.append("table root " + hex(spec.root.rawValue) + (spec.origin.isEmpty ? "" : " (" + spec.origin + ")"))
         let options = AddressSpaceMap.Options(title: "\(spec.name.isEmpty ? table.rawValue : spec.name) page table of \(source)",
                                               subtitle: facts.joined(separator: " · "))
-        let style = spec.style
+        let format = spec.format
         var map = AddressSpaceMap(architecture: spec.architecture, options: options) { range in
-            var line = style.line(range)
+            var line = format.line(range)
             if line.last == "\n" { line.removeLast() }
             return line
         }
@@ -37,8 +36,6 @@ extension Actions {
 
     /// Writes `text` to the file at `path`, created or truncated.
     public static func write(_ text: String, toFile path: String) throws(DumpError) {
-        let fd = try createOutput(path)
-        defer { close(fd) }
-        try writeAll(fd, Array(text.utf8), path: path)
+        try OutputFile(path: path).write(Array(text.utf8))
     }
 }

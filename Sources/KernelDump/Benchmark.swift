@@ -1,4 +1,3 @@
-import Glibc
 import PageTables
 
 /// What one benchmark run of a dump measured. Times are the best of `repeats`
@@ -53,12 +52,12 @@ public struct BenchmarkReport: Sendable {
 extension Actions {
     /// Measures the listing of `table` in `request`'s dump against the floor.
     public static func benchmark(_ request: DumpRequest, table: TableChoice, repeats: Int) throws(DumpError) -> BenchmarkReport {
-        let openStart = monotonicSeconds()
+        let openStart = FileSystem.monotonicSeconds()
         let (session, layout) = try open(request)
         guard let spec = try layout.table(table, session: session, cpu: 0) else {
             throw .badRequest("\(table.rawValue): the table is empty in this dump; nothing to measure")
         }
-        let openSeconds = monotonicSeconds() - openStart
+        let openSeconds = FileSystem.monotonicSeconds() - openStart
 
         // One walk to learn which reads the listing makes (and to warm the caches).
         let recorder = ReadOrderRecorder(session.memory)
@@ -75,25 +74,23 @@ extension Actions {
         var best = Double.infinity
         var bestFloor = Double.infinity
         for _ in 0..<max(1, repeats) {
-            let start = monotonicSeconds()
+            let start = FileSystem.monotonicSeconds()
             var sink = 0
             let result = writeListing(spec, memory: session.memory, write: { sink &+= $0.utf8.count })
-            best = min(best, monotonicSeconds() - start)
+            best = min(best, FileSystem.monotonicSeconds() - start)
             if sink != bytes || result.statistics.tablesRead != reads.count {
                 throw .badRequest("the listing changed between runs (\(sink) bytes and \(result.statistics.tablesRead) reads, then \(bytes) and \(reads.count)); is the kernel live?")
             }
 
-            let floorStart = monotonicSeconds()
+            let floorStart = FileSystem.monotonicSeconds()
             for r in distinct { _ = try? session.memory.read(PhysicalAddress(r.address), count: r.count) }
-            bestFloor = min(bestFloor, monotonicSeconds() - floorStart)
+            bestFloor = min(bestFloor, FileSystem.monotonicSeconds() - floorStart)
         }
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
         return BenchmarkReport(
             dump: request.core ?? request.kcorePath, table: table.rawValue, openSeconds: openSeconds,
             listingSeconds: best, floorSeconds: bestFloor, tablesRead: reads.count,
             tableBytes: reads.reduce(0) { $0 + $1.count }, listingBytes: bytes, listingLines: lines,
-            peakResidentKB: usage.ru_maxrss, repeats: max(1, repeats))
+            peakResidentKB: FileSystem.peakResidentKiB(), repeats: max(1, repeats))
     }
 }
 
@@ -129,13 +126,6 @@ final class ReadOrderRecorder: PhysicalMemory {
         reads.append((address.rawValue, count))
         return bytes
     }
-}
-
-/// CLOCK_MONOTONIC in seconds.
-func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
 private func format2(_ v: Double) -> String { formatFixed(v, digits: 2) }

@@ -1,4 +1,3 @@
-import Glibc
 
 /// Where a dump's vmlinux (with symbols) and System.map are looked for when
 /// the user names none: the distribution debug paths (by build-id, then by
@@ -54,11 +53,6 @@ public struct DebugFileSearch: Sendable {
         }
         if let dir = dumpDirectory { paths.append("\(dir)/System.map") }
         return paths
-    }
-
-    static func isReadableFile(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(path, R_OK) == 0
     }
 
     /// True for Debian's placeholder System.map, which holds no symbols.

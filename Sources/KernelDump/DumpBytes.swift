@@ -1,4 +1,3 @@
-import Glibc
 import PageTables
 
 /// Random access to a dump's bytes, whatever their on-disk arrangement. The
@@ -10,42 +9,6 @@ public protocol ByteSource: AnyObject {
     var size: UInt64 { get }
     /// Reads exactly `count` bytes at `offset` of the logical file.
     func read(offset: UInt64, count: Int) throws(DumpError) -> [UInt8]
-}
-
-/// A regular file, read with pread(2). Never written to.
-public final class FileBytes: ByteSource {
-    public let path: String
-    public let size: UInt64
-    private let fd: Int32
-
-    public init(path: String) throws(DumpError) {
-        self.path = path
-        self.fd = try ElfFile.openReadOnly(path)
-        var st = stat()
-        fstat(fd, &st)
-        self.size = UInt64(max(0, st.st_size))
-    }
-
-    deinit { close(fd) }
-
-    public func read(offset: UInt64, count: Int) throws(DumpError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { raw in
-                Glibc.pread(fd, raw.baseAddress! + done, count - done, off_t(Int64(bitPattern: offset &+ UInt64(done))))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, offset: offset &+ UInt64(done), reason: String(cString: strerror(errno)))
-            }
-            if n == 0 {
-                throw .truncated(path: path, what: "data", offset: offset, needed: UInt64(count), fileSize: size)
-            }
-            done += n
-        }
-        return out
-    }
 }
 
 /// makedumpfile's flattened format (`makedumpfile -F`, QEMU's kdump output to a

@@ -38,7 +38,7 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
         case .notCore(let path, let type):
             return "\(path): ELF file of type \(type), not a core dump (ET_CORE = 4)"
         case .unsupportedMachine(let path, let machine):
-            return "\(path): ELF machine \(machine) is not supported (x86-64 is 62, AArch64 183, RISC-V 243)"
+            return "\(path): ELF machine \(machine) is not supported; kptdump reads \(supportedMachinesText)"
         case .elf(let path, let operation, let message):
             return "\(path): \(operation) failed: \(message)"
         case .truncated(let path, let what, let offset, let needed, let fileSize):

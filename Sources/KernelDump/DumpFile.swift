@@ -1,4 +1,3 @@
-import CElfUtils
 import PageTables
 
 /// A dump file opened by its format, probed from its first bytes: an ELF core
@@ -65,11 +64,11 @@ public struct DumpFile {
 
     private init(elf file: ElfFile) throws(DumpError) {
         let header = try file.header()
-        guard header.e_type == UInt16(ET_CORE) else { throw .notCore(path: file.path, type: header.e_type) }
+        guard header.isCore else { throw .notCore(path: file.path, type: header.type) }
         path = file.path
         format = .elf(file)
-        machine = header.e_machine
-        bigEndian = try file.isBigEndian()
+        machine = header.machine
+        bigEndian = header.bigEndian
         segments = try file.segments()
         notes = try file.notes()
         let memory = ElfCoreMemory(file: file, segments: segments)
@@ -82,7 +81,7 @@ public struct DumpFile {
     private init(kdump source: any ByteSource, flattened: Bool) throws(DumpError) {
         let header = try KdumpHeader(source)
         guard let machine = header.elfMachine else {
-            throw .unsupportedDump(path: source.path, reason: "a dump of a '\(header.machine)' machine; x86_64, aarch64 and riscv64 are supported")
+            throw .unsupportedDump(path: source.path, reason: "a dump of a '\(header.machine)' machine; kptdump reads \(supportedMachinesText)")
         }
         if header.split {
             throw .unsupportedDump(path: source.path, reason: "one part of a split dump (makedumpfile --split); join the parts with `makedumpfile --reassemble`")
@@ -115,7 +114,7 @@ public struct DumpFile {
     public var formatDescription: String {
         switch format {
         case .elf(let file):
-            let loads = segments.filter { $0.type == UInt32(PT_LOAD) }.count
+            let loads = segments.filter(\.isLoad).count
             return "ELF core (\(loads) PT_LOAD segment\(loads == 1 ? "" : "s"), \(file.fileSize) bytes)"
         case .kdump(let h, let memory, let flattened):
             var parts = ["kdump-compressed (makedumpfile format, header version \(h.headerVersion))"]

@@ -1,4 +1,3 @@
-import CElfUtils
 import Glibc
 import PageTables
 
@@ -27,7 +26,7 @@ public final class ElfCoreMemory: DumpMemory {
         self.file = file
         var extents: [Extent] = []
         var truncated: [ElfFile.Segment] = []
-        for s in segments where s.type == UInt32(PT_LOAD) && s.physicalAddress != UInt64.max && s.memorySize > 0 {
+        for s in segments where s.isLoad && s.physicalAddress != UInt64.max && s.memorySize > 0 {
             var available = s.fileSize
             var cut = false
             let (end, overflow) = s.offset.addingReportingOverflow(s.fileSize)

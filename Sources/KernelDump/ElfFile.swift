@@ -7,7 +7,8 @@ import PageTables
 public final class ElfFile {
     public let path: String
     public let fileSize: UInt64
-    let fd: Int32
+    /// Kept open for as long as libelf reads through its descriptor.
+    private let file: FileBytes
     let elf: OpaquePointer
 
     /// One program header, as the file states it.
@@ -18,6 +19,8 @@ public final class ElfFile {
         public var physicalAddress: UInt64
         public var fileSize: UInt64
         public var memorySize: UInt64
+        /// `PT_LOAD`: the segment maps memory.
+        public var isLoad: Bool { type == UInt32(PT_LOAD) }
     }
 
     /// One ELF note: its name without the terminating NUL, its type and its bytes.
@@ -30,44 +33,17 @@ public final class ElfFile {
     /// Opens `path` read-only. Returns nil when the file does not start with the
     /// ELF magic (the "not mine" answer of a format probe).
     public static func probe(_ path: String) throws(DumpError) -> ElfFile? {
-        let fd = try openReadOnly(path)
-        var magic = [UInt8](repeating: 0, count: 4)
-        let n = magic.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress, 4, 0) }
-        if n < 0 {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw .io(path: path, offset: 0, reason: reason)
-        }
-        guard n == 4, magic == [0x7f, 0x45, 0x4c, 0x46] else {
-            close(fd)
-            return nil
-        }
-        return try ElfFile(path: path, fd: fd)
+        let file = try FileBytes(path: path)
+        guard try file.readPrefix(count: 4) == [0x7f, 0x45, 0x4c, 0x46] else { return nil }
+        return try ElfFile(file: file)
     }
 
-    static func openReadOnly(_ path: String) throws(DumpError) -> Int32 {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            let err = errno
-            if err == EACCES { throw path.hasPrefix("/proc/") ? .notRoot(path: path) : .cannotOpen(path: path, reason: "permission denied") }
-            if err == EPERM { throw .lockedDown(path: path) }
-            if err == ENOENT && path == "/proc/kcore" {
-                throw .cannotOpen(path: path, reason: "this kernel has no /proc/kcore (CONFIG_PROC_KCORE is off, or /proc is a container's); pass --core DUMP")
-            }
-            throw .cannotOpen(path: path, reason: String(cString: strerror(err)))
-        }
-        return fd
-    }
-
-    private init(path: String, fd: Int32) throws(DumpError) {
-        self.path = path
-        self.fd = fd
-        var st = stat()
-        fstat(fd, &st)
-        self.fileSize = UInt64(max(0, st.st_size))
+    private init(file: FileBytes) throws(DumpError) {
+        self.path = file.path
+        self.file = file
+        self.fileSize = file.size
         _ = elf_version(UInt32(EV_CURRENT))
-        guard let elf = elf_begin(fd, ELF_C_READ, nil) else {
-            close(fd)
+        guard let elf = elf_begin(file.fd, ELF_C_READ, nil) else {
             throw .elf(path: path, operation: "elf_begin", message: Self.lastError())
         }
         self.elf = elf
@@ -75,7 +51,6 @@ public final class ElfFile {
 
     deinit {
         elf_end(elf)
-        close(fd)
     }
 
     static func lastError() -> String {
@@ -87,8 +62,25 @@ public final class ElfFile {
         .elf(path: path, operation: operation, message: Self.lastError())
     }
 
+    /// The ELF header's fields that the readers use.
+    public struct Header: Sendable, Equatable {
+        /// `e_type`.
+        public var type: UInt16
+        /// `e_machine`.
+        public var machine: UInt16
+        /// ELFDATA2MSB.
+        public var bigEndian: Bool
+        /// `e_type == ET_CORE`.
+        public var isCore: Bool { type == UInt16(ET_CORE) }
+    }
+
     /// The ELF header.
-    public func header() throws(DumpError) -> GElf_Ehdr {
+    public func header() throws(DumpError) -> Header {
+        let ehdr = try rawHeader()
+        return Header(type: ehdr.e_type, machine: ehdr.e_machine, bigEndian: ehdr.e_ident.5 == UInt8(ELFDATA2MSB))
+    }
+
+    private func rawHeader() throws(DumpError) -> GElf_Ehdr {
         var ehdr = GElf_Ehdr()
         guard gelf_getehdr(elf, &ehdr) != nil else { throw failure("reading the ELF header") }
         return ehdr
@@ -96,14 +88,14 @@ public final class ElfFile {
 
     /// True for ELFDATA2MSB files.
     public func isBigEndian() throws(DumpError) -> Bool {
-        try header().e_ident.5 == UInt8(ELFDATA2MSB)
+        try header().bigEndian
     }
 
     /// All program headers, each checked to lie inside the file.
     public func segments() throws(DumpError) -> [Segment] {
         var count = 0
         guard elf_getphdrnum(elf, &count) == 0 else { throw failure("elf_getphdrnum") }
-        let ehdr = try header()
+        let ehdr = try rawHeader()
         // libelf quietly reports 0 headers when the table is cut off; check the
         // header's own count against the file (PN_XNUM = 0xffff defers to libelf).
         let declared = ehdr.e_phnum == 0xffff ? count : Int(ehdr.e_phnum)
@@ -204,21 +196,7 @@ public final class ElfFile {
     }
 
     public func read(offset: UInt64, into buffer: inout [UInt8]) throws(DumpError) {
-        let count = buffer.count
-        var done = 0
-        while done < count {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                Glibc.pread(fd, raw.baseAddress! + done, count - done, off_t(Int64(bitPattern: offset &+ UInt64(done))))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, offset: offset &+ UInt64(done), reason: String(cString: strerror(errno)))
-            }
-            if n == 0 {
-                throw .truncated(path: path, what: "data", offset: offset, needed: UInt64(count), fileSize: fileSize)
-            }
-            done += n
-        }
+        try file.read(offset: offset, into: &buffer)
     }
 }
 

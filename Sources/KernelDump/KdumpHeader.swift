@@ -55,7 +55,7 @@ public struct KdumpHeader: Sendable {
         let version = u32(block0, 8)
         guard version >= 1, version < 64 else {
             if version.byteSwapped32 >= 1 && version.byteSwapped32 < 64 {
-                throw .unsupportedDump(path: path, reason: "a big-endian kdump-compressed dump; only little-endian machines (x86-64, arm64, riscv64) are supported")
+                throw .unsupportedDump(path: path, reason: "a big-endian kdump-compressed dump; only little-endian ones are read")
             }
             throw .badFormat(path: path, offset: 8, what: "header_version", reason: "\(version)")
         }
@@ -116,12 +116,7 @@ public struct KdumpHeader: Sendable {
 
     /// The ELF machine number of `machine` (utsname), for the architectures we read.
     public var elfMachine: UInt16? {
-        switch machine {
-        case "x86_64": return 62
-        case "aarch64", "arm64": return 183
-        case "riscv64": return 243
-        default: return nil
-        }
+        kernelArchitecture(utsMachine: machine)?.elfMachine
     }
 
     /// What the dump level left out, in makedumpfile's words.

@@ -10,16 +10,8 @@ public enum TableChoice: String, CaseIterable, Sendable {
     case efi
 }
 
-/// How a listing's lines look.
-public enum ListingStyle {
-    /// arch/x86/mm/dump_pagetables.c.
-    case x86
-    /// arch/arm64/mm/ptdump.c and arch/riscv/mm/ptdump.c.
-    case tableDriven(TableDrivenFormatter.Style)
-}
-
 /// One table ready to walk: its root, the ranges ptdump walks, the markers, the
-/// architecture that classifies its entries and the style that prints them.
+/// architecture that classifies its entries and the format that prints them.
 public struct TableSpec {
     public var name: String
     public var root: PhysicalAddress
@@ -29,7 +21,8 @@ public struct TableSpec {
     public var kasan: KasanEarlyShadow?
     /// How the root was found, printed by --verbose and `info`.
     public var origin: String
-    public var style: ListingStyle
+    /// How the architecture's ptdump prints the listing.
+    public var format: any ListingFormat
     public var markerAdvance: MarkerAdvance
     /// Set for JSON output: user entries are described with it.
     public var swapTypes: SwapTypes? = nil
@@ -98,9 +91,5 @@ extension KernelLayout {
 
 /// Reads the layout of the kernel in `session`, for its architecture.
 public func readKernelLayout(_ session: KernelSession) throws(DumpError) -> any KernelLayout {
-    switch session.architecture {
-    case .x86_64: return try X86KernelLayout.read(session)
-    case .arm64: return try Arm64KernelLayout.read(session)
-    case .riscv64: return try Riscv64KernelLayout.read(session)
-    }
+    try session.architecture.readLayout(session)
 }

@@ -1,5 +1,3 @@
-import CElfUtils
-import Glibc
 import PageTables
 
 /// Where to read a kernel from, as the user gave it.
@@ -32,7 +30,7 @@ public final class KernelSession {
     /// The dump file and its format.
     public let dump: DumpFile
     public let machine: UInt16
-    public let architecture: KernelArchitecture
+    public let architecture: any KernelArchitecture
     public let bigEndian: Bool
     public let notes: [ElfFile.Note]
     public let vmcoreinfo: VmcoreInfo?
@@ -58,7 +56,7 @@ public final class KernelSession {
         self.dump = dump
         self.machine = dump.machine
         self.bigEndian = dump.bigEndian
-        guard let architecture = KernelArchitecture(machine: machine) else {
+        guard let architecture = kernelArchitecture(elfMachine: machine) else {
             throw .unsupportedMachine(path: path, machine: machine)
         }
         self.architecture = architecture
@@ -73,7 +71,7 @@ public final class KernelSession {
         if let note = notes.first(where: { $0.name == "VMCOREINFO" }) {
             info = VmcoreInfo(text: String(decoding: note.descriptor.prefix { $0 != 0 }, as: UTF8.self))
             if case .kdump = dump.format { infoSource = "the kdump header's notes" } else { infoSource = "ELF note" }
-        } else if isLive, let bytes = try? ListingInput.readFile("/sys/kernel/vmcoreinfo", limit: 1 << 16) {
+        } else if isLive, let bytes = try? FileBytes.readWhole("/sys/kernel/vmcoreinfo", limit: 1 << 16) {
             let text = String(decoding: bytes, as: UTF8.self)
             info = Self.liveVmcoreinfo(sysfsText: text, memory: coreMemory)
             infoSource = info == nil ? nil : "/sys/kernel/vmcoreinfo"
@@ -85,7 +83,7 @@ public final class KernelSession {
         }
         self.vmcoreinfo = info
         self.vmcoreinfoSource = infoSource
-        self.cpus = architecture == .x86_64 ? CPUState.x86(from: notes, bigEndian: bigEndian) : []
+        self.cpus = architecture.cpuStates(notes: notes, bigEndian: bigEndian)
         // The vmlinux is read once: its link-time symbols serve the match check,
         // the kernel-image search and the symbol table.
         var vmlinux: (path: String, symbols: SymbolIndex)? = nil
@@ -99,7 +97,7 @@ public final class KernelSession {
             vmlinux = (named, linkSymbols)
         } else if request.searchDebugFiles {
             let search = DebugFileSearch(root: request.debugRoot ?? "", dumpDirectory: isLive ? nil : Self.directory(of: path))
-            let release = info?.osRelease ?? (isLive ? Self.currentRelease() : nil)
+            let release = info?.osRelease ?? (isLive ? FileSystem.runningRelease() : nil)
             vmlinux = Self.findVmlinux(search, release: release, info: info, dump: path, report: &report)
             if vmlinux == nil && systemMap == nil {
                 systemMap = Self.findSystemMap(search, release: release, info: info, report: &report)
@@ -108,8 +106,8 @@ public final class KernelSession {
         self.debugFiles = report
         self.systemMapGiven = request.systemMap
         var imageOffset: (kaslr: UInt64, physBase: UInt64)? = nil
-        if architecture == .x86_64, info?.number("phys_base") == nil, let linkText = vmlinux?.symbols["_text"] {
-            imageOffset = Self.kernelImageFromCR3(cpus: cpus, memory: coreMemory, linkText: linkText)
+        if info?.number("phys_base") == nil, let linkText = vmlinux?.symbols["_text"] {
+            imageOffset = architecture.imageFromTables(cpus: cpus, memory: coreMemory, linkText: linkText)
         }
         self.derivedImage = imageOffset
         self.vmlinuxFile = vmlinux.flatMap { v in try? ElfFile.probe(v.path) }
@@ -147,14 +145,11 @@ public final class KernelSession {
     }
 
     /// The kernel image's physical place from VMCOREINFO alone, before any
-    /// layout has installed its translator: x86-64 by phys_base, arm64 by
-    /// kimage_voffset (arch/arm64/kernel/crash_core.c writes both).
+    /// layout has installed its translator: by phys_base, or by what the
+    /// architecture's VMCOREINFO says (`KernelArchitecture.imagePhysical`).
     func imagePhysicalBeforeLayout(_ va: UInt64) -> PhysicalAddress? {
         if let pa = kernelImagePhysical(va) { return pa }
-        if architecture == .arm64, let voffset = vmcoreinfo?.number("kimage_voffset") {
-            return PhysicalAddress(va &- voffset)
-        }
-        return nil
+        return vmcoreinfo.flatMap { architecture.imagePhysical(va, vmcoreinfo: $0) }
     }
 
     /// The vmlinux, when one was given or found: its section bytes serve content
@@ -193,7 +188,7 @@ public final class KernelSession {
 
     /// A System.map's (or /proc/kallsyms') symbols, read as bytes.
     static func readMap(_ path: String) throws(DumpError) -> SymbolIndex {
-        let bytes = try ListingInput.readFile(path, limit: 1 << 28)
+        let bytes = try FileBytes.readWhole(path, limit: 1 << 28)
         return bytes.withUnsafeBufferPointer { SymbolIndex.parseMap($0) }
     }
 
@@ -260,7 +255,7 @@ public final class KernelSession {
         report.searched = true
         for candidate in search.vmlinuxCandidates(release: release, buildID: info?.buildID) {
             report.looked.append(candidate)
-            guard DebugFileSearch.isReadableFile(candidate) else { continue }
+            guard FileSystem.isReadableFile(candidate) else { continue }
             guard info != nil else {
                 report.skipped.append("\(candidate): cannot be checked against a dump without VMCOREINFO; pass --vmlinux to use it")
                 continue
@@ -291,8 +286,8 @@ public final class KernelSession {
                               report: inout DebugFileReport) -> (path: String, symbols: SymbolIndex)? {
         for candidate in search.systemMapCandidates(release: release) {
             report.looked.append(candidate)
-            guard DebugFileSearch.isReadableFile(candidate),
-                  let bytes = try? ListingInput.readFile(candidate, limit: 1 << 28) else { continue }
+            guard FileSystem.isReadableFile(candidate),
+                  let bytes = try? FileBytes.readWhole(candidate, limit: 1 << 28) else { continue }
             if bytes.count < 4096, DebugFileSearch.isPlaceholderMap(String(decoding: bytes, as: UTF8.self)) {
                 report.skipped.append("\(candidate): a placeholder (the real System.map is in the -dbg package)")
                 continue
@@ -313,13 +308,6 @@ public final class KernelSession {
         return nil
     }
 
-    static func currentRelease() -> String? {
-        var u = utsname()
-        guard uname(&u) == 0 else { return nil }
-        return withUnsafeBytes(of: u.release) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-    }
 
     /// Notes a problem that does not stop the run.
     /// Records `message` once, however many walks run into the same thing.
@@ -344,29 +332,6 @@ public final class KernelSession {
     /// VMCOREINFO (QEMU without `-device vmcoreinfo`).
     public let derivedImage: (kaslr: UInt64, physBase: UInt64)?
 
-    /// The kernel image mapping starts at `_text`: cleanup_highmap() clears the
-    /// high-kernel PMDs below it. So the first present leaf above
-    /// `__START_KERNEL_map` in any CPU's tables gives the run-time `_text`, hence
-    /// the KASLR offset, and its physical address gives phys_base.
-    static func kernelImageFromCR3(cpus: [CPUState], memory: any PhysicalMemory, linkText: UInt64) -> (kaslr: UInt64, physBase: UInt64)? {
-        let startKernelMap: UInt64 = 0xffff_ffff_8000_0000
-        for cpu in cpus {
-            let arch = X86_64Paging(fiveLevel: (cpu.cr4 ?? 0) & (1 << 12) != 0)
-            for root in [cpu.cr3 & arch.pfnMask & ~UInt64(0x1000), cpu.cr3 & arch.pfnMask] {
-                var first: Leaf?
-                let collector = LeafCollector(architecture: arch) { if first == nil { first = $0 } }
-                PageWalker(architecture: arch, memory: memory)
-                    .walk(root: PhysicalAddress(root), ranges: [WalkRange(startKernelMap, startKernelMap + (1 << 30))], into: collector)
-                if let first, first.address >= linkText {
-                    // phys_base can be "negative" (the image sits below its link
-                    // address); the kernel's unsigned arithmetic wraps, so does ours.
-                    return (first.address - linkText, first.physical.rawValue &- (first.address - startKernelMap))
-                }
-            }
-        }
-        return nil
-    }
-
     /// Translates kernel virtual addresses (image and linear map) for
     /// architectures other than x86-64; their layout reader installs it.
     public var addressTranslator: ((UInt64) -> UInt64?)?
@@ -386,7 +351,7 @@ public final class KernelSession {
     /// `virtual - physical` of the PT_LOAD segment that maps `va` with both
     /// addresses known, if any.
     public func segmentOffset(containing va: UInt64) -> UInt64? {
-        for s in segments where s.type == 1 && s.physicalAddress != .max && s.virtualAddress != s.physicalAddress
+        for s in segments where s.isLoad && s.physicalAddress != .max && s.virtualAddress != s.physicalAddress
             && va >= s.virtualAddress && va - s.virtualAddress < s.memorySize {
             return s.virtualAddress &- s.physicalAddress
         }
@@ -397,9 +362,8 @@ public final class KernelSession {
     /// image, and on arm64 and riscv also the linear map.
     public func kernelImagePhysical(_ va: UInt64) -> PhysicalAddress? {
         if let addressTranslator { return addressTranslator(va).map { PhysicalAddress($0) } }
-        let startKernelMap: UInt64 = 0xffff_ffff_8000_0000
-        guard va >= startKernelMap, let physBase else { return nil }
-        return PhysicalAddress(va - startKernelMap &+ physBase)
+        guard let physBase else { return nil }
+        return architecture.imagePhysical(va, physBase: physBase)
     }
 
     /// Reads `count` bytes of a kernel-image object.

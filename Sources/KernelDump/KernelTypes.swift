@@ -36,7 +36,7 @@ extension KernelSession {
     private func readBTF() -> (types: BTFTypes, source: String)? {
         do {
             if isLive {
-                let bytes = try ListingInput.readFile("/sys/kernel/btf/vmlinux", limit: Int(Self.maximumBTFBytes))
+                let bytes = try FileBytes.readWhole("/sys/kernel/btf/vmlinux", limit: Int(Self.maximumBTFBytes))
                 return (try BTFTypes(bytes), "BTF (/sys/kernel/btf/vmlinux)")
             }
             guard let start = symbols["__start_BTF"], let stop = symbols["__stop_BTF"] else {

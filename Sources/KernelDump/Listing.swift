@@ -48,26 +48,11 @@ public struct ListingOptions: Sendable {
     public init() {}
 }
 
-extension ListingStyle {
-    /// The attribute words the listing prints for `range` (empty for a hole).
-    func words(_ range: MappedRange) -> [String] {
-        switch self {
-        case .x86:
-            return X86PtdumpFormatter.flags(range.protection, level: range.level).split(separator: " ").map(String.init)
-        case .tableDriven(let style):
-            guard range.protection != 0 else { return [] }
-            return style.attributes.describe(range.protection).split(separator: " ").map(String.init)
-        }
-    }
-}
-
 /// Walks `spec` and streams the kernel's text listing to `write`, line by line.
 public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options: ListingOptions = ListingOptions(),
                          write: @escaping (String) -> Void) -> ListingResult {
-    var x86 = X86PtdumpFormatter(physicalColumn: options.physicalColumn)
-    let style = spec.style
-    var tableDriven: TableDrivenFormatter?
-    if case .tableDriven(let s) = style { tableDriven = TableDrivenFormatter(style: s, physicalColumn: options.physicalColumn) }
+    let format = spec.format
+    var formatter = format.makeFormatter(physicalColumn: options.physicalColumn)
     let architecture = spec.architecture
     let selection = options.selection
     let regions = selection.regions(in: spec.markers).indices
@@ -77,7 +62,7 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
     // Lines go into one buffer, handed to `write` in chunks of about 64 KiB.
     var pending = ASCIILine(capacity: 1 << 16)
     func text(_ event: ListingEvent) {
-        if let tableDriven { tableDriven.format(event, into: &pending) } else { x86.format(event, into: &pending) }
+        formatter.format(event, into: &pending)
         if pending.count >= 1 << 16 - 512 { write(pending.takeString()) }
     }
     let result = walkEvents(spec, memory: memory, maxTableVisits: options.maxTableVisits, progress: options.progress,
@@ -88,7 +73,7 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
         }
         if selection.isEmpty && options.output == .text { return text(event) }
         let access = architecture.access(protection: r.protection, effective: r.effective)
-        let words = style.words(r)
+        let words = format.words(r)
         guard selection.selects(r, access: access, words: words, regions: regions) else { return }
         let marker = spec.markers[r.markerIndex].name
         switch options.output {

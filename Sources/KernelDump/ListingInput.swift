@@ -1,4 +1,3 @@
-import Glibc
 import PageTables
 
 /// One side of `kptdump diff`: a listing read from ptdump text (the kernel's
@@ -17,7 +16,7 @@ public struct ListingInput {
     /// Text starts with a marker header or a range; JSON with `{`; anything
     /// else is left to the dump probe, which names the format it expected.
     public static func kind(of path: String) throws(DumpError) -> Kind {
-        let head = try readHead(path, count: 64)
+        let head = try FileBytes.readHead(path, count: 64)
         let text = head.drop(while: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 })
         if text.starts(with: Array("---[".utf8)) || text.starts(with: Array("0x".utf8)) { return .text }
         if text.first == UInt8(ascii: "{") { return .json }
@@ -68,46 +67,12 @@ public struct ListingInput {
 
     static func readAll(_ path: String) throws(DumpError) -> [UInt8] {
         do {
-            return try readFile(path, limit: maximumTextBytes)
+            return try FileBytes.readWhole(path, limit: maximumTextBytes)
         } catch .badFormat(let path, _, _, _) {
             throw .badFormat(path: path, offset: 0, what: "listing", reason: "larger than \(maximumTextBytes >> 20) MiB; not a ptdump listing")
         }
     }
 
-    /// A whole file of at most `limit` bytes (sysfs files report no size, so
-    /// it is read to its end).
-    static func readFile(_ path: String, limit: Int) throws(DumpError) -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        // A regular file's size saves the copies of a growing array (a System.map is 5 MB).
-        var status = stat()
-        if fstat(fd, &status) == 0, status.st_size > 0, status.st_size <= limit {
-            out.reserveCapacity(Int(status.st_size) + 1)
-        }
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw .io(path: path, offset: UInt64(out.count), reason: String(cString: strerror(errno))) }
-            if n == 0 { return out }
-            chunk.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<n])) }
-            if out.count > limit {
-                throw .badFormat(path: path, offset: 0, what: "file", reason: "larger than \(limit) bytes")
-            }
-        }
-    }
-
-    static func readHead(_ path: String, count: Int) throws(DumpError) -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: count)
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, count) }
-        guard n >= 0 else { throw .io(path: path, offset: 0, reason: String(cString: strerror(errno))) }
-        return Array(buffer[0..<n])
-    }
 }
 
 extension Actions {

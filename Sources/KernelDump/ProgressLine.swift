@@ -1,4 +1,3 @@
-import Glibc
 import PageTables
 
 /// The progress line kptdump keeps on a terminal's stderr while a walk runs
@@ -44,8 +43,6 @@ public final class ProgressLine: @unchecked Sendable {
     }
 
     public static func monotonicSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+        FileSystem.monotonicSeconds()
     }
 }

@@ -1,4 +1,3 @@
-import Glibc
 import PageTables
 
 /// Writes a synthetic x86-64 ELF core for benchmarks at scale: a 4-level kernel
@@ -45,17 +44,16 @@ public struct ScaleCoreGenerator: Sendable {
         guard pteTables >= 1, pteTables <= 512 * 512 else {
             throw .badRequest("the number of PTE tables must be 1 to 262144 (one PUD table's worth)")
         }
-        let fd = try createOutput(path)
-        defer { close(fd) }
+        let file = try OutputFile(path: path)
         let size = UInt64(tablePages) * 4096
         let header = SnapshotWriter.header(machine: 62, notes: [vmcoreinfo()],
                                            segments: [(start: Self.pgdPhysical, size: size)])
-        try writeAll(fd, header, path: path)
+        try file.write(header)
 
         let pudPhysical = Self.pgdPhysical + 0x2000
         let pmdPhysical = pudPhysical + 0x1000
         let ptePhysical = pmdPhysical + UInt64(pmdTables) * 0x1000
-        var pages = PageBuffer(fd: fd, path: path)
+        var pages = PageBuffer(file: file)
 
         var pgd = [UInt64](repeating: 0, count: 512)
         pgd[Int((Self.vmallocBase >> 39) & 511)] = pudPhysical | Self.kernelTable
@@ -141,13 +139,11 @@ struct AllocationPattern {
 
 /// Collects little-endian table pages and writes them a megabyte at a time.
 private struct PageBuffer {
-    let fd: Int32
-    let path: String
+    let file: OutputFile
     private var bytes: [UInt8] = []
 
-    init(fd: Int32, path: String) {
-        self.fd = fd
-        self.path = path
+    init(file: OutputFile) {
+        self.file = file
         bytes.reserveCapacity(1 << 20)
     }
 
@@ -159,7 +155,7 @@ private struct PageBuffer {
     }
 
     mutating func flush() throws(DumpError) {
-        try writeAll(fd, bytes, path: path)
+        try file.write(bytes)
         bytes.removeAll(keepingCapacity: true)
     }
 }

@@ -1,4 +1,3 @@
-import Glibc
 import PageTables
 
 /// Writes a small ELF core that holds only what a walk needed: the byte ranges
@@ -87,9 +86,7 @@ public struct SnapshotWriter {
 
     /// Writes the file, refusing to overwrite the input it was made from.
     public func write(to path: String) throws(DumpError) {
-        let fd = try createOutput(path)
-        defer { close(fd) }
-        try writeAll(fd, bytes(), path: path)
+        try OutputFile(path: path).write(bytes())
     }
 
     private static func phdr(_ out: inout [UInt8], type: UInt32, offset: UInt64, paddr: UInt64, size: UInt64) {
@@ -108,23 +105,3 @@ private func append16(_ b: inout [UInt8], _ v: UInt16) { for i in 0..<2 { b.appe
 private func append32(_ b: inout [UInt8], _ v: UInt32) { for i in 0..<4 { b.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
 private func append64(_ b: inout [UInt8], _ v: UInt64) { for i in 0..<8 { b.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
 private func pad4(_ b: inout [UInt8]) { while b.count % 4 != 0 { b.append(0) } }
-
-/// Opens `path` for writing, created or truncated.
-func createOutput(_ path: String) throws(DumpError) -> Int32 {
-    let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-    return fd
-}
-
-/// Writes all of `data` to `fd`, retrying short writes and EINTR.
-func writeAll(_ fd: Int32, _ data: [UInt8], path: String) throws(DumpError) {
-    var done = 0
-    while done < data.count {
-        let n = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, data.count - done) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw .io(path: path, offset: UInt64(done), reason: String(cString: strerror(errno)))
-        }
-        done += n
-    }
-}

@@ -93,7 +93,7 @@ extension Actions {
                                         protection: spec.architecture.protection(s.entry),
                                         effective: spec.architecture.protection(s.entry), physicalStart: nil,
                                         problem: nil, markerIndex: 0)
-                out += sizeName(size) + " page " + hex(physical.rawValue) + "  " + spec.style.words(range).joined(separator: " ")
+                out += sizeName(size) + " page " + hex(physical.rawValue) + "  " + spec.format.words(range).joined(separator: " ")
             case .notPresent:
                 out += s.entry == 0 ? "none" : "not present"
             case .invalid(let reason):
@@ -131,6 +131,6 @@ extension Actions {
     }
 
     static func sizeName(_ size: UInt64) -> String {
-        String(X86PtdumpFormatter.sizeField(size).drop(while: { $0 == " " }))
+        PtdumpSize.text(size)
     }
 }

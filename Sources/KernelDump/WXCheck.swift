@@ -61,7 +61,7 @@ extension Actions {
                 let wx = arch.isWritableAndExecutable(protection: range.protection, effective: range.effective)
                 let uxn = arch.isUserExecutable(protection: range.protection)
                 guard range.problem == nil, wx || uxn else { return }
-                var line = spec.style.line(range)
+                var line = spec.format.line(range)
                 line.removeLast()
                 let what = wx ? "W+X" : "non-UXN"
                 var note = "\(what) [\(spec.markers[range.markerIndex].name)]"
@@ -76,15 +76,5 @@ extension Actions {
                 offenders: offenders, markedRanges: result.problems.count))
         }
         return WXReport(tables: tables, warnings: session.warnings)
-    }
-}
-
-extension ListingStyle {
-    /// One range as the listing prints it, whatever the region's line limit.
-    func line(_ range: MappedRange) -> String {
-        switch self {
-        case .x86: return X86PtdumpFormatter.line(range)
-        case .tableDriven(let style): return TableDrivenFormatter(style: style).line(range)
-        }
     }
 }

@@ -27,16 +27,16 @@ public struct ASCIILine {
         }
     }
 
-    mutating func append(text s: String) {
+    public mutating func append(text s: String) {
         var s = s
         s.withUTF8 { append(bytes: $0) }
     }
 
-    mutating func append(_ s: StaticString) {
+    public mutating func append(_ s: StaticString) {
         s.withUTF8Buffer { append(bytes: $0) }
     }
 
-    mutating func append(bytes source: UnsafeBufferPointer<UInt8>) {
+    public mutating func append(bytes source: UnsafeBufferPointer<UInt8>) {
         reserve(source.count)
         guard let from = source.baseAddress, !source.isEmpty else { return }
         storage.withUnsafeMutableBufferPointer { out in
@@ -47,13 +47,13 @@ public struct ASCIILine {
         count += source.count
     }
 
-    mutating func append(byte: UInt8) {
+    public mutating func append(byte: UInt8) {
         reserve(1)
         storage[count] = byte
         count += 1
     }
 
-    mutating func spaces(_ n: Int) {
+    public mutating func spaces(_ n: Int) {
         guard n > 0 else { return }
         reserve(n)
         storage.withUnsafeMutableBufferPointer { out in
@@ -64,7 +64,7 @@ public struct ASCIILine {
 
     /// The physical column riscv's ptdump prints, ` 0x%016lx `, or as many
     /// spaces when there is no address (a hole, a table that could not be read).
-    mutating func physicalColumn(_ address: PhysicalAddress?) {
+    public mutating func physicalColumn(_ address: PhysicalAddress?) {
         guard let address else { return spaces(20) }
         append(byte: 0x20)
         hex16(address.rawValue)
@@ -72,7 +72,7 @@ public struct ASCIILine {
     }
 
     /// `0x%016lx`.
-    mutating func hex16(_ value: UInt64) {
+    public mutating func hex16(_ value: UInt64) {
         reserve(18)
         storage.withUnsafeMutableBufferPointer { out in
             out[count] = 0x30
@@ -88,7 +88,7 @@ public struct ASCIILine {
     }
 
     /// `%*lu`: right-aligned in `width` columns (wider values are not cut).
-    mutating func decimal(_ value: UInt64, width: Int) {
+    public mutating func decimal(_ value: UInt64, width: Int) {
         var digits = 1
         var v = value
         while v >= 10 {
@@ -107,9 +107,9 @@ public struct ASCIILine {
         count += digits
     }
 
-    var bytes: ArraySlice<UInt8> { storage[..<count] }
+    public var bytes: ArraySlice<UInt8> { storage[..<count] }
 
-    var string: String {
+    public var string: String {
         storage.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[..<count]), as: UTF8.self) }
     }
 }

@@ -552,7 +552,7 @@ extension AddressSpaceMap {
     /// A range's size as the listing prints it ("2044K"), or rounded
     /// ("≈4.0T") where the listing's exact form would be long ("4193792M").
     static func sizeLabel(_ size: UInt64) -> String {
-        let exact = String(X86PtdumpFormatter.sizeField(size).drop { $0 == " " })
+        let exact = PtdumpSize.text(size)
         guard exact.count > 5 else { return exact }
         let units = ["K", "M", "G", "T", "P", "E"]
         var unit = -1

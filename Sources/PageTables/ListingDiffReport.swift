@@ -28,7 +28,7 @@ extension ListingDiff {
             out += "\nregion only in \(r.onlyIn.rawValue): ---[ \(r.name) ]--- (\(r.lines) lines)\n"
         }
         for c in changes {
-            let size = X86PtdumpFormatter.sizeField(c.size).drop(while: { $0 == " " })
+            let size = PtdumpSize.text(c.size)
             out += "\n\(c.kind.rawValue)  [\(c.region)] +\(hex(c.offset)) \(size)\n"
             out += "  A " + Self.side(c.lineA, anchor: c.anchorA, offset: c.offset, size: c.size) + "\n"
             out += "  B " + Self.side(c.lineB, anchor: c.anchorB, offset: c.offset, size: c.size) + "\n"

@@ -34,7 +34,7 @@ public struct ListingSummary: Sendable {
     /// Bytes one leaf maps at `level` (the PTE level maps a page).
     func pageSizeName(_ level: TableLevel) -> String {
         let span = level == .pte ? geometry.pageSize : geometry.entrySpan(level)
-        return String(X86PtdumpFormatter.sizeField(span).drop(while: { $0 == " " }))
+        return PtdumpSize.text(span)
     }
 
     public var text: String {

@@ -33,6 +33,26 @@ public struct SwapPTEFormat: Sendable, Equatable {
     public var swapSoftDirty: UInt64 = 0
     public var swapUffdWP: UInt64 = 0
 
+    public init(name: String, presentBits: UInt64, validBit: UInt64, special: UInt64, devmap: UInt64 = 0,
+                softDirty: UInt64 = 0, uffdWP: UInt64 = 0, typeShift: Int, typeBits: Int = 5,
+                offsetShift: Int, offsetBits: Int, swapExclusive: UInt64 = 0, swapSoftDirty: UInt64 = 0,
+                swapUffdWP: UInt64 = 0) {
+        self.name = name
+        self.presentBits = presentBits
+        self.validBit = validBit
+        self.special = special
+        self.devmap = devmap
+        self.softDirty = softDirty
+        self.uffdWP = uffdWP
+        self.typeShift = typeShift
+        self.typeBits = typeBits
+        self.offsetShift = offsetShift
+        self.offsetBits = offsetBits
+        self.swapExclusive = swapExclusive
+        self.swapSoftDirty = swapSoftDirty
+        self.swapUffdWP = swapUffdWP
+    }
+
     /// What `entry` is, for a user address; nil for an empty entry.
     ///
     /// Huge leaves (THP, hugetlb at PMD or PUD) keep the same software bits

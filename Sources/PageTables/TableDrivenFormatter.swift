@@ -2,8 +2,8 @@
 /// (arch/arm64/mm/ptdump.c) and riscv (arch/riscv/mm/ptdump.c). Both print
 /// `0x%016lx-0x%016lx   `, the size as `%9lu%c` with units `KMGTPE`, the level
 /// name and the attribute table; they differ in the columns described here.
-public struct TableDrivenFormatter: Sendable {
-    public struct Style: Sendable {
+public struct TableDrivenFormatter: ListingFormatter, Sendable {
+    public struct Style: ListingFormat {
         /// `pg_level[].name`, PGD first.
         public var levelNames: [String]
         public var attributes: ProtectionTable
@@ -101,5 +101,16 @@ public struct TableDrivenFormatter: Sendable {
         }
         out.decimal(delta, width: 9)
         out.append(byte: units[unit])
+    }
+}
+
+extension TableDrivenFormatter.Style {
+    public func makeFormatter(physicalColumn: Bool) -> any ListingFormatter {
+        TableDrivenFormatter(style: self, physicalColumn: physicalColumn)
+    }
+
+    public func words(_ range: MappedRange) -> [String] {
+        guard range.protection != 0 else { return [] }
+        return attributes.describe(range.protection).split(separator: " ").map(String.init)
     }
 }

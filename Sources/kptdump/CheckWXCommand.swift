@@ -6,11 +6,9 @@ struct CheckWX: ParsableCommand {
         commandName: "check-wx",
         abstract: "Run the kernel's boot-time W+X check (CONFIG_DEBUG_WX) on a dump.",
         discussion: """
-            Walks the tables the kernel checks with the kernel's own rule: effective RW and \
-            not NX on x86-64 (init_mm, then its PTI user copy); writable and not PXN, plus \
-            non-UXN kernel pages, on arm64; W and X on riscv64. Prints the kernel's verdict \
-            line for each walk, then each offending range with its marker region and \
-            nearest symbol.
+            Walks the tables the kernel checks with the kernel's own rule (\(ArchitectureHelp.wxRules)). \
+            Prints the kernel's verdict line for each walk, then each offending range with \
+            its marker region and nearest symbol.
 
             Exit status: 0 passed; 1 W+X pages found (the kernel's FAILED); 2 unusable input; \
             3 passed, but some tables could not be read.

@@ -35,7 +35,7 @@ struct Diff: ParsableCommand {
     @Option(help: "Which table to walk in dump inputs.")
     var table: TableChoice = .kernel
 
-    @Option(help: "CPU whose page-table base gives current-kernel and current-user (x86-64).")
+    @Option(help: "CPU whose page-table base gives current-kernel and current-user (\(ArchitectureHelp.perCPUTables)).")
     var cpu: Int?
 
     @Flag(help: "After the summary, list each difference.")

@@ -12,13 +12,13 @@ struct List: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: "Which table: \(TableChoice.allCases.map(\.rawValue).joined(separator: ", ")). x86-64 has all four (page_tables/*); arm64 and riscv64 have kernel and efi (kernel_page_tables, efi_page_tables).")
+    @Option(help: "Which table: \(TableChoice.allCases.map(\.rawValue).joined(separator: ", ")); by architecture, \(ArchitectureHelp.tables).")
     var table: TableChoice = .kernel
 
-    @Option(help: "CPU whose table current-kernel and current-user list (x86-64): in a QEMU dump its saved CR3 (default CPU 0); in a kdump crash dump the table of the task it ran (default: the CPU that panicked). Live (/proc/kcore has no registers) they are kptdump's own process's tables.")
+    @Option(help: "CPU whose table current-kernel and current-user list (\(ArchitectureHelp.perCPUTables)): in a QEMU dump its saved CR3 (default CPU 0); in a kdump crash dump the table of the task it ran (default: the CPU that panicked). Live (/proc/kcore has no registers) they are kptdump's own process's tables.")
     var cpu: Int?
 
-    @Option(help: "List this process's page table (x86-64: both halves, like current_kernel; arm64 and riscv64: its user space); needs a vmlinux with DWARF, or a snapshot that kept the offsets.")
+    @Option(help: "List this process's page table (\(ArchitectureHelp.processTables)); needs a vmlinux with DWARF, or a snapshot that kept the offsets.")
     var pid: Int32?
 
     @Option(help: "List the page table of the first process with this name.")
@@ -60,7 +60,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(help: "Print mapped bytes by page size, overall and per marker region, instead of the ranges.")
     var summary = false
 
-    @Flag(help: "Add a physical-address column to the text: the address mapped at each range's start, blank for holes, in the column riscv's ptdump prints (riscv listings have it already). diff reads it.")
+    @Flag(help: "Add a physical-address column to the text: the address mapped at each range's start, blank for holes, in the column of the ptdumps that print one (listings that have it already keep theirs). diff reads it.")
     var phys = false
 
     @Option(help: ArgumentHelp("Keep ranges with all these attributes: w, x, user, present, a level (pte ... pgd) or a word as printed (GLB, PSE, MEM/NORMAL); '!' negates. Example: 'w x'.", valueName: "words"))

@@ -21,7 +21,7 @@ struct Map: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: "Which table, as for list: x86-64 has all four; arm64 and riscv64 have kernel and efi.")
+    @Option(help: "Which table, as for list: \(ArchitectureHelp.tables).")
     var table: TableChoice = .kernel
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the picture to this file (default: standard output).", valueName: "file"))

@@ -30,13 +30,13 @@ struct Vtop: ParsableCommand {
     @Option(name: .customLong("debug-root"), help: ArgumentHelp("Also look for vmlinux and System.map under this directory.", valueName: "dir"))
     var debugRoot: String?
 
-    @Option(help: "Which table translates (current-kernel is the CPU's CR3 on x86-64, for user addresses).")
+    @Option(help: "Which table translates (current-kernel is the CPU's own table, for user addresses, on \(ArchitectureHelp.perCPUTables)).")
     var table: TableChoice = .kernel
 
-    @Option(help: "CPU whose page-table base gives current-kernel and current-user (x86-64).")
+    @Option(help: "CPU whose page-table base gives current-kernel and current-user (\(ArchitectureHelp.perCPUTables)).")
     var cpu: Int?
 
-    @Option(help: "Translate through this process's table (x86-64; needs a vmlinux with DWARF). User addresses also get their entry decoded: swap type and offset, migration, hwpoison, special, soft-dirty.")
+    @Option(help: "Translate through this process's table (\(ArchitectureHelp.processTables); needs a vmlinux with DWARF, or a snapshot that kept the offsets). User addresses also get their entry decoded: swap type and offset, migration, hwpoison, special, soft-dirty.")
     var pid: Int32?
 
     @Option(help: "Translate through the table of the first process with this name.")

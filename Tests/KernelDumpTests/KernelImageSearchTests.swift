@@ -12,7 +12,7 @@ import PageTables
         let info = try #require(session.vmcoreinfo)
         // `_text` of these kernels in System.map (CONFIG_PHYSICAL_START 0x1000000).
         let linkText: UInt64 = 0xffff_ffff_8100_0000
-        let found = try #require(KernelSession.kernelImageFromCR3(cpus: session.cpus, memory: session.coreMemory, linkText: linkText))
+        let found = try #require(session.architecture.imageFromTables(cpus: session.cpus, memory: session.coreMemory, linkText: linkText))
         #expect(found.kaslr == info.kernelOffset)
         #expect(found.physBase == info.number("phys_base"))
     }

@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+@testable import KernelDump
 
 /// `kptdump map`'s picture, drawn from x86-64 tables built in code and walked
 /// through the real walker and merger.

@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+@testable import KernelDump
 
 /// vtop's translation on tables built in code: folded levels, blocks, a leaf
 /// whose present bit is clear, a missing table and a cycle.

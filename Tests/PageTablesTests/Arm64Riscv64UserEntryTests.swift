@@ -1,5 +1,6 @@
 import Testing
 import PageTables
+@testable import KernelDump
 
 /// arm64 and riscv64 user entries, built with each release's own encodings:
 /// `__swp_entry(type, offset)` = `type << __SWP_TYPE_SHIFT | offset <<

@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+@testable import KernelDump
 
 /// arm64 tables built in code. Geometry rows follow Documentation/arm64/memory.rst
 /// and ARM64_HW_PGTABLE_LEVELS(); listing lines follow arch/arm64/mm/ptdump.c's

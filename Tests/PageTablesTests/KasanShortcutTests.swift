@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+@testable import KernelDump
 
 /// mm/ptdump.c: an entry pointing at a shared KASAN early-shadow table is noted
 /// once at PTE level with kasan_early_shadow_pte[0], without effective_prot and

@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+@testable import KernelDump
 
 /// riscv64 tables built in code; lines follow arch/riscv/mm/ptdump.c: the range,
 /// ` 0x%016lx ` with the first entry's physical address, `%9lu%c %s`, the flag

@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+@testable import KernelDump
 
 @Suite struct X86FiveLevelTests {
     @Test func holesUnderARealP4DAreLabelledP4D() {

@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+@testable import KernelDump
 
 @Suite struct X86FormatTests {
     @Test(arguments: [
@@ -14,7 +15,7 @@ import Testing
         (0x0010_0000_0000_0000, "        4P"),
     ])
     func sizeUsesTheLargestWholeUnit(size: UInt64, expected: String) {
-        #expect(X86PtdumpFormatter.sizeField(size) == expected)
+        #expect(PtdumpSize.field(size) == expected)
     }
 
     @Test func notPresentPrintsThirtySpaces() {

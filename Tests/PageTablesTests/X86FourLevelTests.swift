@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+@testable import KernelDump
 
 /// Tables built in code and listed; each expected line was derived by hand from
 /// the rules of mm/pagewalk.c, mm/ptdump.c and arch/x86/mm/dump_pagetables.c.

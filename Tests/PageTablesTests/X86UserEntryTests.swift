@@ -1,5 +1,6 @@
 import Testing
 import PageTables
+@testable import KernelDump
 
 /// x86-64 user entries decoded as the kernel tells them apart. The entries are
 /// built with the kernel's own encodings (arch/x86/include/asm/pgtable_64.h,

@@ -1,3 +1,5 @@
+import PageTables
+
 /// x86-64's user entries, from arch/x86/include/asm/pgtable_types.h and
 /// pgtable_64.h (Linux 6.1).
 extension X86_64Paging {

@@ -1,3 +1,5 @@
+import PageTables
+
 /// x86-64 paging, 4-level and 5-level, as arch/x86/include/asm/pgtable*.h
 /// defines its predicates (checked against Linux 6.1).
 public struct X86_64Paging: PagingArchitecture {

@@ -1,3 +1,5 @@
+import PageTables
+
 /// RISC-V 64 paging (Sv39, Sv48, Sv57) as Linux describes it in
 /// arch/riscv/include/asm/pgtable{,-64,-bits}.h, checked against Linux 6.1.
 ///

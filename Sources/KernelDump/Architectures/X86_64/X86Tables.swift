@@ -1,4 +1,3 @@
-import Glibc
 import PageTables
 
 extension X86KernelLayout {
@@ -20,7 +19,7 @@ extension X86KernelLayout {
         let arch = paging
         func spec(_ root: PhysicalAddress, _ origin: String) -> TableSpec {
             TableSpec(name: choice.rawValue, root: root, ranges: walkRanges, architecture: arch,
-                      markers: markers, kasan: kasan, origin: origin, style: .x86, markerAdvance: .oncePerFlush)
+                      markers: markers, kasan: kasan, origin: origin, format: X86ListingFormat(), markerAdvance: .oncePerFlush)
         }
         switch choice {
         case .kernel:
@@ -51,7 +50,7 @@ extension X86KernelLayout {
     /// the table is the one of the task the CPU ran (`Actions.cpuTask`), and
     /// the CPU by default the one that panicked.
     func currentCR3(session: KernelSession, cpu: Int) throws(DumpError) -> (UInt64, String) {
-        if session.isLive { return try processCR3(session: session, pid: getpid()) }
+        if session.isLive { return try processCR3(session: session, pid: FileSystem.processID) }
         if session.cpus.isEmpty && !session.crashContext().cpuPIDs.isEmpty {
             let running = try Actions.cpuTask(session, self, cpu: cpu == defaultCPU ? session.defaultCPU() : cpu)
             return (running.pgdPhysical.rawValue, running.origin)

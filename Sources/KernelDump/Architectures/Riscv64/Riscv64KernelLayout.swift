@@ -129,11 +129,10 @@ public struct Riscv64KernelLayout: KernelLayout {
         throw .noTable(name: "kernel", reason: "riscv: neither pgtable_l5_enabled/pgtable_l4_enabled nor satp_mode is readable")
     }
 
-    var style: ListingStyle {
+    var format: TableDrivenFormatter.Style {
         let arch = paging
-        return .tableDriven(TableDrivenFormatter.Style(
-            levelNames: arch.levelNames, attributes: attributes,
-            physicalColumn: { arch.physicalAddress($0) }, printsEmptyRanges: false))
+        return TableDrivenFormatter.Style(levelNames: arch.levelNames, attributes: attributes,
+                                          physicalColumn: { arch.physicalAddress($0) }, printsEmptyRanges: false)
     }
 
     /// A process's satp table: user space is the lower half, TASK_SIZE =
@@ -150,7 +149,7 @@ public struct Riscv64KernelLayout: KernelLayout {
         case .kernel:
             return TableSpec(name: "kernel", root: swapper, ranges: [walkRange], architecture: paging,
                              markers: markers, kasan: nil, origin: "init_mm: swapper_pg_dir at physical \(swapper)",
-                             style: style, markerAdvance: .untilCurrent)
+                             format: format, markerAdvance: .untilCurrent)
         case .efi:
             guard let efiMM = session.symbols["efi_mm"] else {
                 throw .noTable(name: "efi", reason: "no efi_mm symbol (kernel without CONFIG_EFI, or no vmlinux)")
@@ -170,7 +169,7 @@ public struct Riscv64KernelLayout: KernelLayout {
                 range = WalkRange(info.baseAddress, info.end ?? 1 << 31)
             }
             return TableSpec(name: "efi", root: pgd, ranges: [range], architecture: paging, markers: efiMarkers,
-                             kasan: nil, origin: "efi_mm.pgd at physical \(pgd)", style: style,
+                             kasan: nil, origin: "efi_mm.pgd at physical \(pgd)", format: format,
                              markerAdvance: .untilCurrent)
         case .currentKernel, .currentUser:
             throw .noTable(name: choice.rawValue, reason: "riscv has kernel_page_tables and efi_page_tables only")

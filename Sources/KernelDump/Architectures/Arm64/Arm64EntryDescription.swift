@@ -1,3 +1,5 @@
+import PageTables
+
 /// arm64's user entries, from arch/arm64/include/asm/pgtable.h and
 /// pgtable-prot.h. The swap layout changed twice since the PTE_FILE bit left
 /// (4.0): 6.0 took bit 2 for PG_anon_exclusive and narrowed the type to

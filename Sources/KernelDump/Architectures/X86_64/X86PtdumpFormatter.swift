@@ -1,19 +1,26 @@
+import PageTables
+
+/// x86's listing format: arch/x86/mm/dump_pagetables.c.
+public struct X86ListingFormat: ListingFormat {
+    public init() {}
+
+    public func makeFormatter(physicalColumn: Bool) -> any ListingFormatter {
+        X86PtdumpFormatter(physicalColumn: physicalColumn)
+    }
+
+    public func words(_ range: MappedRange) -> [String] {
+        X86PtdumpFormatter.flags(range.protection, level: range.level).split(separator: " ").map(String.init)
+    }
+}
+
 /// Prints listing events exactly as arch/x86/mm/dump_pagetables.c does.
-public struct X86PtdumpFormatter {
+public struct X86PtdumpFormatter: ListingFormatter {
     private var linesInRegion = 0
     private var regionMaxLines = 0
     /// `--phys`: a physical column after the range, in riscv's form (not the kernel's x86 text).
     public var physicalColumn = false
 
     public init(physicalColumn: Bool = false) { self.physicalColumn = physicalColumn }
-
-    /// Text for one event (possibly empty, possibly several lines), each line
-    /// ending in a newline.
-    public mutating func format(_ event: ListingEvent) -> String {
-        var out = ASCIILine()
-        format(event, into: &out)
-        return out.string
-    }
 
     /// Appends the text for one event to `out`.
     public mutating func format(_ event: ListingEvent, into out: inout ASCIILine) {
@@ -36,9 +43,9 @@ public struct X86PtdumpFormatter {
     }
 
     /// One range line: `0x%016lx-0x%016lx   %9lu%c <flags><level>`.
-    public static func line(_ range: MappedRange, physicalColumn: Bool = false) -> String {
+    public func line(_ range: MappedRange) -> String {
         var out = ASCIILine()
-        appendLine(range, physicalColumn: physicalColumn, to: &out)
+        Self.appendLine(range, physicalColumn: physicalColumn, to: &out)
         return out.string
     }
 
@@ -48,7 +55,7 @@ public struct X86PtdumpFormatter {
         out.hex16(range.end)
         out.append("   ")
         if physicalColumn { out.physicalColumn(range.physicalStart) }
-        appendSize(range.size, to: &out)
+        PtdumpSize.append(range.size, to: &out)
         out.append(" ")
         if let problem = range.problem {
             let tag = problem.tag
@@ -60,27 +67,6 @@ public struct X86PtdumpFormatter {
         }
         out.append(text: range.level.name)
         out.append("\n")
-    }
-
-    /// The size with the kernel's units: divide by 1024 only while the value
-    /// stays whole, so a non-round size stays in a small unit.
-    public static func sizeField(_ size: UInt64) -> String {
-        var out = ASCIILine(capacity: 10)
-        appendSize(size, to: &out)
-        return out.string
-    }
-
-    private static let units: [UInt8] = Array("BKMGTPE".utf8)
-
-    static func appendSize(_ size: UInt64, to out: inout ASCIILine) {
-        var delta = size
-        var unit = 0
-        while delta & 1023 == 0 && unit + 1 < units.count {
-            delta >>= 10
-            unit += 1
-        }
-        out.decimal(delta, width: 9)
-        out.append(byte: units[unit])
     }
 
     /// `printk_prot()`: 30 columns of flags, or 30 spaces when not present.

@@ -1,3 +1,5 @@
+import PageTables
+
 /// arm64 (AArch64 stage 1, TTBR1) paging as Linux describes it in
 /// arch/arm64/include/asm/pgtable{,-hwdef}.h, checked against Linux 6.1.
 ///

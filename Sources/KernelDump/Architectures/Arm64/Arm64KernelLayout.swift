@@ -226,9 +226,8 @@ public struct Arm64KernelLayout: KernelLayout {
         return v < KernelVersion(5, 12)
     }
 
-    var style: ListingStyle {
-        .tableDriven(TableDrivenFormatter.Style(levelNames: paging.levelNames, attributes: attributes,
-                                                printsEmptyRanges: true))
+    var format: TableDrivenFormatter.Style {
+        TableDrivenFormatter.Style(levelNames: paging.levelNames, attributes: attributes, printsEmptyRanges: true)
     }
 
     /// `kernel`: init_mm from PAGE_OFFSET to the top, as `ptdump_walk()` does.
@@ -238,7 +237,7 @@ public struct Arm64KernelLayout: KernelLayout {
         case .kernel:
             var spec = TableSpec(name: "kernel", root: swapper, ranges: [WalkRange(pageOffset, .max)],
                                  architecture: paging, markers: markers, kasan: nil,
-                                 origin: "init_mm: swapper_pg_dir at physical \(swapper)", style: style,
+                                 origin: "init_mm: swapper_pg_dir at physical \(swapper)", format: format,
                                  markerAdvance: .twicePerCallback)
             spec.startsAtPGDZero = Self.pgStateStartsZeroed(session)
             return spec
@@ -259,7 +258,7 @@ public struct Arm64KernelLayout: KernelLayout {
             let taskSize: UInt64 = 1 << UInt64(actualVABits)
             let end: UInt64 = base < taskSize ? taskSize : .max
             var spec = TableSpec(name: "efi", root: pgd, ranges: [WalkRange(base, end)], architecture: paging,
-                                 markers: efiMarkers, kasan: nil, origin: "efi_mm.pgd at physical \(pgd)", style: style,
+                                 markers: efiMarkers, kasan: nil, origin: "efi_mm.pgd at physical \(pgd)", format: format,
                                  markerAdvance: .twicePerCallback)
             // Kernels whose ptdump has note_page_flush() (6.12.117 has it; 6.1
             // does not) flush the last range at the walk's end_address, so a

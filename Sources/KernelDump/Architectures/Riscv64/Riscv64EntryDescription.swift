@@ -1,3 +1,5 @@
+import PageTables
+
 /// riscv64's user entries, from arch/riscv/include/asm/pgtable.h and
 /// pgtable-bits.h. 6.3 took bit 6 for PG_anon_exclusive and moved the swap
 /// type to bits 7-11 and the offset to bit 12 up ("riscv/mm: support

@@ -1,0 +1,68 @@
+/// How one architecture's ptdump prints a listing: its line format, its
+/// attribute words and any per-region state (x86 limits lines per region).
+/// A `TableSpec` carries one; `TableDrivenFormatter.Style` is the format of
+/// the ptdumps that print from an attribute table (arm64, riscv).
+public protocol ListingFormat: Sendable {
+    /// A fresh formatter for one listing; `physicalColumn` is `--phys`.
+    func makeFormatter(physicalColumn: Bool) -> any ListingFormatter
+
+    /// The attribute words the listing prints for `range` (empty for a hole),
+    /// for `--filter` and JSON.
+    func words(_ range: MappedRange) -> [String]
+}
+
+/// Formats one listing's events, in order.
+public protocol ListingFormatter {
+    /// Appends the text for one event (possibly nothing, possibly several
+    /// lines), each line ending in a newline.
+    mutating func format(_ event: ListingEvent, into out: inout ASCIILine)
+
+    /// One range as the listing prints it, whatever the region's line limit.
+    func line(_ range: MappedRange) -> String
+}
+
+extension ListingFormatter {
+    /// Text for one event; see `format(_:into:)`.
+    public mutating func format(_ event: ListingEvent) -> String {
+        var out = ASCIILine()
+        format(event, into: &out)
+        return out.string
+    }
+}
+
+extension ListingFormat {
+    /// One range as the listing prints it (W+X offenders, `map` tooltips).
+    public func line(_ range: MappedRange) -> String {
+        makeFormatter(physicalColumn: false).line(range)
+    }
+}
+
+/// The size column of x86's ptdump, `%9lu%c` after dividing by 1024 while the
+/// value stays whole (units `BKMGTPE`), which also names sizes in `vtop`,
+/// `map`, summaries and diff reports.
+public enum PtdumpSize {
+    /// The nine-column field, right-aligned.
+    public static func field(_ size: UInt64) -> String {
+        var out = ASCIILine(capacity: 10)
+        append(size, to: &out)
+        return out.string
+    }
+
+    /// The size alone: `4K`, `2M`, `512B`.
+    public static func text(_ size: UInt64) -> String {
+        String(field(size).drop(while: { $0 == " " }))
+    }
+
+    private static let units: [UInt8] = Array("BKMGTPE".utf8)
+
+    public static func append(_ size: UInt64, to out: inout ASCIILine) {
+        var delta = size
+        var unit = 0
+        while delta & 1023 == 0 && unit + 1 < units.count {
+            delta >>= 10
+            unit += 1
+        }
+        out.decimal(delta, width: 9)
+        out.append(byte: units[unit])
+    }
+}
