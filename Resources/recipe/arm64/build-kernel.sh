@@ -73,24 +73,12 @@ case "$VABITS" in
 esac
 WITH_EFI=${WITH_EFI:-$([ "$PAGES" = 4k ] && echo 1 || echo 0)}
 
-need_pkgs=()
-for p in build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils \
-         gcc-aarch64-linux-gnu libc6-dev-arm64-cross; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    echo "installing: ${need_pkgs[*]}"
-    apt-get update && apt-get install -y "${need_pkgs[@]}"
-fi
+. "$(dirname "$0")/../lib/capture.sh"   # need_pkgs
+need_pkgs build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils \
+          gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 
-if [ -f "$SRC_DIR/Makefile" ]; then
-    have=$(make -s -C "$SRC_DIR" kernelversion)
-    case "$have" in "$KVER".*) ;; *) echo "$SRC_DIR holds $have, not $KVER" >&2; exit 1 ;; esac
-else
-    echo "extracting $TARBALL into $SRC_DIR"
-    mkdir -p "$SRC_DIR"
-    tar -xf "$TARBALL" -C "$SRC_DIR" --strip-components=1
-fi
+. "$(dirname "$0")/../lib/kbuild.sh"   # unpack_source, kconfig_tiny, make_image
+unpack_source "$TARBALL" "$KVER"
 
 BUILD_DIR=$BUILD_ROOT/build-$CFG
 mkdir -p "$BUILD_DIR"
@@ -142,37 +130,9 @@ for v in 36 39 42 47 48 52; do
 done
 [ "$WITH_EFI" = 1 ] || OFF+=(EFI)
 
-mk tinyconfig
-args=()
-for o in "${WANTED[@]}" "${DEPS[@]}"; do args+=(--enable "$o"); done
-for o in "${OFF[@]}"; do args+=(--disable "$o"); done
-"$SRC_DIR/scripts/config" --file "$BUILD_DIR/.config" "${args[@]}"
-mk olddefconfig
-
-# Verify.
 check=$BUILD_DIR/config-check.txt
-: > "$check"
 bad=0
-for o in "${WANTED[@]}" "${DEPS[@]}"; do
-    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
-    echo "$line" >> "$check"
-    case "$line" in CONFIG_$o=y) ;; *) echo "NOT SET: $line"; bad=1 ;; esac
-done
-for o in "${OFF[@]}"; do
-    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
-    echo "$line" >> "$check"
-    case "$line" in CONFIG_$o=y) echo "STILL SET: $line"; bad=1 ;; esac
-done
+kconfig_tiny || bad=1
 grep -E '^CONFIG_(ARM64_VA_BITS|ARM64_PAGE_SHIFT|PGTABLE_LEVELS|ARM64_PA_BITS)=' "$BUILD_DIR/.config" | tee -a "$check"
-if [ $bad != 0 ]; then
-    echo "requested options did not stick; see $check" >&2
-    exit 1
-fi
-echo "all requested options are as requested ($check)"
-
-start=$(date +%s)
-mk -j"$JOBS" Image
-secs=$(( $(date +%s) - start ))
-echo "Image built in $secs s (make -j$JOBS, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))" | tee "$BUILD_DIR/build-time.txt"
-ls -l "$BUILD_DIR/arch/arm64/boot/Image" "$BUILD_DIR/vmlinux" "$BUILD_DIR/System.map"
-cat "$BUILD_DIR/include/config/kernel.release"
+[ $bad = 0 ] || { echo "requested options did not stick; see $check" >&2; exit 1; }
+make_image Image

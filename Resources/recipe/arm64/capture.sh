@@ -47,15 +47,9 @@ READY_TIMEOUT=${READY_TIMEOUT:-600}
 CPU=${CPU:-max}
 EFI_FW=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 
-need_pkgs=()
-for p in qemu-system-arm qemu-efi-aarch64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
-         build-essential python3 cpio gzip bc; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    echo "installing: ${need_pkgs[*]}"
-    apt-get update && apt-get install -y "${need_pkgs[@]}"
-fi
+. "$HERE/../lib/capture.sh"   # need_pkgs, qemu_capture, write_timings, link_kernel, vmcoreinfo_note
+need_pkgs qemu-system-arm qemu-efi-aarch64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+          build-essential python3 cpio gzip bc
 
 IMAGE=$BUILD_DIR/arch/arm64/boot/Image
 [ -f "$IMAGE" ] || { echo "no $IMAGE: run build-kernel.sh $CFG first" >&2; exit 1; }
@@ -95,39 +89,21 @@ QEMU=(qemu-system-aarch64 -accel tcg -M "$MACHINE" -cpu "$CPU" -m 1G -smp 1
       -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
       -qmp "unix:$SOCK,server=on,wait=off"
       -gdb "unix:$GSOCK,server=on,wait=off" -no-reboot)
-python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}" > "$OUT/qemu-cmd.txt"
 qemu-system-aarch64 --version | head -1 > "$OUT/qemu-version.txt"
-
-t0=$(date +%s.%N)
-. "$HERE/../lib/wait-ready.sh"
-boot_until_ready "$OUT/serial.log" "$READY_TIMEOUT" "${QEMU[@]}"
-t1=$(date +%s.%N)
-
-python3 "$HERE/qmp.py" "$SOCK" "$OUT" "$GSOCK" | tee "$OUT/qmp.log"
-wait $QPID || true
-trap - EXIT
-t2=$(date +%s.%N)
+qemu_capture "$OUT" "$READY_TIMEOUT" python3 "$HERE/qmp.py" "$SOCK" "$OUT" "$GSOCK" -- "${QEMU[@]}"
 rm -f "$SOCK" "$GSOCK"
-chmod a+r "$OUT/vmcore.elf"   # QEMU creates it 0400
 
 status=0
-python3 "$HERE/extract.py" "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || status=1
+python3 "$HERE/../lib/extract.py" arm64 "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || status=1
 
-for f in vmlinux System.map arch/arm64/boot/Image; do
-    ln -sfn "$BUILD_DIR/$f" "$OUT/$(basename "$f")"
-done
+link_kernel "$OUT" "$BUILD_DIR" vmlinux System.map arch/arm64/boot/Image
 cp "$BUILD_DIR/.config" "$OUT/config"
-sha256sum "$BUILD_DIR/vmlinux" "$IMAGE" > "$OUT/kernel-sha256.txt"
-
-{
-    printf 'boot to READY: %.1f s\n' "$(echo "$t1 - $t0" | bc)"
-    printf 'capture (stop, registers, sysregs, dump, quit): %.1f s\n' "$(echo "$t2 - $t1" | bc)"
-} | tee "$OUT/timings.txt"
+write_timings "$OUT" "stop, registers, sysregs, dump, quit"
 
 echo "--- checks" | tee "$OUT/checks.txt"
 grep -a '^init:' "$OUT/serial.log" | tr -d '\r' | tee -a "$OUT/checks.txt" || true
-python3 "$HERE/../lib/elfnotes.py" --list "$OUT/vmcore.elf" > "$OUT/notes.txt" || true
-if python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" > "$OUT/vmcoreinfo-note.txt"; then
+python3 "$HERE/../lib/elfcore.py" --list "$OUT/vmcore.elf" > "$OUT/notes.txt" || true
+if vmcoreinfo_note "$OUT"; then
     for k in OSRELEASE PAGESIZE 'SYMBOL(swapper_pg_dir)' 'NUMBER(VA_BITS)' \
              'NUMBER(kimage_voffset)' 'NUMBER(PHYS_OFFSET)' 'NUMBER(TCR_EL1_T1SZ)' KERNELOFFSET; do
         if grep -qF "$k=" "$OUT/vmcoreinfo-note.txt"; then

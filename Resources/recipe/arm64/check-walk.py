@@ -20,6 +20,10 @@ import re
 import struct
 import sys
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from elfcore import Core  # noqa: E402
+
 PTE_BITS = [  # (mask, val, set, clear) as in arch/arm64/mm/ptdump.c (6.1)
     (1 << 0, 1 << 0, " ", "F"),
     (1 << 6, 1 << 6, "USR", "   "),
@@ -74,25 +78,7 @@ def prot_text(prot):
     return out
 
 
-class Dump:
-    def __init__(self, path):
-        self.f = open(path, "rb")
-        ident = self.f.read(64)
-        (_t, _m, _v, _e, phoff, _sh, _fl, _eh, phentsize, phnum, _a, _b, _c) = \
-            struct.unpack("<HHIQQQIHHHHHH", ident[16:64])
-        self.f.seek(phoff)
-        self.loads = []
-        for _ in range(phnum):
-            p = struct.unpack("<IIQQQQQQ", self.f.read(phentsize)[:56])
-            if p[0] == 1:  # PT_LOAD: (paddr, filesz, offset)
-                self.loads.append((p[4], p[5], p[2]))
-
-    def read(self, pa, n):
-        for base, size, off in self.loads:
-            if base <= pa and pa + n <= base + size:
-                self.f.seek(off + pa - base)
-                return self.f.read(n)
-        raise KeyError(f"physical 0x{pa:x} not in dump")
+Dump = Core  # ../lib/elfcore.py: .read(pa, n) by physical address
 
 
 def kv(path, sep):

@@ -3,7 +3,7 @@
 
 Usage: qmp.py QMP_SOCKET OUTDIR [GDB_SOCKET]
 
-arm64 variant of ../x86_64/qmp.py (both use ../lib/qmp_client.py): QEMU 7.2 has
+arm64 counterpart of ../lib/qmp_client.py (which captures x86 guests): QEMU 7.2 has
 no `info tlb` for arm, and its `info registers` shows no TTBR/TCR, so this:
 
   1. QMP: qmp_capabilities, stop, `info registers -a` -> OUTDIR/info-registers.txt

@@ -21,15 +21,9 @@ MEM=${MEM:-1G}
 APPEND=${APPEND:-console=ttyAMA0 loglevel=1 panic=-1}
 READY_TIMEOUT=${READY_TIMEOUT:-600}
 
-need=()
-for p in qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu \
-         python3 cpio gzip xz-utils kmod bc; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-    apt-get -o DPkg::Lock::Timeout=900 update
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y "${need[@]}"
-fi
+. "$HERE/../lib/capture.sh"   # need_pkgs, qemu_capture, write_timings, vmcoreinfo_note
+need_pkgs qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu \
+          python3 cpio gzip xz-utils kmod bc
 
 # ---- 1. download (arm64 packages: dpkg --add-architecture arm64 once)
 if [ -z "${KVER:-}" ]; then
@@ -82,29 +76,19 @@ QEMU=(qemu-system-aarch64 -accel tcg -M virt -cpu "$CPU" -m "$MEM" -smp 1
       -kernel "$IMAGE" -initrd "$OUT/initrd.cpio.gz" -append "$APPEND"
       -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
       -qmp "unix:$SOCK,server=on,wait=off" -gdb "unix:$GSOCK,server=on,wait=off" -no-reboot)
-{ python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}"
-  qemu-system-aarch64 --version | head -1; } > "$OUT/qemu-cmd.txt"
-t0=$(date +%s.%N)
-. "$HERE/../lib/wait-ready.sh"
-boot_until_ready "$OUT/serial.log" "$READY_TIMEOUT" "${QEMU[@]}"
-t1=$(date +%s.%N)
-python3 "$HERE/../arm64/qmp.py" "$SOCK" "$OUT" "$GSOCK" | tee "$OUT/qmp.log"
-wait $QPID || true
-trap - EXIT
-t2=$(date +%s.%N)
+qemu_capture "$OUT" "$READY_TIMEOUT" python3 "$HERE/../arm64/qmp.py" "$SOCK" "$OUT" "$GSOCK" -- "${QEMU[@]}"
+qemu-system-aarch64 --version | head -1 >> "$OUT/qemu-cmd.txt"
 rm -f "$SOCK" "$GSOCK"
-chmod a+r "$OUT/vmcore.elf"
 
 # ---- 4. extract (no kernel_page_tables on this kernel: extract.py's complaint is expected)
-python3 "$HERE/../arm64/extract.py" "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || true
+python3 "$HERE/../lib/extract.py" arm64 "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || true
 grep -a '^init:' "$OUT/serial.log" | tr -d '\r' | tee "$OUT/init-messages.txt" || true
 grep -a 'W+X' "$OUT/dmesg.txt" > "$OUT/wx-check.txt" || echo "no W+X line in dmesg"
-python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" > "$OUT/vmcoreinfo-note.txt" || echo "NO VMCOREINFO note"
+vmcoreinfo_note "$OUT" || echo "NO VMCOREINFO note"
 ln -sfn "$IMAGE" "$OUT/Image"; cp "$PKG/boot/config-$KVER" "$OUT/config"
 [ "$DBG" = 1 ] && { ln -sfn "$VMLINUX" "$OUT/vmlinux"; ln -sfn "$WORK/System.map" "$OUT/System.map"; }
 echo "$KVER" > "$OUT/kver.txt"
-{ printf 'boot to READY: %.1f s\n' "$(echo "$t1 - $t0" | bc)"
-  printf 'capture (stop, registers, sysregs, dump, quit): %.1f s\n' "$(echo "$t2 - $t1" | bc)"; } | tee "$OUT/timings.txt"
+write_timings "$OUT" "stop, registers, sysregs, dump, quit"
 grep -E '^(OSRELEASE|KERNELOFFSET|NUMBER\((VA_BITS|TCR_EL1_T1SZ|kimage_voffset|PHYS_OFFSET)\)|PAGESIZE)=' "$OUT/vmcoreinfo-note.txt" || true
 cat "$OUT/wx-check.txt" 2>/dev/null || true
 ls -l "$OUT/vmcore.elf"

@@ -42,14 +42,13 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 TIMINGS="$OUT/timings.txt"
 : >"$TIMINGS"
-step_start() { STEP="$1"; STEP_T0=$(date +%s.%N); echo "== $STEP"; }
-step_end() { printf '%-32s %8.1f s\n' "$STEP" "$(echo "$(date +%s.%N) - $STEP_T0" | bc)" | tee -a "$TIMINGS"; }
+. "$HERE/../lib/capture.sh"   # step, done_, need_pkgs, qemu_capture
 
 # ---------------------------------------------------------------- 1. the stock kernel
 # debian-stock/capture.sh downloads and unpacks linux-image-KVER-unsigned and its -dbg
 # vmlinux into $DS (and installs QEMU, busybox-static, ...). When $DS lacks them, run it
 # once with a small guest and throw its dump away.
-step_start "debian-stock packages"
+step "debian-stock packages"
 # (A $DS holding another ABI than $KVER is unpacked again for $KVER.)
 if [ ! -f "$DS/vmlinuz" ] || [ ! -e "$DS/vmlinux" ] || [ ! -s "$DS/System.map" ] ||
    { [ -n "$KVER" ] && [ "$(basename "$(readlink -f "$DS/vmlinux")")" != "vmlinux-$KVER" ]; }; then
@@ -62,18 +61,11 @@ SERIES=$(echo "$KVER" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
 MODDIR="$DS/pkg/lib/modules/$KVER"
 [ -d "$MODDIR" ] || { echo "no $MODDIR"; exit 1; }
 echo "kernel: $KVER"
-NEED=()
-for p in gcc libc6-dev "linux-source-$SERIES" qemu-system-x86 kmod python3 bc xz-utils zstd; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || NEED+=("$p")
-done
-if [ ${#NEED[@]} -gt 0 ]; then
-    apt-get -o DPkg::Lock::Timeout=900 update
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y "${NEED[@]}"
-fi
-step_end
+need_pkgs gcc libc6-dev "linux-source-$SERIES" qemu-system-x86 kmod python3 bc xz-utils zstd
+done_
 
 # ---------------------------------------------------------------- 2. initramfs
-step_start "initramfs"
+step "initramfs"
 B="$OUT/build"
 rm -rf "$B/ird"
 mkdir -p "$B"
@@ -118,7 +110,7 @@ echo "file /lib/modules/order $B/order 0644 0 0" >>"$B/modules.list"
 "$B/ird/gen_init_cpio" "$B/modules.list" | gzip -9 >"$B/modules.cpio.gz"
 cat "$B/base.cpio.gz" "$B/modules.cpio.gz" >"$OUT/initrd.cpio.gz"
 echo "modules: $(tr '\n' ' ' <"$B/order")"
-step_end
+done_
 
 ln -sfn "$DBG_VMLINUX" "$OUT/vmlinux"
 ln -sfn "$DS/System.map" "$OUT/System.map"
@@ -126,50 +118,31 @@ ln -sfn "$DS/vmlinuz" "$OUT/vmlinuz"
 ln -sfn "$DS/config" "$OUT/config"
 
 # ---------------------------------------------------------------- 3. boot
-for _ in $(seq 1 180); do   # one QEMU at a time on this shared machine (up to 30 min)
-    pgrep -f '^qemu-system' >/dev/null || break
-    echo "another QEMU is running; waiting"
-    sleep 10
-done
+qemu_one_at_a_time   # on this shared machine
 SOCK="$OUT/qmp.sock"
 rm -f "$SOCK" "$OUT/serial.log" "$OUT/vmcore.elf" "$OUT/info-registers.txt"
 QEMU=(qemu-system-x86_64 -M q35 -cpu "$CPU" -m "$MEM" -smp "$SMP"
       -kernel "$DS/vmlinuz" -initrd "$OUT/initrd.cpio.gz" -append "$APPEND"
       -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
       -qmp "unix:$SOCK,server=on,wait=off" -no-reboot)
-{ printf '%q ' "${QEMU[@]}"; echo; qemu-system-x86_64 --version | head -1; } >"$OUT/qemu-cmd.txt"
-
-step_start "boot to READY"
-"${NICE[@]}" "${QEMU[@]}" &
-QPID=$!
-trap 'kill $QPID 2>/dev/null || true' EXIT
-# shellcheck source=../lib/wait-ready.sh
-. "$HERE/../lib/wait-ready.sh"
-wait_for_ready "$OUT/serial.log" "$QPID" "$BOOT_TIMEOUT"
-step_end
-sleep 2
-
-step_start "QMP stop, registers, dump"
-python3 "$HERE/qmp-capture.py" "$SOCK" "$OUT"
-wait $QPID || true
-trap - EXIT
+step "boot to READY, QMP stop, registers, dump"
+SETTLE=2 qemu_capture "$OUT" "$BOOT_TIMEOUT" python3 "$HERE/../lib/qmp_client.py" "$SOCK" "$OUT" regs -- "${NICE[@]}" "${QEMU[@]}"
+qemu-system-x86_64 --version | head -1 >>"$OUT/qemu-cmd.txt"
 rm -f "$SOCK"
-step_end
+done_
 
-# ---------------------------------------------------------------- 4. cut the console
+# ---------------------------------------------------------------- cut the console
+# (victim, steps, maps, pagemap, smaps, swaps, meminfo, dmesg, vmcoreinfo, cmdline; victim-pid.txt)
+python3 "$HERE/../lib/extract.py" x86_64 "$OUT/serial.log" "$OUT" --need victim,steps,maps,pagemap,smaps,swaps,meminfo,dmesg,vmcoreinfo,cmdline >"$OUT/extract.log" ||
+    { echo "FAIL: extract (extract.log)"; cat "$OUT/extract.log"; }
 tr -d '\r' <"$OUT/serial.log" >"$OUT/serial.txt"
-section() { sed -n "/^=== BEGIN $1 ===\$/,/^=== END $1 ===\$/p" "$OUT/serial.txt" | sed '1d;$d'; }
-for s in victim steps maps pagemap smaps swaps meminfo dmesg vmcoreinfo cmdline; do
-    section "$s" >"$OUT/$s.txt"
-done
-sed -n 's/^pid //p' "$OUT/victim.txt" >"$OUT/victim-pid.txt"
 # The kernel's own boot-time W+X verdict (DEBUG_WX=y in Debian's 6.1 and 6.12;
 # printed at pr_info, so it is in the log though not on the loglevel=3 console).
 grep -E 'W\+X' "$OUT/dmesg.txt" >"$OUT/wx-dmesg.txt" || echo "(no W+X line in dmesg)" >"$OUT/wx-dmesg.txt"
 grep '^init:' "$OUT/serial.txt" >"$OUT/init-log.txt" || true
 
 fail=0
-python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt"
+python3 "$HERE/../lib/elfcore.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt"
 [ "$(sed -n 's/^OSRELEASE=//p' "$OUT/vmcoreinfo-note.txt")" = "$KVER" ] || { echo "FAIL: no VMCOREINFO/OSRELEASE"; fail=1; }
 bid_v=$(readelf -n "$DBG_VMLINUX" | sed -n 's/.*Build ID: //p' | head -1)
 bid_d=$(sed -n 's/^BUILD-ID=//p' "$OUT/vmcoreinfo-note.txt")
@@ -194,9 +167,9 @@ python3 "$HERE/classify.py" "$OUT" | tee "$OUT/pagemap-classified.txt" || { echo
 
 # ---------------------------------------------------------------- 5. kptdump, if built
 if [ -x "$KPTDUMP" ]; then
-    step_start "kptdump check"
+    step "kptdump check"
     KPTDUMP="$KPTDUMP" "$HERE/check.sh" "$OUT" || { echo "FAIL: check.sh"; fail=1; }
-    step_end
+    done_
 else
     echo "no kptdump at $KPTDUMP; skipped check.sh"
 fi

@@ -33,28 +33,14 @@ Swap types (classify.swap_types, from the capture's config and OSRELEASE):
 """
 import json
 import os
-import struct
 import sys
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "debian-stock"))
-from walkcheck import Mem, PHYS_MASK  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from elfcore import Core as Mem, X86_PHYS_MASK as PHYS_MASK, x86_pte as pte_of  # noqa: E402
 from classify import kernel_version, read_capture, swap_types  # noqa: E402
 
 M64 = (1 << 64) - 1
-
-
-def pte_of(mem, pgd, va, levels):
-    table = pgd
-    for shift in [48, 39, 30, 21, 12][5 - levels:]:
-        e = mem.q(table + ((va >> shift) & 511) * 8)
-        if shift == 12:
-            return e
-        if not e & 1:
-            return None  # no table below: pte_none for pagemap
-        if e & 0x80:
-            return ("huge", shift, e)
-        table = e & PHYS_MASK
 
 
 DEVMAP_BIT = 58  # _PAGE_BIT_SOFTW4 before 6.6, 57 from 6.6 (set in main)

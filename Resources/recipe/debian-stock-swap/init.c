@@ -76,27 +76,6 @@
 
 #include "../lib/guest.h"
 
-/* include/linux/swap.h, union swap_header (PAGE_SIZE 4096). */
-union swap_header {
-	struct {
-		char reserved[PG - 10];
-		char magic[10]; /* "SWAPSPACE2" */
-	} magic;
-	struct {
-		char bootbits[1024];
-		uint32_t version;
-		uint32_t last_page;
-		uint32_t nr_badpages;
-		unsigned char sws_uuid[16];
-		unsigned char sws_volume[16];
-		uint32_t padding[117];
-		uint32_t badpages[1];
-	} info;
-};
-_Static_assert(sizeof(union swap_header) == PG, "swap header is one page");
-_Static_assert(offsetof(union swap_header, info.version) == 1024, "version at 1024");
-_Static_assert(offsetof(union swap_header, magic.magic) == 4086, "magic at 4086");
-
 static void load_modules(void)
 {
 	char name[128], path[256];
@@ -120,29 +99,7 @@ static void load_modules(void)
 
 static void setup_swap(void)
 {
-	static union swap_header h;
-	const unsigned long size = 64UL << 20;
-	int e = write_file("/sys/block/zram0/disksize", "64M");
-	say("init: zram0 disksize 64M: %s\n", e ? strerror(-e) : "ok");
-	int fd = -1;
-	for (int i = 0; i < 50 && fd < 0; i++) {
-		fd = open("/dev/zram0", O_RDWR | O_SYNC);
-		if (fd < 0)
-			usleep(100000);
-	}
-	if (fd < 0) {
-		say("init: open /dev/zram0: %s\n", strerror(errno));
-		return;
-	}
-	memset(&h, 0, sizeof h);
-	h.info.version = 1;
-	h.info.last_page = (uint32_t)(size / PG - 1);
-	h.info.nr_badpages = 0;
-	memcpy(h.magic.magic, "SWAPSPACE2", 10);
-	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
-		say("init: write swap header: %s\n", strerror(errno));
-	fsync(fd);
-	close(fd);
+	make_swap("zram0");
 	if (swapon("/dev/zram0", 0) != 0)
 		say("init: swapon /dev/zram0: %s\n", strerror(errno));
 	else
@@ -156,12 +113,6 @@ struct report {
 	char steps[3000];
 };
 
-static void step(struct report *r, const char *what, long rc)
-{
-	size_t n = strlen(r->steps);
-	snprintf(r->steps + n, sizeof r->steps - n, "%s: %s\n", what,
-		 rc == 0 ? "ok" : strerror(errno));
-}
 
 /* 6.12's MADV_HWPOISON injects with MF_ACTION_REQUIRED (6.1's did not), so the
  * kernel sends the caller SIGBUS (BUS_MCEERR_AR), which would kill the victim: catch
@@ -289,87 +240,34 @@ static void victim(int tell)
 	step(&r, "mprotect PROT_NONE pages 40..41", mprotect(p + 40 * PG, 2 * PG, PROT_NONE));
 	uffd_regions(&r);
 done:
-	if (write(tell, &r, sizeof r) != (ssize_t)sizeof r)
-		_exit(1);
-	close(tell);
-	for (;;)
-		pause();
+	victim_done(tell, &r, sizeof r);
 }
 
 /* ---------------------------------------------------------------- init */
 
 int main(void)
 {
-	do_mount("proc", "/proc", "proc");
-	do_mount("sysfs", "/sys", "sysfs");
-	do_mount("devtmpfs", "/dev", "devtmpfs");
-	if (fcntl(1, F_GETFD) < 0) {
-		int fd = open("/dev/console", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-	}
-	klogctl(8, NULL, 1); /* only KERN_EMERG on the console */
+	guest_setup(0);
 
 	load_modules();
-	out(access("/sys/firmware/qemu_fw_cfg/rev", F_OK) == 0
-		    ? "init: fw_cfg device found\n"
-		    : "init: fw_cfg device NOT found (no VMCOREINFO in dumps)\n");
+	guest_fw_cfg();
 	setup_swap();
 
-	int pfd[2];
-	if (pipe(pfd) != 0) {
-		say("init: pipe: %s\n", strerror(errno));
-		for (;;)
-			pause();
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		victim(pfd[1]);
-	}
-	close(pfd[1]);
 	static struct report r;
-	size_t got = 0;
-	while (got < sizeof r) {
-		ssize_t n = read(pfd[0], (char *)&r + got, sizeof r - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got != sizeof r)
-		say("init: victim report short (%zu bytes)\n", got);
-	/* Keep init's own pages where they are from here on. */
-	mlockall(MCL_CURRENT | MCL_FUTURE);
+	pid_t pid = start_victim(victim, &r, sizeof r); /* then mlockall */
 
-	out("=== BEGIN victim ===\n");
-	say("pid %d\n", pid);
-	say("region %016lx %d pages\n", r.region, NPAGES);
-	say("uffd-anon %016lx %d pages\n", r.uanon, UANON_PAGES);
-	say("uffd-shmem %016lx %d pages\n", r.ushm, USHM_PAGES);
-	say("thp %016lx %d pages\n", r.thp, THP_PAGES);
-	out("=== END victim ===\n");
-	out("=== BEGIN steps ===\n");
-	out(r.steps);
-	out("=== END steps ===\n");
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/maps", pid);
-	dump_file("maps", path);
-	dump_pagemap(pid);
-	snprintf(path, sizeof path, "/proc/%d/smaps", pid);
-	dump_file("smaps", path);
+	char regions[512];
+	snprintf(regions, sizeof regions,
+		 "region %016lx %d pages\n"
+		 "uffd-anon %016lx %d pages\n"
+		 "uffd-shmem %016lx %d pages\n"
+		 "thp %016lx %d pages\n"
+		 , r.region, NPAGES, r.uanon, UANON_PAGES, r.ushm, USHM_PAGES, r.thp, THP_PAGES);
+	dump_victim(pid, regions, r.steps);
 	dump_file("swaps", "/proc/swaps");
 	dump_file("meminfo", "/proc/meminfo");
 	dump_dmesg();
 	dump_file("vmcoreinfo", "/sys/kernel/vmcoreinfo");
 	dump_file("cmdline", "/proc/cmdline");
-	out("READY\n");
-	for (;;)
-		pause();
+	ready_forever();
 }

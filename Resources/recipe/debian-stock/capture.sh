@@ -30,30 +30,16 @@ WORK=$(cd "$WORK" && pwd)
 OUT=$(cd "$OUT" && pwd)
 TIMINGS="$OUT/timings.txt"
 : >"$TIMINGS"
-step_start() { STEP="$1"; STEP_T0=$(date +%s.%N); echo "== $STEP"; }
-step_end() {
-    local dt
-    dt=$(echo "$(date +%s.%N) - $STEP_T0" | bc)
-    printf '%-32s %8.1f s\n' "$STEP" "$dt" | tee -a "$TIMINGS"
-}
+. "$HERE/../lib/capture.sh"   # step, done_, need_pkgs, qemu_one_at_a_time, qemu_capture
 
 # ---------------------------------------------------------------- 0. host packages
-step_start "apt packages"
-NEED=()
-for p in qemu-system-x86 busybox-static cpio gzip zstd makedumpfile socat binutils kmod \
-         python3 bc dpkg; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || NEED+=("$p")
-done
-if [ ${#NEED[@]} -gt 0 ]; then
-    echo "installing: ${NEED[*]}"
-    # Wait for another apt/dpkg to release its lock rather than failing.
-    apt-get -o DPkg::Lock::Timeout=900 update
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y "${NEED[@]}"
-fi
-step_end
+step "apt packages"
+need_pkgs qemu-system-x86 busybox-static cpio gzip zstd makedumpfile socat binutils kmod \
+          python3 bc dpkg
+done_
 
 # ---------------------------------------------------------------- 1. download
-step_start "download kernel packages"
+step "download kernel packages"
 if [ -z "${KVER:-}" ]; then
     KVER=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: linux-image-\(.*\)$/\1/p' | head -1)
     if [ -z "$KVER" ]; then
@@ -74,32 +60,32 @@ UNSIGNED_DEB=$(ls "$WORK"/debs/linux-image-"$KVER"-unsigned_*.deb | tail -1)
 DBG_DEB=$(ls "$WORK"/debs/linux-image-"$KVER"-dbg_*.deb | tail -1)
 PKGVER=$(dpkg-deb -f "$UNSIGNED_DEB" Version)
 echo "package version: $PKGVER"
-step_end
+done_
 
 # ---------------------------------------------------------------- 2. unpack (never installed)
 PKG="$WORK/pkg"
 mkdir -p "$PKG"
-step_start "unpack image package"
+step "unpack image package"
 if [ ! -f "$PKG/boot/vmlinuz-$KVER" ]; then
     dpkg-deb --fsys-tarfile "$UNSIGNED_DEB" | tar -C "$PKG" -x ./boot ./lib/modules
 fi
-step_end
+done_
 
-step_start "unpack vmlinux from -dbg"
+step "unpack vmlinux from -dbg"
 DBG_VMLINUX="$PKG/usr/lib/debug/boot/vmlinux-$KVER"
 if [ ! -f "$DBG_VMLINUX" ]; then
     dpkg-deb --fsys-tarfile "$DBG_DEB" | tar -C "$PKG" -x --wildcards './usr/lib/debug/boot/vmlinux-*'
 fi
-step_end
+done_
 
-step_start "System.map (nm -n)"
+step "System.map (nm -n)"
 if [ ! -s "$WORK/System.map" ] || [ "$WORK/System.map" -ot "$DBG_VMLINUX" ]; then
     nm -n "$DBG_VMLINUX" >"$WORK/System.map"
 fi
-step_end
+done_
 
 # ---------------------------------------------------------------- 3. initramfs
-step_start "initramfs"
+step "initramfs"
 ROOT="$WORK/initramfs"
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,dev,proc,sys,lib/modules}
@@ -140,7 +126,7 @@ while :; do sleep 3600; done
 EOF
 chmod +x "$ROOT/init"
 (cd "$ROOT" && find . | sort | cpio -o -H newc --quiet | gzip -9) >"$WORK/initrd.cpio.gz"
-step_end
+done_
 
 # ---------------------------------------------------------------- 4. outputs that are inputs
 cp "$PKG/boot/vmlinuz-$KVER" "$WORK/vmlinuz"
@@ -153,12 +139,7 @@ if [ "$OUT" != "$WORK" ]; then
 fi
 
 # ---------------------------------------------------------------- 5. boot
-# One QEMU at a time on this shared 2-core machine: wait (up to 30 min) for others to end.
-for _ in $(seq 1 180); do
-    pgrep -f '^qemu-system' >/dev/null || break
-    echo "another QEMU is running; waiting"
-    sleep 10
-done
+qemu_one_at_a_time   # on this shared 2-core machine
 
 SOCK="$OUT/qmp.sock"
 rm -f "$SOCK" "$OUT/serial.log" "$OUT/vmcore.elf" "$OUT/info-tlb.txt" "$OUT/info-registers.txt"
@@ -166,35 +147,11 @@ QEMU=(qemu-system-x86_64 -M q35 -cpu "$CPU" -m "$MEM" -smp "$SMP"
       -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.cpio.gz" -append "$APPEND"
       -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
       -qmp "unix:$SOCK,server=on,wait=off" -no-reboot)
-printf '%q ' "${QEMU[@]}" >"$OUT/qemu-cmd.txt"
-echo >>"$OUT/qemu-cmd.txt"
+step "boot to READY, QMP capture (stop, info, dump)"
+SETTLE=2 qemu_capture "$OUT" "$BOOT_TIMEOUT" python3 "$HERE/../lib/qmp_client.py" "$SOCK" "$OUT" regs tlb0 -- "${QEMU[@]}"
 qemu-system-x86_64 --version | head -1 >>"$OUT/qemu-cmd.txt"
-
-step_start "boot to READY"
-"${QEMU[@]}" &
-QPID=$!
-trap 'kill $QPID 2>/dev/null || true' EXIT
-ok=0
-for _ in $(seq 1 $((BOOT_TIMEOUT * 2))); do
-    if grep -q '^READY' "$OUT/serial.log" 2>/dev/null; then ok=1; break; fi
-    kill -0 $QPID 2>/dev/null || break
-    sleep 0.5
-done
-step_end
-if [ $ok != 1 ]; then
-    echo "guest did not reach READY; serial.log tail:"
-    tail -30 "$OUT/serial.log" || true
-    exit 1
-fi
-sleep 2  # let the guest settle into its idle loop
-
-step_start "QMP capture (stop, info, dump)"
-python3 "$HERE/qmp.py" "$SOCK" capture "$OUT"
-wait $QPID || true
-trap - EXIT
-chmod a+r "$OUT/vmcore.elf"  # QEMU creates it mode 0400
 rm -f "$SOCK"
-step_end
+done_
 
 # ---------------------------------------------------------------- 6. extract and verify
 tr -d '\r' <"$OUT/serial.log" >"$OUT/serial.clean"
@@ -203,7 +160,7 @@ section CMDLINE >"$OUT/cmdline.txt"
 section VMCOREINFO >"$OUT/vmcoreinfo.txt"
 section KALLSYMS >"$OUT/kallsyms-subset.txt"
 rm -f "$OUT/serial.clean"
-python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt"
+python3 "$HERE/../lib/elfcore.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt"
 {
     echo "kernel ABI:       $KVER"
     echo "package:          linux-image-$KVER-unsigned $PKGVER"
@@ -222,7 +179,7 @@ python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt"
     echo "CR3:              $(grep -o 'CR3=[0-9a-f]*' "$OUT/info-registers.txt" | tr '\n' ' ')"
     echo "CR4:              $(grep -o 'CR4=[0-9a-f]*' "$OUT/info-registers.txt" | tr '\n' ' ')"
     echo "notes:"
-    python3 "$HERE/../lib/elfnotes.py" --list "$OUT/vmcore.elf" | sed 's/^/  /'
+    python3 "$HERE/../lib/elfcore.py" --list "$OUT/vmcore.elf" | sed 's/^/  /'
 } | tee "$OUT/summary.txt"
 
 fail=0
@@ -240,9 +197,9 @@ fi
 python3 "$HERE/walkcheck.py" "$OUT" | tee "$OUT/walkcheck.txt" || { echo "FAIL: walkcheck"; fail=1; }
 
 if [ "$ZSTD" = 1 ]; then
-    step_start "zstd -19 vmcore.elf"
+    step "zstd -19 vmcore.elf"
     zstd -q -f -19 -T1 "$OUT/vmcore.elf" -o "$OUT/vmcore.elf.zst"
-    step_end
+    done_
 fi
 ls -la "$OUT"
 [ $fail = 0 ] && echo "capture OK" || { echo "capture FAILED checks"; exit 1; }

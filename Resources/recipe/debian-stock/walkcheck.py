@@ -10,55 +10,12 @@ that of init_top_pgt (SYMBOL(init_top_pgt) and phys_base from the VMCOREINFO not
 """
 import os
 import re
-import struct
 import sys
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the repository
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-import elfnotes  # noqa: E402
-
-PHYS_MASK = 0x000FFFFFFFFFF000
-
-
-class Mem:
-    def __init__(self, path):
-        self.f = open(path, "rb")
-        self.f.seek(32)
-        phoff = struct.unpack("<Q", self.f.read(8))[0]
-        self.f.seek(54)
-        phentsize, phnum = struct.unpack("<HH", self.f.read(4))
-        self.loads = []
-        for i in range(phnum):
-            self.f.seek(phoff + i * phentsize)
-            p = struct.unpack("<IIQQQQQQ", self.f.read(56))
-            if p[0] == 1:
-                self.loads.append((p[4], p[5], p[2]))  # paddr, filesz, offset
-
-    def read(self, paddr, n):
-        for pa, sz, off in self.loads:
-            if pa <= paddr and paddr + n <= pa + sz:
-                self.f.seek(off + paddr - pa)
-                return self.f.read(n)
-        raise KeyError("physical %#x not in dump" % paddr)
-
-    def q(self, paddr):
-        return struct.unpack("<Q", self.read(paddr, 8))[0]
-
-
-def walk(mem, cr3, va, levels):
-    table = cr3 & PHYS_MASK
-    shifts = [48, 39, 30, 21, 12][5 - levels:]
-    for depth, shift in enumerate(shifts):
-        e = mem.q(table + ((va >> shift) & 511) * 8)
-        if not e & 1:
-            return None
-        last = depth == len(shifts) - 1
-        if last or (e & 0x80 and shift in (30, 21)):
-            size = 1 << shift
-            base = e & PHYS_MASK & ~(size - 1)
-            return base + (va & (size - 1))
-        table = e & PHYS_MASK
-    return None
+import elfcore  # noqa: E402
+from elfcore import X86_PHYS_MASK as PHYS_MASK, Core, x86_translate  # noqa: E402
 
 
 def main():
@@ -70,12 +27,12 @@ def main():
     levels = 5 if cr4 & (1 << 12) else 4
     vmcore = os.path.join(outdir, "vmcore.elf")
     info = {}
-    for name, _t, desc in elfnotes.notes(vmcore):
+    for name, _t, desc in elfcore.notes(vmcore):
         if name == "VMCOREINFO":
             for line in desc.rstrip(b"\0").decode().splitlines():
                 k, _, v = line.partition("=")
                 info[k] = v
-    mem = Mem(vmcore)
+    mem = Core(vmcore)
 
     # kernel half of CR3's top table vs init_top_pgt
     itp = int(info["SYMBOL(init_top_pgt)"], 16)
@@ -96,7 +53,7 @@ def main():
             if not m:
                 continue
             va, pa = int(m.group(1), 16), int(m.group(2), 16)
-            got = walk(mem, cr3, va, levels)
+            got = x86_translate(mem, cr3, va, levels)
             checked += 1
             if got != pa:
                 bad += 1

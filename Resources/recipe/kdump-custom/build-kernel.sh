@@ -17,18 +17,10 @@ SRC_DIR=${SRC_DIR:-$ROOT/src}
 JOBS=${JOBS:-2}
 TARBALL=/usr/src/linux-source-6.1.tar.xz
 
-need=()
-for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-6.1 xz-utils dwarves; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-    apt-get -o DPkg::Lock::Timeout=900 update
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y "${need[@]}"
-fi
-if [ ! -f "$SRC_DIR/Makefile" ]; then
-    mkdir -p "$SRC_DIR"
-    tar -xf "$TARBALL" -C "$SRC_DIR" --strip-components=1
-fi
+. "$(dirname "$0")/../lib/capture.sh"   # need_pkgs
+need_pkgs build-essential bc bison flex libssl-dev libelf-dev linux-source-6.1 xz-utils dwarves
+. "$(dirname "$0")/../lib/kbuild.sh"   # unpack_source, kconfig_tiny, make_image
+unpack_source "$TARBALL"
 mkdir -p "$BUILD_DIR"
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
 mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH=x86_64 "$@"; }
@@ -56,25 +48,6 @@ WANTED=(
 # ACPICA's PCI_Config handler), CRYPTO + CRYPTO_SHA256 (KEXEC_FILE).
 DEPS=(ACPI CPU_MITIGATIONS PCI PCI_MSI CRYPTO CRYPTO_SHA256)
 
-mk tinyconfig
-args=()
-for o in "${WANTED[@]}" "${DEPS[@]}"; do args+=(--enable "$o"); done
-args+=(--disable DEBUG_INFO_NONE --disable MODULES)
-"$SRC_DIR/scripts/config" --file "$BUILD_DIR/.config" "${args[@]}"
-mk olddefconfig
-
-: >"$BUILD_DIR/config-check.txt"
-missing=0
-for o in "${WANTED[@]}" "${DEPS[@]}"; do
-    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
-    echo "$line" >>"$BUILD_DIR/config-check.txt"
-    case "$line" in CONFIG_$o=y) ;; *) echo "NOT SET: $line"; missing=1 ;; esac
-done
-[ $missing = 0 ] && echo "all requested options are =y" || { echo "options missing" >&2; exit 1; }
-
-start=$(date +%s)
-mk -j"$JOBS" bzImage
-echo "bzImage built in $(( $(date +%s) - start )) s" | tee "$BUILD_DIR/build-time.txt"
-ls -l "$BUILD_DIR/arch/x86/boot/bzImage" "$BUILD_DIR/vmlinux" "$BUILD_DIR/System.map"
+kconfig_tiny --disable DEBUG_INFO_NONE --disable MODULES || { echo "options missing" >&2; exit 1; }
+make_image bzImage
 readelf -S "$BUILD_DIR/vmlinux" | grep -A1 -w .BTF || { echo "no .BTF section" >&2; exit 1; }
-cat "$BUILD_DIR/include/config/kernel.release"

@@ -4,18 +4,7 @@
 # mounted and the console quietened before the tasks start, and ptcrasher (which
 # prints the kernel's own page_tables files just before it panics) as the crasher.
 # kdp_capture on the command line makes it the capture kernel's init.
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-exec </dev/console >/dev/console 2>&1
-arg() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 1; done
-mkdir -p /mnt
-
-if grep -qw kdp_capture /proc/cmdline; then
-    . /lib/kdump-capture.sh   # ../lib/kdump-capture.sh: save /proc/vmcore, power off
-fi
+. /lib/kdump-init.sh   # ../lib/kdump-init.sh: mounts, modules, arg; the capture kernel stops there
 
 echo "=== FIRST KERNEL ==="
 cat /proc/cmdline

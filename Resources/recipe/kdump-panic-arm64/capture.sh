@@ -29,38 +29,17 @@ QEMU_TIMEOUT=${QEMU_TIMEOUT:-2400}
 mkdir -p "$K/debs" "$K/user-debs" "$OUT"
 TIMINGS=$OUT/timings.txt
 : >"$TIMINGS"
-step() { STEP=$1; T0=$(date +%s); echo "== $STEP"; }
-done_() { printf '%-40s %5d s\n' "$STEP" $(( $(date +%s) - T0 )) | tee -a "$TIMINGS"; }
+. "$LIB/kdump-run.sh"   # step, done_, kdump_*, and lib/capture.sh's need_pkgs, stock_kernel
 
 # ------------------------------------------------------------ 1. packages and kernel (once)
 step "packages, download, unpack, System.map"
-NEED=()
-for p in qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu \
-         e2fsprogs kmod cpio python3 zstd; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || NEED+=("$p")
-done
-if [ ${#NEED[@]} -gt 0 ]; then
-    apt-get -o DPkg::Lock::Timeout=900 update
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y "${NEED[@]}"
-fi
+need_pkgs qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu \
+          e2fsprogs kmod cpio python3 zstd
 dpkg --print-foreign-architectures | grep -qx arm64 || { dpkg --add-architecture arm64; apt-get update; }
-if [ -z "${KVER:-}" ]; then
-    KVER=$(apt-cache depends linux-image-arm64:arm64 | sed -n 's/^ *Depends: linux-image-\([^:]*\).*$/\1/p' | head -1)
-fi
+KVER=${KVER:-$(stock_kver linux-image-arm64:arm64)}
 [ -n "$KVER" ] || { echo "no KVER: run apt-get update"; exit 1; }
 echo "kernel: $KVER"
-cd "$K/debs"
-ls linux-image-"$KVER"-unsigned_*.deb >/dev/null 2>&1 || apt-get download "linux-image-$KVER-unsigned:arm64"
-ls linux-image-"$KVER"-dbg_*.deb >/dev/null 2>&1 || apt-get download "linux-image-$KVER-dbg:arm64"
-IMG_DEB=$(ls "$K"/debs/linux-image-"$KVER"-unsigned_*.deb | tail -1)
-DBG_DEB=$(ls "$K"/debs/linux-image-"$KVER"-dbg_*.deb | tail -1)
-PKG=$K/pkg
-mkdir -p "$PKG"
-[ -f "$PKG/boot/vmlinuz-$KVER" ] || dpkg-deb --fsys-tarfile "$IMG_DEB" | tar -C "$PKG" -x ./boot ./lib/modules
-VMLINUX=$PKG/usr/lib/debug/boot/vmlinux-$KVER
-[ -f "$VMLINUX" ] || dpkg-deb --fsys-tarfile "$DBG_DEB" | tar -C "$PKG" -x "./usr/lib/debug/boot/vmlinux-$KVER"
-[ -s "$K/System.map" ] && [ "$K/System.map" -nt "$VMLINUX" ] || aarch64-linux-gnu-nm -n "$VMLINUX" >"$K/System.map"
-ln -sfn "$VMLINUX" "$K/vmlinux"
+stock_kernel "$K" "$KVER" :arm64   # IMG_DEB, PKG, VMLINUX
 # Debian's arm64 vmlinuz is a plain Image; gunzip it should a package ship it compressed.
 if gzip -t "$PKG/boot/vmlinuz-$KVER" 2>/dev/null; then zcat "$PKG/boot/vmlinuz-$KVER" >"$K/Image"
 else cp "$PKG/boot/vmlinuz-$KVER" "$K/Image"; fi
@@ -118,20 +97,16 @@ for m in qemu_fw_cfg crc32c_generic virtio_pci virtio_blk virtio_console ext4; d
 mkdir -p "$ROOT/etc"
 awk '$3 == "_text" {t = $1} $3 == "_stext" {s = $1} END {print t, s}' "$K/System.map" \
     | { read -r t s; printf '%x\n' $(( 0x$s - 0x$t )); } >"$ROOT/etc/text-delta"
-cp "$HERE/init.sh" "$ROOT/init"
-mkdir -p "$ROOT/lib" && cp "$LIB/kdump-capture.sh" "$ROOT/lib/"
-chmod +x "$ROOT/init"
-(cd "$ROOT" && find . | sort | cpio -o -H newc -R 0:0 --quiet | gzip -9) >"$K/initrd.gz"
+kdump_pack "$ROOT" "$HERE/init.sh" "$K/initrd.gz" -R 0:0
 done_
 
 # ------------------------------------------------------------ 3. disk: capture kernel in, dump out
 step "disk image"
-. "$LIB/kdump-run.sh"   # kdump_disk, kdump_wait_for_qemu, kdump_collect
 kdump_disk "$OUT" "$K/Image" "$K/initrd.gz"
 done_
 
 # ------------------------------------------------------------ 4. boot, truth, panic, capture
-kdump_wait_for_qemu
+qemu_one_at_a_time
 SERIAL=$OUT/serial.log
 QSOCK=$OUT/qmp.sock GSOCK=$OUT/gdb.sock RSOCK=$OUT/release.sock
 rm -f "$SERIAL" "$QSOCK" "$GSOCK" "$RSOCK" "$OUT"/ttbr-cpu*.txt "$OUT"/info-registers.txt
@@ -143,22 +118,11 @@ QEMU=(timeout "$QEMU_TIMEOUT" qemu-system-aarch64 -accel tcg -M virt -cpu "$CPU"
       -device virtserialport,chardev=release,name=release
       -display none -no-reboot -serial "file:$SERIAL"
       -qmp "unix:$QSOCK,server=on,wait=off" -gdb "unix:$GSOCK,server=on,wait=off")
-printf '%q ' "${QEMU[@]}" >"$OUT/qemu-cmd.txt"; echo >>"$OUT/qemu-cmd.txt"
-qemu-system-aarch64 --version | head -1 >>"$OUT/qemu-cmd.txt"
-step "boot to READY (crasher armed)"
-. "$LIB/wait-ready.sh"   # boot_until_ready: QPID, EXIT trap
-boot_until_ready "$SERIAL" 1200 "${QEMU[@]}"
-done_
-sleep 3   # let both CPUs settle: the spinner and the crasher's poll loop
-step "truth (stop, TTBRs per CPU via gdb stub, cont, release)"
+# The crasher's and the busy task's pids, read once READY is out.
 field0() { tr -d '\r' <"$SERIAL" | sed -n "s/^$1 .*\bpid=\([0-9]*\).*/\1/p" | head -1; }
-python3 "$HERE/truth.py" "$QSOCK" "$GSOCK" "$RSOCK" "$OUT" "$CRASH=$(field0 READY)" "$BUSY=$(field0 BUSY)" \
-    | tee "$OUT/truth-qmp.txt"
-done_
-step "panic, capture kernel, dumps, power-off"
-wait "$QPID" || echo "QEMU exit status $? (124 = timeout)"
-trap - EXIT
-done_
+truth() { python3 "$HERE/truth.py" "$QSOCK" "$GSOCK" "$RSOCK" "$OUT" "$CRASH=$(field0 READY)" "$BUSY=$(field0 BUSY)"; }
+kdump_boot "$OUT" 1200 truth -- "${QEMU[@]}"
+qemu-system-aarch64 --version | head -1 >>"$OUT/qemu-cmd.txt"
 rm -f "$QSOCK" "$GSOCK" "$RSOCK"
 
 # ------------------------------------------------------------ 5. outputs
@@ -172,7 +136,7 @@ System.map $K/System.map
 Image      $K/Image
 initrd     $K/initrd.gz
 kernel     $KVER ($(dpkg-deb -f "$IMG_DEB" Version))
-build-id   vmlinux $(aarch64-linux-gnu-readelf -n "$VMLINUX" | sed -n 's/.*Build ID: //p' | head -1), dump $(python3 "$LIB/elfnotes.py" "$OUT/vmcore.elf" | sed -n 's/^BUILD-ID=//p')
+build-id   vmlinux $(aarch64-linux-gnu-readelf -n "$VMLINUX" | sed -n 's/.*Build ID: //p' | head -1), dump $(python3 "$LIB/elfcore.py" "$OUT/vmcore.elf" | sed -n 's/^BUILD-ID=//p')
 P
 {
     echo "state         $STATE"
@@ -189,5 +153,5 @@ P
         echo "cpu$n          TTBR0_EL1=$(v TTBR0_EL1) TTBR1_EL1=$(v TTBR1_EL1) TCR_EL1=$(v TCR_EL1) EL=$(( ($(v cpsr) >> 2) & 3 )) CONTEXTIDR_EL1=$(( $(v CONTEXTIDR_EL1) ))"
     done
 } | tee "$OUT/truth.txt"
-python3 "$HERE/check-truth.py" "$OUT" | tee "$OUT/check-truth.txt" || true
+python3 "$HERE/../kdump-panic/check-truth.py" "$OUT" | tee "$OUT/check-truth.txt" || true
 ls -la "$OUT" | tee "$OUT/ls.txt"

@@ -22,7 +22,7 @@ K=${KPTDUMP:-/work/bin/kptdump}
 V=$(sed -n 's/^vmlinux *//p' "$D/paths.txt")
 J=$D/judge; rm -rf "$J"; mkdir -p "$J/alone"
 for f in elf kdump flat; do ln -s "$D/vmcore.$f" "$J/alone/vmcore.$f"; done
-python3 "$HERE/../lib/elfnotes.py" "$D/vmcore.elf" >"$D/vmcoreinfo-note.txt"
+python3 "$HERE/../lib/elfcore.py" "$D/vmcore.elf" >"$D/vmcoreinfo-note.txt"
 exec > >(tee "$D/judge.txt") 2>&1
 pid_of() { sed -n "s/^$1 .*pid=\([0-9]*\).*cpu=\([0-9]*\).*/\1 \2/p" "$D/truth.txt"; }
 read -r CPID CCPU < <(pid_of crasher); read -r BPID BCPU < <(pid_of busy)

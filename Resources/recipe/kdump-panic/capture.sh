@@ -28,30 +28,20 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 LIB=$HERE/../lib
 CPU=${CPU:-max,-la57}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
-step() { STEP=$1; T0=$(date +%s); echo "== $STEP"; }
-done_() { printf '%-40s %5d s\n' "$STEP" $(( $(date +%s) - T0 )) | tee -a "$TIMINGS"; }
+. "$LIB/kdump-run.sh"   # step, done_, kdump_*, and lib/capture.sh's need_pkgs, stock_kernel
 
 # ------------------------------------------------------------ 1. kernel (once)
 STEP="packages, download, unpack, System.map"; T0=$(date +%s); echo "== $STEP"
-NEED=()
-for p in qemu-system-x86 busybox-static kexec-tools makedumpfile e2fsprogs kmod binutils gcc \
-         libc6-dev cpio python3; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || NEED+=("$p")
-done
-if [ ${#NEED[@]} -gt 0 ]; then
-    apt-get -o DPkg::Lock::Timeout=900 update
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y "${NEED[@]}"
-fi
-if [ -z "${KVER:-}" ]; then
-    KVER=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: linux-image-\(.*\)$/\1/p' | head -1)
-fi
+need_pkgs qemu-system-x86 busybox-static kexec-tools makedumpfile e2fsprogs kmod binutils gcc \
+          libc6-dev cpio python3
+KVER=${KVER:-$(stock_kver linux-image-amd64)}
 [ -n "$KVER" ] || { echo "no KVER: run apt-get update"; exit 1; }
 # One folder per kernel series, so that 6.1 and 6.12 never share kernel/ or a STATE.
 SERIES=$(echo "$KVER" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
 if [ "$SERIES" = 6.1 ]; then BIG=${BIG:-/work/big/kdump-panic}; else BIG=${BIG:-/work/big/kdump-panic-$SERIES}; fi
 K=$BIG/kernel
 OUT=$BIG/$STATE
-mkdir -p "$K/debs" "$OUT"
+mkdir -p "$K" "$OUT"
 TIMINGS=$OUT/timings.txt
 : >"$TIMINGS"
 echo "kernel $KVER -> $BIG"
@@ -59,18 +49,7 @@ if [ -f "$K/kver" ] && [ "$(cat "$K/kver")" != "$KVER" ]; then
     echo "$K holds kernel $(cat "$K/kver"), not $KVER: set BIG to another folder"; exit 1
 fi
 echo "$KVER" >"$K/kver"
-cd "$K/debs"
-ls linux-image-"$KVER"-unsigned_*.deb >/dev/null 2>&1 || apt-get download "linux-image-$KVER-unsigned"
-ls linux-image-"$KVER"-dbg_*.deb >/dev/null 2>&1 || apt-get download "linux-image-$KVER-dbg"
-IMG_DEB=$(ls "$K"/debs/linux-image-"$KVER"-unsigned_*.deb | tail -1)
-DBG_DEB=$(ls "$K"/debs/linux-image-"$KVER"-dbg_*.deb | tail -1)
-PKG=$K/pkg
-mkdir -p "$PKG"
-[ -f "$PKG/boot/vmlinuz-$KVER" ] || dpkg-deb --fsys-tarfile "$IMG_DEB" | tar -C "$PKG" -x ./boot ./lib/modules
-VMLINUX=$PKG/usr/lib/debug/boot/vmlinux-$KVER
-[ -f "$VMLINUX" ] || dpkg-deb --fsys-tarfile "$DBG_DEB" | tar -C "$PKG" -x "./usr/lib/debug/boot/vmlinux-$KVER"
-[ -s "$K/System.map" ] && [ "$K/System.map" -nt "$VMLINUX" ] || nm -n "$VMLINUX" >"$K/System.map"
-ln -sfn "$VMLINUX" "$K/vmlinux"
+stock_kernel "$K" "$KVER"   # IMG_DEB, PKG, VMLINUX
 cp "$PKG/boot/vmlinuz-$KVER" "$K/vmlinuz"
 done_
 
@@ -78,17 +57,10 @@ done_
 step "initramfs"
 ROOT=$K/initramfs
 rm -rf "$ROOT"
-mkdir -p "$ROOT"/{bin,sbin,dev,proc,sys,mnt,tmp,lib/modules}
-cp /bin/busybox "$ROOT/bin/busybox"
+kdump_userland "$ROOT"
+mkdir -p "$ROOT/lib/modules"
 gcc -static -O2 -Wall -DSPINNER -o "$ROOT/bin/spinner" "$HERE/tasks.c"
 gcc -static -O2 -Wall -o "$ROOT/bin/crasher" "$HERE/tasks.c"
-for b in /usr/sbin/kexec /usr/bin/makedumpfile; do
-    cp "$b" "$ROOT/sbin/"
-    for l in $(ldd "$b" | grep -o '/[^ ]*'); do
-        mkdir -p "$ROOT$(dirname "$l")"
-        cp -L "$l" "$ROOT$l"
-    done
-done
 MODDIR=$PKG/lib/modules/$KVER
 . "$LIB/modules.sh"   # add_module
 : >"$ROOT/lib/modules/order"
@@ -96,44 +68,13 @@ for m in qemu_fw_cfg crc32c_generic virtio_pci virtio_blk ext4; do
     # 6.12 builds virtio, virtio_ring and virtio_pci into the kernel
     if grep -q "/$m\.ko" "$MODDIR/modules.builtin" 2>/dev/null; then echo "$m: built in"; else add_module "$m"; fi
 done
-cp "$HERE/init.sh" "$ROOT/init"
-mkdir -p "$ROOT/lib" && cp "$LIB/kdump-capture.sh" "$ROOT/lib/"
-chmod +x "$ROOT/init"
-(cd "$ROOT" && find . | sort | cpio -o -H newc --quiet | gzip -9) >"$K/initrd.gz"
+kdump_pack "$ROOT" "$HERE/init.sh" "$K/initrd.gz"
 done_
 
-# ------------------------------------------------------------ 3. disk: capture kernel in, dump out
-step "disk image"
-. "$LIB/kdump-run.sh"   # kdump_disk, kdump_wait_for_qemu, kdump_collect
-kdump_disk "$OUT" "$K/vmlinuz" "$K/initrd.gz"
-done_
-
-# ------------------------------------------------------------ 4. boot, truth, panic, capture
-kdump_wait_for_qemu
-SERIAL=$OUT/serial.log
-QSOCK=$OUT/qmp.sock RSOCK=$OUT/release.sock
-rm -f "$SERIAL" "$QSOCK" "$RSOCK" "$OUT"/regs-cpu*.txt "$OUT"/tlb-cpu*.txt
+# ------------------------------------------------------------ 3. disk, boot, truth, panic, capture
 APPEND="console=ttyS0 crashkernel=256M${PTI:+ $PTI} kdp_crash=$CRASH kdp_busy=$BUSY"
-QEMU=(timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -M q35 -cpu "$CPU" -m 2G -smp 2
-      -kernel "$K/vmlinuz" -initrd "$K/initrd.gz" -append "$APPEND"
-      -device vmcoreinfo -drive "file=$OUT/disk.img,format=raw,if=virtio"
-      -display none -no-reboot -serial "file:$SERIAL"
-      -chardev "socket,id=release,path=$RSOCK,server=on,wait=off" -serial chardev:release
-      -qmp "unix:$QSOCK,server=on,wait=off")
-printf '%q ' "${QEMU[@]}" >"$OUT/qemu-cmd.txt"; echo >>"$OUT/qemu-cmd.txt"
-step "boot to READY (crasher armed)"
-. "$LIB/wait-ready.sh"   # boot_until_ready: QPID, EXIT trap
-boot_until_ready "$SERIAL" 900 "${QEMU[@]}"
-done_
-sleep 3   # let both CPUs settle: the spinner and the crasher's poll loop
-step "truth (stop, info registers/tlb per CPU, cont, release)"
-python3 "$HERE/truth.py" "$QSOCK" "$RSOCK" "$OUT" ${PTI:+$CRASH} | tee "$OUT/truth-qmp.txt"
-done_
-step "panic, capture kernel, dumps, power-off"
-wait "$QPID" || echo "QEMU exit status $? (124 = timeout)"
-trap - EXIT
-done_
-rm -f "$QSOCK" "$RSOCK"
+SERIAL=$OUT/serial.log
+kdump_x86 "$OUT" "$K" "$APPEND" "$HERE/truth.py" ${PTI:+$CRASH}
 
 # ------------------------------------------------------------ 5. outputs
 step "debugfs rdump"
@@ -156,7 +97,7 @@ System.map $K/System.map
 vmlinuz    $K/vmlinuz
 initrd     $K/initrd.gz
 kernel     $KVER ($(dpkg-deb -f "$IMG_DEB" Version))
-build-id   vmlinux $(readelf -n "$VMLINUX" | sed -n 's/.*Build ID: //p' | head -1), dump $(python3 "$LIB/elfnotes.py" "$OUT/vmcore.elf" | sed -n 's/^BUILD-ID=//p')
+build-id   vmlinux $(readelf -n "$VMLINUX" | sed -n 's/.*Build ID: //p' | head -1), dump $(python3 "$LIB/elfcore.py" "$OUT/vmcore.elf" | sed -n 's/^BUILD-ID=//p')
 P
 {
     echo "state         $STATE"
@@ -170,12 +111,7 @@ P
     else
         echo "busy          pid=$(field BUSY pid) comm=$(field BUSY comm) cpu=$(field BUSY cpu)"
     fi
-    for r in "$OUT"/regs-cpu*.txt; do
-        n=${r##*regs-cpu}; n=${n%.txt}
-        cr3=$(sed -n 's/.*\bCR3=\([0-9a-f]*\).*/\1/p' "$r")
-        pgd=kernel; [ -n "$PTI" ] && (( 0x$cr3 & 0x1000 )) && pgd="PTI user copy"
-        echo "cpu$n          $(grep -o '\bCR[34]=[0-9a-f]*' "$r" | tr '\n' ' ')$(grep -o '\bCPL=[0-9]' "$r") tlb-lines=$(wc -l <"$OUT/tlb-cpu$n.txt") pgd=$pgd"
-    done
+    kdump_x86_cpus "$OUT" "$PTI"
 } | tee "$OUT/truth.txt"
 python3 "$HERE/check-truth.py" "$OUT" | tee "$OUT/check-truth.txt" || true
 "$HERE/walkcheck.sh" "$OUT" || echo "walkcheck: mismatches"

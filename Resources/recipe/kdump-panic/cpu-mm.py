@@ -30,37 +30,18 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from elfnotes import notes  # noqa: E402
+from elfcore import Core as ElfCore, notes  # noqa: E402
 
 
-class Core:
-    def __init__(self, path):
-        self.f = open(path, "rb")
-        hdr = self.f.read(64)
-        phoff, = struct.unpack_from("<Q", hdr, 32)
-        phentsize, phnum = struct.unpack_from("<HH", hdr, 54)
-        self.f.seek(phoff)
-        self.loads = []
-        for _ in range(phnum):
-            t, _fl, off, va, pa, filesz, _m, _a = struct.unpack("<IIQQQQQQ", self.f.read(phentsize)[:56])
-            if t == 1:
-                self.loads.append((va, pa, off, filesz))
-
-    def v2p(self, va):
-        for lva, lpa, _off, size in self.loads:
-            if lva <= va < lva + size:
-                return lpa + va - lva
-        return None
-
+class Core(ElfCore):
+    """../lib/elfcore.py's reader, addressed by virtual address (the PT_LOADs' p_vaddr)."""
     def read(self, va, size):
-        for lva, _lpa, off, sz in self.loads:
-            if lva <= va < lva + sz:
-                self.f.seek(off + va - lva)
-                return self.f.read(size)
-        raise KeyError(f"{va:#x} not in the dump")
+        data = self.read_virt(va, size)
+        if data is None:
+            raise KeyError(f"{va:#x} not in the dump")
+        return data
 
-    def u64(self, va):
-        return struct.unpack("<Q", self.read(va, 8))[0]
+    u64 = ElfCore.u64v
 
 
 def offsets(vmlinux, struct_name, members):

@@ -4,21 +4,7 @@
 # the first kernel's, which reads kdp_crash=N (the crasher's CPU) and kdp_busy=M
 # (the spinner's CPU; kdp_busy=none starts no spinner, so the other CPU is idle)
 # from the command line.
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-exec </dev/console >/dev/console 2>&1
-for m in $(cat /lib/modules/order); do
-    insmod /lib/modules/$m.ko || echo "insmod $m failed"
-done
-arg() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 1; done
-mkdir -p /mnt
-
-if grep -qw kdp_capture /proc/cmdline; then
-    . /lib/kdump-capture.sh   # ../lib/kdump-capture.sh: save /proc/vmcore, power off
-fi
+. /lib/kdump-init.sh   # ../lib/kdump-init.sh: mounts, modules, arg; the capture kernel stops there
 
 echo "=== FIRST KERNEL ==="
 cat /proc/cmdline

@@ -5,7 +5,7 @@
 # (QEMU 7.2 on Debian 12: kdump-zlib only, written in makedumpfile's flattened
 # format).
 # A copy of ../x86_64/capture.sh with the extra dumps; it reuses that recipe's
-# kernel build, ../lib/init.c, ../lib/qmp_client.py, ../x86_64/extract.py and
+# kernel build, ../lib/init.c, ../lib/qmp_client.py, ../lib/extract.py and
 # ../x86_64/check-tlb.py.
 #
 # Usage: capture-qemu-kdump.sh
@@ -32,14 +32,8 @@ SMP=${SMP:-2}
 READY_TIMEOUT=${READY_TIMEOUT:-600}
 KPTDUMP=${KPTDUMP:-/work/big/kdump/bin/kptdump}
 
-need_pkgs=()
-for p in qemu-system-x86 build-essential python3 cpio gzip binutils makedumpfile bc; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    echo "installing: ${need_pkgs[*]}"
-    apt-get update && apt-get install -y "${need_pkgs[@]}"
-fi
+. "$HERE/../lib/capture.sh"   # need_pkgs, qemu_capture, link_kernel
+need_pkgs qemu-system-x86 build-essential python3 cpio gzip binutils makedumpfile bc
 
 BZIMAGE=$BUILD_DIR/arch/x86/boot/bzImage
 [ -f "$BZIMAGE" ] || { echo "no $BZIMAGE: run ../x86_64/build-kernel.sh first" >&2; exit 1; }
@@ -61,30 +55,14 @@ QEMU=(qemu-system-x86_64 -accel tcg -M q35 -cpu max,-la57 -m "$MEM" -smp "$SMP"
       -append "console=ttyS0 loglevel=1 panic=-1"
       -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
       -qmp "unix:$SOCK,server=on,wait=off" -no-reboot)
-{ python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}"
-  qemu-system-x86_64 --version | head -1; } > "$OUT/qemu-cmd.txt"
-
-t0=$(now)
-"${QEMU[@]}" &
-QPID=$!
-trap 'kill $QPID 2>/dev/null || true' EXIT
-. "$REC/lib/wait-ready.sh"
-wait_for_ready "$OUT/serial.log" "$QPID" "$READY_TIMEOUT"
-lap "boot to READY" "$t0"
-
-t1=$(now)
-python3 "$HERE/qmp-kdump.py" "$SOCK" "$OUT" | tee "$OUT/qmp.log"
-wait $QPID || true
-trap - EXIT
+qemu_capture "$OUT" "$READY_TIMEOUT" python3 "$REC/lib/qmp_client.py" "$SOCK" "$OUT" regs tlb kdumps -- "${QEMU[@]}"
+qemu-system-x86_64 --version | head -1 >> "$OUT/qemu-cmd.txt"
+printf '%-44s %6.1f s\n' "boot to READY" "$T_BOOT" "QMP: stop, registers, tlb, all dumps, quit" "$T_CAPTURE" | tee -a "$T"
 rm -f "$SOCK"
-lap "QMP: stop, registers, tlb, all dumps, quit" "$t1"
 
-python3 "$REC/x86_64/extract.py" "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" \
+python3 "$REC/lib/extract.py" x86_64 "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" \
     || echo "extract.py reported problems (see extract.log)"
-for f in vmlinux System.map arch/x86/boot/bzImage; do
-    ln -sfn "$BUILD_DIR/$f" "$OUT/$(basename "$f")"
-done
-sha256sum "$BUILD_DIR/vmlinux" "$BZIMAGE" > "$OUT/kernel-sha256.txt"
+link_kernel "$OUT" "$BUILD_DIR" vmlinux System.map arch/x86/boot/bzImage
 
 # makedumpfile -R turns the flattened file into the plain kdump-compressed one.
 KD=()   # every kdump-format file: QEMU's flattened ones and their plain copies
@@ -101,7 +79,7 @@ done
 echo "--- checks" | tee "$OUT/checks.txt"
 {
 grep -a '^init:' "$OUT/serial.log" | tr -d '\r' || true
-if python3 "$REC/lib/elfnotes.py" "$OUT/vmcore.elf" > "$OUT/vmcoreinfo-note.txt"; then
+if python3 "$REC/lib/elfcore.py" "$OUT/vmcore.elf" > "$OUT/vmcoreinfo-note.txt"; then
     grep OSRELEASE "$OUT/vmcoreinfo-note.txt"
 else
     echo "WARNING: no VMCOREINFO note in vmcore.elf"

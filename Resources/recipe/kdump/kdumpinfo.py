@@ -46,9 +46,14 @@ i64 BE = 1), then records {offset i64 BE, size i64 BE, size bytes}, ended by a
 record with offset = size = -1.
 """
 import hashlib
+import os
 import struct
 import sys
 import zlib
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from elfcore import Core  # noqa: E402
 
 DESC = struct.Struct("<qIIQ")
 COMP = {1: "zlib", 2: "lzo", 4: "snappy", 0x20: "zstd"}
@@ -196,19 +201,8 @@ def notes(buf):
 
 
 def elf_loads(path):
-    """[(paddr, filesz, offset)] of an ELF64 LE core's PT_LOADs (phdrs at e_phoff)."""
-    with open(path, "rb") as f:
-        h = f.read(64)
-        phoff, = struct.unpack_from("<Q", h, 32)
-        phentsize, phnum = struct.unpack_from("<HH", h, 54)
-        f.seek(phoff)
-        ph = f.read(phentsize * phnum)
-    out = []
-    for i in range(phnum):
-        t, _, off, _, pa, fsz, _, _ = struct.unpack_from("<IIQQQQQQ", ph, i * phentsize)
-        if t == 1 and fsz:
-            out.append((pa, fsz, off))
-    return out
+    """[(paddr, filesz, offset)] of an ELF64 LE core's PT_LOADs (../lib/elfcore.py)."""
+    return [(pa, size, off) for pa, size, off, _va in Core(path).loads if size]
 
 
 def cmd_ranges(k, core):

@@ -26,31 +26,16 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from elfcore import Core  # noqa: E402
+
 PAGE = 4096
 
 
-def phdrs(path):
-    with open(path, "rb") as f:
-        h = f.read(64)
-        phoff, = struct.unpack_from("<Q", h, 32)
-        phentsize, phnum = struct.unpack_from("<HH", h, 54)
-        f.seek(phoff)
-        raw = f.read(phentsize * phnum)
-    return h, [struct.unpack_from("<IIQQQQQQ", raw, i * phentsize) for i in range(phnum)]
-
-
-def read_phys(f, loads, pa, n):
-    for _t, _fl, off, _va, p, fsz, _m, _a in loads:
-        if p <= pa and pa + n <= p + fsz:
-            f.seek(off + pa - p)
-            return f.read(n)
-    raise SystemExit(f"{pa:#x}+{n:#x} is not inside one PT_LOAD of the full dump")
-
-
 def write_core(snap, full, out, extra_pages):
-    h, sph = phdrs(snap)
-    _, fph = phdrs(full)
-    floads = [p for p in fph if p[0] == 1]
+    sc, fc = Core(snap), Core(full)
+    h, sph = sc.header, sc.phdrs
     note = [p for p in sph if p[0] == 4]
     # whole pages only: makedumpfile drops a PT_LOAD's last partial page (and a
     # PT_LOAD inside one page entirely) and zero-fills a first partial page
@@ -62,22 +47,22 @@ def write_core(snap, full, out, extra_pages):
             merged[-1][1] = max(merged[-1][1], b)
         else:
             merged.append([a, b])
-    with open(snap, "rb") as f:
-        notes = b""
-        for p in note:
-            f.seek(p[2])
-            notes += f.read(p[5])
+    notes = b""
+    for p in note:
+        sc.f.seek(p[2])
+        notes += sc.f.read(p[5])
     nph = 1 + len(merged)
     off = 64 + 56 * nph
     ph = [struct.pack("<IIQQQQQQ", 4, 0, off, 0, 0, len(notes), len(notes), 4)]
     off += len(notes)
     body = [notes]
-    with open(full, "rb") as f:
-        for a, b in merged:
-            data = read_phys(f, floads, a, b - a)
-            ph.append(struct.pack("<IIQQQQQQ", 1, 7, off, 0, a, b - a, b - a, 0))
-            body.append(data)
-            off += b - a
+    for a, b in merged:
+        data = fc.read_phys(a, b - a)
+        if data is None:
+            raise SystemExit(f"{a:#x}+{b - a:#x} is not inside the full dump's PT_LOADs")
+        ph.append(struct.pack("<IIQQQQQQ", 1, 7, off, 0, a, b - a, b - a, 0))
+        body.append(data)
+        off += b - a
     ehdr = bytearray(h)
     struct.pack_into("<QQ", ehdr, 32, 64, 0)            # e_phoff, e_shoff
     struct.pack_into("<HHHHHH", ehdr, 52, 64, 56, nph, 64, 0, 0)

@@ -9,12 +9,13 @@
 #   BUILD_DIR  the kernel build (its usr/gen_init_cpio is used when built)
 #   SRC_DIR    the kernel source (usr/gen_init_cpio.c is compiled otherwise)
 #   INIT.c     the init program (default: lib/init.c)
+# Env: CFLAGS  more compiler flags, e.g. -DINIT_MOMENTS (lib/init.c's scenario)
 set -euo pipefail
 CC=$1 IRD=$2 BUILD_DIR=$3 SRC_DIR=$4 OUT=$5
 HERE=$(cd "$(dirname "$0")" && pwd)
 INIT_SRC=${6:-$HERE/init.c}
 mkdir -p "$IRD"
-"$CC" -static -O2 -Wall -o "$IRD/init" "$INIT_SRC"
+"$CC" -static -O2 -Wall ${CFLAGS:-} -o "$IRD/init" "$INIT_SRC"
 GEN=$BUILD_DIR/usr/gen_init_cpio
 if [ ! -x "$GEN" ]; then
     gcc -O2 -o "$IRD/gen_init_cpio" "$SRC_DIR/usr/gen_init_cpio.c"

@@ -2,6 +2,19 @@
 
 `QMP` speaks the QEMU Machine Protocol over a Unix socket; `dump_and_quit`
 takes the ELF memory dump every capture ends with (paging=false) and stops QEMU.
+
+As a script, the capture every listing recipe takes once its guest is READY:
+  qmp_client.py SOCKET OUTDIR [STEP...]
+stop, then each STEP, then dump-guest-memory (paging=false, ELF) to
+OUTDIR/vmcore.elf and quit. STEPs:
+  regs   `info registers -a` -> OUTDIR/info-registers.txt
+  tlb    `info tlb` of CPU 0 -> OUTDIR/info-tlb.txt, of each further CPU N ->
+         OUTDIR/info-tlb-cpuN.txt (x86)
+  tlb0   `info tlb` of CPU 0 only
+  mem    `info mem` of CPU 0 -> OUTDIR/info-mem.txt (riscv; skipped with INFO_MEM=0)
+  kdumps after the ELF dump, one in every kdump-* format QEMU offers ->
+         OUTDIR/vmcore.kdump-XXX.flat (QEMU 7.2 writes makedumpfile's flattened
+         format), and OUTDIR/dump-capability.json (version, formats)
 """
 import json
 import os
@@ -53,23 +66,22 @@ def write(path, text):
         f.write(text)
 
 
-def dump(q, outdir):
-    """dump-guest-memory (paging=false, ELF) to OUTDIR/vmcore.elf, and wait for
-    it to complete (exit on failure). The file is made readable (QEMU creates
-    it 0400)."""
-    vmcore = os.path.join(outdir, "vmcore.elf")
+def dump(q, outdir, fmt="elf", name="vmcore.elf"):
+    """dump-guest-memory (paging=false, FMT) to OUTDIR/NAME, and wait for it to
+    complete (exit on failure). The file is made readable (QEMU creates it 0400)."""
+    path = os.path.join(outdir, name)
     t0 = time.time()
-    q.cmd("dump-guest-memory", paging=False, protocol="file:" + vmcore, format="elf")
+    q.cmd("dump-guest-memory", paging=False, protocol="file:" + path, format=fmt)
     while True:
         st = q.cmd("query-dump")
         if st["status"] != "active":
             break
-        time.sleep(0.5)
-    print(f"dump-guest-memory: {st['status']}, {st.get('completed')} bytes, "
-          f"{time.time() - t0:.1f} s")
+        time.sleep(0.2)
+    print(f"dump-guest-memory {fmt}: {st['status']}, {st.get('completed')} of "
+          f"{st.get('total')} bytes, {time.time() - t0:.1f} s -> {name}")
     if st["status"] != "completed":
         sys.exit(f"dump failed: {st}")
-    os.chmod(vmcore, 0o644)
+    os.chmod(path, 0o644)
 
 
 def quit(q):
@@ -83,3 +95,47 @@ def dump_and_quit(q, outdir):
     """`dump`, then quit QEMU."""
     dump(q, outdir)
     quit(q)
+
+
+def main():
+    sock, outdir, steps = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3:]
+    q = QMP(sock)
+    q.cmd("qmp_capabilities")
+    formats = []
+    if "kdumps" in steps:
+        caps = q.cmd("query-dump-guest-memory-capability")
+        write(os.path.join(outdir, "dump-capability.json"), json.dumps(
+            {"version": q.cmd("query-version"), "capability": caps}, indent=1) + "\n")
+        formats = [f for f in caps["formats"] if f.startswith("kdump-")]
+        print("dump formats:", " ".join(caps["formats"]))
+    q.cmd("stop")
+    print("status after stop:", q.cmd("query-status"))
+    for step in steps:
+        t0 = time.time()
+        if step == "regs":
+            write(os.path.join(outdir, "info-registers.txt"), q.hmp("info registers -a"))
+        elif step in ("tlb", "tlb0"):
+            for c in q.cmd("query-cpus-fast")[:1 if step == "tlb0" else None]:
+                idx = c["cpu-index"]
+                name = "info-tlb.txt" if idx == 0 else f"info-tlb-cpu{idx}.txt"
+                write(os.path.join(outdir, name), q.hmp("info tlb", cpu=idx))
+        elif step == "kdumps":
+            continue
+        elif step == "mem":
+            if os.environ.get("INFO_MEM", "1") == "0":
+                continue
+            write(os.path.join(outdir, "info-mem.txt"), q.hmp("info mem", cpu=0))
+        else:
+            sys.exit(f"unknown step {step}")
+        print(f"{step}: {time.time() - t0:.1f} s")
+    vmcore = os.path.join(outdir, "vmcore.elf")
+    if os.path.exists(vmcore):
+        os.unlink(vmcore)
+    dump(q, outdir)
+    for fmt in formats:
+        dump(q, outdir, fmt, f"vmcore.{fmt}.flat")
+    quit(q)
+
+
+if __name__ == "__main__":
+    main()

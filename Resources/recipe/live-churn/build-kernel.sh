@@ -31,27 +31,14 @@ BASE_SCRIPT=$HERE/../x86_64/build-kernel.sh
 # re-checked here after olddefconfig, plus what this kernel adds.
 eval "$(sed -n '/^WANTED=(/,/^)/p; /^DEPS=(/p' "$BASE_SCRIPT")"
 [ ${#WANTED[@]} -gt 10 ] && [ ${#DEPS[@]} -gt 0 ] || { echo "could not read WANTED/DEPS from $BASE_SCRIPT" >&2; exit 1; }
-EXTRA=(VMAP_STACK)
+WANTED+=(VMAP_STACK)
 
 mkdir -p "$BUILD_DIR"
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
 mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH=x86_64 "$@"; }
 
-cp "$BASE_CONFIG" "$BUILD_DIR/.config"
-args=()
-for o in "${EXTRA[@]}"; do args+=(--enable "$o"); done
-"$SRC_DIR/scripts/config" --file "$BUILD_DIR/.config" "${args[@]}"
-mk olddefconfig
-
-: > "$BUILD_DIR/config-check.txt"
-missing=0
-for o in "${WANTED[@]}" "${DEPS[@]}" "${EXTRA[@]}"; do
-    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
-    echo "$line" >> "$BUILD_DIR/config-check.txt"
-    case "$line" in CONFIG_$o=y) ;; *) echo "NOT SET: $line"; missing=1 ;; esac
-done
-[ $missing = 0 ] && echo "all requested options are =y"
-[ $missing = 0 ] || exit 1
+. "$HERE/../lib/kbuild.sh"   # kconfig_tiny, make_image
+KCONFIG_BASE=$BASE_CONFIG kconfig_tiny || exit 1
 
 # Everything else must be as in the base config: show what olddefconfig changed.
 diff <(grep -E '^(CONFIG_|# CONFIG_)' "$BASE_CONFIG" | sort) \
@@ -60,8 +47,4 @@ diff <(grep -E '^(CONFIG_|# CONFIG_)' "$BASE_CONFIG" | sort) \
 echo "--- config lines changed from $BASE_CONFIG (< base, > this kernel):"
 cat "$BUILD_DIR/config-diff.txt"
 
-start=$(date +%s)
-mk -j"$JOBS" bzImage
-echo "bzImage built in $(( $(date +%s) - start )) s"
-ls -l "$BUILD_DIR/arch/x86/boot/bzImage" "$BUILD_DIR/vmlinux" "$BUILD_DIR/System.map"
-cat "$BUILD_DIR/include/config/kernel.release"
+make_image bzImage

@@ -53,7 +53,7 @@
  *                         DIFFERENT (...)
  *   RESULT: PASS | FAIL
  *   DONE
- *   READY          (what ../lib/wait-ready.sh waits for)
+ *   READY          (what ../lib/capture.sh waits for)
  * and the guest powers off (QEMU, run with -no-reboot, exits).
  *
  * Marker lines, as lib/init.c writes them (run.sh's extract.py cuts them out):
@@ -82,6 +82,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
+
+#include "../lib/guest.h"
 
 #define KPTDUMP "/bin/kptdump"
 #define SYSMAP "/System.map"
@@ -93,20 +96,6 @@
 static char *const child_env[] = {"PATH=/bin", "HOME=/", "TERM=dumb", NULL};
 
 /* ---- console output ---- */
-
-static void out_n(const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(1, s, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		s += w;
-		n -= (size_t)w;
-	}
-}
 
 static void outf(const char *fmt, ...)
 {
@@ -125,18 +114,6 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void do_mount(const char *src, const char *dst, const char *type)
-{
-	mkdir(dst, 0755);
-	if (mount(src, dst, type, 0, NULL) != 0 && errno != EBUSY)
-		outf("init: mount %s on %s failed: %s\n", type, dst, strerror(errno));
-}
-
-static int exists(const char *path)
-{
-	return access(path, F_OK) == 0;
 }
 
 /* ---- files ---- */
@@ -241,7 +218,7 @@ static char *outside_vmalloc(const char *buf)
 	return o;
 }
 
-static int write_file(const char *path, const char *text)
+static int save_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
@@ -268,23 +245,6 @@ static uint64_t fnv1a(const char *buf, size_t len)
 		h *= 1099511628211ULL;
 	}
 	return h;
-}
-
-/* Copy one file to the console between marker lines. */
-static void dump_file(const char *label, const char *path)
-{
-	size_t len;
-	char *buf = slurp(path, &len);
-	if (!buf) {
-		outf("init: cannot read %s: %s\n", path, strerror(errno));
-		return;
-	}
-	outf("=== BEGIN %s ===\n", label);
-	out_n(buf, len);
-	if (len && buf[len - 1] != '\n')
-		out_n("\n", 1);
-	outf("=== END %s ===\n", label);
-	free(buf);
 }
 
 /* ---- children ---- */
@@ -478,8 +438,8 @@ static int idle_attempt(const char *phase, const char *table, const char *file, 
 			/* Diff only the compared parts. */
 			snprintf(ka, sizeof ka, "%s.from", a);
 			snprintf(kk, sizeof kk, "%s.from", k);
-			write_file(ka, ca ? ca : "");
-			write_file(kk, ck ? ck : "");
+			save_file(ka, ca ? ca : "");
+			save_file(kk, ck ? ck : "");
 		}
 		char *dargv[] = {BUSYBOX, "diff", "-u", kk, ka, NULL};
 		char d[160];
@@ -682,7 +642,7 @@ static void finish(int pass)
 {
 	outf("RESULT: %s\n", pass ? "PASS" : "FAIL");
 	outf("DONE\n");
-	/* What ../lib/wait-ready.sh waits for. */
+	/* What ../lib/capture.sh waits for. */
 	outf("READY\n");
 	sync();
 	reboot(RB_POWER_OFF);
@@ -695,30 +655,10 @@ int main(void)
 	/* Everything this process forks starts on CPU 0 (the churner then moves
 	 * itself to CPU 1), so that idle forks and exits keep taking and giving
 	 * back the same cached kernel stacks (NR_CACHED_STACKS per CPU). */
-	cpu_set_t cpu0;
-	CPU_ZERO(&cpu0);
-	CPU_SET(0, &cpu0);
-	if (sched_setaffinity(0, sizeof cpu0, &cpu0) != 0)
+	if (guest_pin_cpu0() != 0)
 		outf("init: could not pin to CPU 0\n");
-
-	do_mount("proc", "/proc", "proc");
-	do_mount("sysfs", "/sys", "sysfs");
-	do_mount("devtmpfs", "/dev", "devtmpfs");
-	do_mount("debugfs", "/sys/kernel/debug", "debugfs");
+	guest_setup(1); /* mounts, console, only KERN_EMERG on it */
 	mkdir("/tmp", 01777);
-
-	if (fcntl(1, F_GETFD) < 0) {
-		int fd = open("/dev/console", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-	}
-	/* Only KERN_EMERG reaches the console: no printk between our lines. */
-	klogctl(8, NULL, 1);
 
 	size_t clen;
 	char *cmdline = slurp("/proc/cmdline", &clen);
@@ -793,7 +733,7 @@ int main(void)
 	char *rbuf = slurp("/tmp/idle-before-kernel-1.kernel", &rlen);
 	char *ref_outside = outside_vmalloc(rbuf ? rbuf : "");
 	free(rbuf);
-	write_file("/tmp/idle.outside", ref_outside);
+	save_file("/tmp/idle.outside", ref_outside);
 	outf("init: reference outside the vmalloc area: the kernel's idle listing, %ld of its lines\n",
 	     count_lines(ref_outside, strlen(ref_outside)));
 

@@ -19,7 +19,7 @@
 # ldd lists for it, at the same paths; System.map; vmlinux, for the DWARF
 # offsets live current-kernel needs; churn; check-listing; busybox). Boots
 # QEMU (TCG) with ttyS0 to OUT/serial.log, waits for the guest's READY
-# (lib/wait-ready.sh), cuts the marked sections into OUT/files/ (extract.py)
+# (lib/capture.sh), cuts the marked sections into OUT/files/ (extract.py)
 # and prints the results.
 #
 # Exit status: 0 if "LIVE: 100/100 runs ok" and every idle listing was
@@ -40,14 +40,8 @@ SMP=${SMP:-2}
 TIMEOUT=${TIMEOUT:-7200}
 EXTRA_APPEND=${EXTRA_APPEND:-}
 
-need_pkgs=()
-for p in qemu-system-x86 build-essential busybox-static python3 gzip; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    echo "installing: ${need_pkgs[*]}"
-    apt-get update && apt-get install -y "${need_pkgs[@]}"
-fi
+. "$HERE/../lib/capture.sh"   # need_pkgs
+need_pkgs qemu-system-x86 build-essential busybox-static python3 gzip
 
 BZIMAGE=$KBUILD/arch/x86/boot/bzImage
 VMLINUX=$KBUILD/vmlinux
@@ -145,7 +139,7 @@ trap cleanup EXIT
   done ) &
 PROGRESS=$!
 
-. "$LIB/wait-ready.sh"
+. "$LIB/capture.sh"
 status=0
 ( wait_for_ready "$OUT/serial.log" "$QPID" "$TIMEOUT" ) || status=$?
 t2=$(date +%s)
@@ -155,7 +149,7 @@ trap - EXIT
 cleanup
 
 tr -d '\r' < "$OUT/serial.log" > "$OUT/console.txt"
-python3 "$HERE/extract.py" "$OUT/serial.log" "$OUT/files" > "$OUT/extract.log"
+python3 "$HERE/../lib/extract.py" --flat "$OUT/serial.log" "$OUT/files" > "$OUT/extract.log"
 {
     echo "boot to READY: $(( t2 - t1 )) s (initramfs $(( t1 - t0 )) s)"
     grep -a -E '^(init:|HELP:|INFO:|TIMING:|VMALLOC|STATS:|churn:)' "$OUT/console.txt" || true

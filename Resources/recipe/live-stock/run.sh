@@ -36,39 +36,20 @@ if [ -z "${HOST_KPTDUMP:-}" ]; then
 fi
 [ -x "$KPTDUMP" ] || { echo "no kptdump binary at $KPTDUMP" >&2; exit 1; }
 
-TIMES=$OUT/timings.txt
-step() { STEP=$1; T0=$(date +%s.%N); echo "== $STEP"; }
-done_() { printf '%-44s %7.1f s\n' "$STEP" "$(echo "$(date +%s.%N) - $T0" | bc)" | tee -a "$TIMES"; }
+TIMINGS=$OUT/timings.txt
+. "$HERE/../lib/capture.sh"   # step, done_, need_pkgs, stock_kver, stock_kernel
 
 rm -rf "$OUT"
 mkdir -p "$OUT/files" "$KDIR/debs"
 OUT=$(cd "$OUT" && pwd)
-: >"$TIMES"
+: >"$TIMINGS"
 
 # ------------------------------------------------------------ 1. packages, kernel
 step "packages, kernel download and unpack"
-NEED=()
-for p in qemu-system-x86 busybox-static cpio gzip python3 kmod binutils bc diffutils gcc libc6-dev; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || NEED+=("$p")
-done
-if [ ${#NEED[@]} -gt 0 ]; then
-    apt-get -o DPkg::Lock::Timeout=900 update
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y "${NEED[@]}"
-fi
-if [ -z "${KVER:-}" ]; then
-    KVER=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: linux-image-\(.*\)$/\1/p' | head -1)
-fi
+need_pkgs qemu-system-x86 busybox-static cpio gzip python3 kmod binutils bc diffutils gcc libc6-dev
+KVER=${KVER:-$(stock_kver linux-image-amd64)}
 [ -n "$KVER" ] || { echo "no KVER: run apt-get update"; exit 1; }
-(cd "$KDIR/debs"
- ls linux-image-"$KVER"-unsigned_*.deb >/dev/null 2>&1 || apt-get download "linux-image-$KVER-unsigned"
- ls linux-image-"$KVER"-dbg_*.deb >/dev/null 2>&1 || apt-get download "linux-image-$KVER-dbg")
-IMG_DEB=$(ls "$KDIR"/debs/linux-image-"$KVER"-unsigned_*.deb | tail -1)
-DBG_DEB=$(ls "$KDIR"/debs/linux-image-"$KVER"-dbg_*.deb | tail -1)
-PKG=$KDIR/pkg
-mkdir -p "$PKG"
-[ -f "$PKG/boot/vmlinuz-$KVER" ] || dpkg-deb --fsys-tarfile "$IMG_DEB" | tar -C "$PKG" -x ./boot ./lib/modules
-VMLINUX=$PKG/usr/lib/debug/boot/vmlinux-$KVER   # host side only
-[ -f "$VMLINUX" ] || dpkg-deb --fsys-tarfile "$DBG_DEB" | tar -C "$PKG" -x "./usr/lib/debug/boot/vmlinux-$KVER"
+stock_kernel "$KDIR" "$KVER"   # IMG_DEB, PKG, VMLINUX (host side only)
 VMLINUZ=$PKG/boot/vmlinuz-$KVER
 done_
 
@@ -146,7 +127,7 @@ done_
 
 # ------------------------------------------------------------ 4. the host's reading of the dump
 tr -d '\r' <"$SERIAL" >"$OUT/console.txt"
-python3 "$HERE/../live-churn/extract.py" "$SERIAL" "$OUT/files" >"$OUT/extract.log"
+python3 "$HERE/../lib/extract.py" --flat "$SERIAL" "$OUT/files" >"$OUT/extract.log"
 F=$OUT/files H=$OUT/host
 mkdir -p "$H"
 DUMP=$OUT/vmcore.elf
@@ -246,5 +227,5 @@ fi >>"$OUT/summary.txt"
   done; } >>"$OUT/summary.txt"
 echo "RESULT: $([ $ok = 1 ] && echo PASS || echo FAIL)" >>"$OUT/summary.txt"
 cat "$OUT/summary.txt"
-echo "--- timings"; cat "$TIMES"
+echo "--- timings"; cat "$TIMINGS"
 [ $ok = 1 ]

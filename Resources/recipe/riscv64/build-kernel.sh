@@ -66,24 +66,12 @@ if [ "$KVER" = 5.10 ]; then
     fi
 fi
 
-need_pkgs=()
-for p in build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils \
-         gcc-riscv64-linux-gnu; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    echo "installing: ${need_pkgs[*]}"
-    apt-get update && apt-get install -y "${need_pkgs[@]}"
-fi
+. "$(dirname "$0")/../lib/capture.sh"   # need_pkgs
+need_pkgs build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils \
+          gcc-riscv64-linux-gnu
 
-if [ -f "$SRC_DIR/Makefile" ]; then
-    have=$(make -s -C "$SRC_DIR" kernelversion)
-    case "$have" in "$KVER".*) ;; *) echo "$SRC_DIR holds $have, not $KVER" >&2; exit 1 ;; esac
-else
-    echo "extracting $TARBALL into $SRC_DIR"
-    mkdir -p "$SRC_DIR"
-    tar -xf "$TARBALL" -C "$SRC_DIR" --strip-components=1
-fi
+. "$(dirname "$0")/../lib/kbuild.sh"   # unpack_source, kconfig_tiny, make_image
+unpack_source "$TARBALL" "$KVER"
 
 mkdir -p "$BUILD_DIR"
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
@@ -131,33 +119,13 @@ fi
 IMPLIED=(KEXEC_CORE SIFIVE_PLIC RISCV_SBI SPARSEMEM "${IMPLIED_RENAMED[@]}")
 [ "$KVER" != 5.10 ] || IMPLIED=(CRASH_CORE SIFIVE_PLIC RISCV_SBI SPARSEMEM "${IMPLIED_RENAMED[@]}")
 
-mk tinyconfig
-args=()
-for o in "${WANTED[@]}"; do args+=(--enable "$o"); done
-args+=(--disable FLATMEM_MANUAL)   # the other side of the memory-model choice
-"$SRC_DIR/scripts/config" --file "$BUILD_DIR/.config" "${args[@]}"
-mk olddefconfig
-
-# Verify.
-: > "$BUILD_DIR/config-check.txt"
+# IMPLIED go through kconfig_tiny as DEPS: enabling an option that is selected
+# anyway changes nothing, and each is checked.
+DEPS=("${IMPLIED[@]}")
 missing=0
-for o in "${WANTED[@]}" "${IMPLIED[@]}"; do
-    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
-    echo "$line" >> "$BUILD_DIR/config-check.txt"
-    case "$line" in CONFIG_$o=y) ;; *) echo "NOT SET: $line" >&2; missing=1 ;; esac
-done
+kconfig_tiny --disable FLATMEM_MANUAL || missing=1   # the other side of the memory-model choice
 # Informational: the things that shape the memory map.
 grep -E '^(# )?CONFIG_(SPARSEMEM_VMEMMAP|SPARSEMEM|FLATMEM|RISCV_M_MODE|EFI|KASAN|STRICT_KERNEL_RWX|RELOCATABLE|XIP_KERNEL|PGTABLE_LEVELS|VA_BITS|NR_CPUS)[= ]' \
     "$BUILD_DIR/.config" | sed 's/^/info: /' >> "$BUILD_DIR/config-check.txt" || true
-if [ $missing != 0 ]; then
-    echo "some requested options did not stick; see $BUILD_DIR/config-check.txt" >&2
-    exit 1
-fi
-echo "all requested options are =y"
-
-start=$(date +%s)
-mk -j"$JOBS" Image
-secs=$(( $(date +%s) - start ))
-echo "Image built in $secs s" | tee "$BUILD_DIR/build-time.txt"
-ls -l "$BUILD_DIR/arch/riscv/boot/Image" "$BUILD_DIR/vmlinux" "$BUILD_DIR/System.map"
-cat "$BUILD_DIR/include/config/kernel.release"
+[ $missing = 0 ] || { echo "some requested options did not stick; see $BUILD_DIR/config-check.txt" >&2; exit 1; }
+make_image Image

@@ -42,15 +42,9 @@ OUT_ROOT=${OUT_ROOT:-$R}
 QEMU_BP=${QEMU_BP:-/work/big/riscv64/qemu-bp}
 READY_TIMEOUT=${READY_TIMEOUT:-600}
 
-need_pkgs=()
-for p in qemu-system-misc opensbi gcc-riscv64-linux-gnu libc6-dev-riscv64-cross \
-         build-essential python3 cpio gzip; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    echo "installing: ${need_pkgs[*]}"
-    apt-get update && apt-get install -y "${need_pkgs[@]}"
-fi
+. "$HERE/../lib/capture.sh"   # need_pkgs, qemu_capture, write_timings, link_kernel
+need_pkgs qemu-system-misc opensbi gcc-riscv64-linux-gnu libc6-dev-riscv64-cross \
+          build-essential python3 cpio gzip bc
 
 IMAGE=$BUILD_DIR/arch/riscv/boot/Image
 [ -f "$IMAGE" ] || { echo "no $IMAGE: run build-kernel.sh first" >&2; exit 1; }
@@ -105,38 +99,16 @@ QEMU=("$QBIN" -accel tcg -M virt -cpu "$CPU" -m 1G -smp 1 "${EXTRA[@]}"
       -kernel "$IMAGE" -initrd "$OUT/initrd.cpio.gz" -append "$APPEND"
       -display none -serial "file:$OUT/serial.log"
       -qmp "unix:$SOCK,server=on,wait=off" -no-reboot)
-python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QENV[@]}" "${QEMU[@]}" > "$OUT/qemu-cmd.txt"
 "${QENV[@]}" "$QBIN" --version | head -1 > "$OUT/qemu-version.txt"
-
-t0=$(date +%s.%N)
-"${QENV[@]}" "${QEMU[@]}" 2> >(grep -v -e 'ui-opengl.so' -e 'Only modules from the same build' >&2) &
-QPID=$!
-trap 'kill $QPID 2>/dev/null || true' EXIT
-
-. "$HERE/../lib/wait-ready.sh"
-wait_for_ready "$OUT/serial.log" "$QPID" "$READY_TIMEOUT"
-t1=$(date +%s.%N)
-
-python3 "$HERE/qmp.py" "$SOCK" "$OUT" | tee "$OUT/qmp.log"
-wait $QPID || true
-trap - EXIT
-t2=$(date +%s.%N)
+qemu_capture "$OUT" "$READY_TIMEOUT" python3 "$HERE/../lib/qmp_client.py" "$SOCK" "$OUT" regs mem -- "${QENV[@]}" "${QEMU[@]}"
 rm -f "$SOCK"
-chmod a+r "$OUT/vmcore.elf"   # QEMU creates it 0400
 
 status=0
-python3 "$HERE/extract.py" "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || {
+python3 "$HERE/../lib/extract.py" riscv64 "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || {
     echo "extract.py reported problems (see extract.log)" >&2; status=1; }
 
-for f in vmlinux System.map arch/riscv/boot/Image; do
-    ln -sfn "$BUILD_DIR/$f" "$OUT/$(basename "$f")"
-done
-sha256sum "$BUILD_DIR/vmlinux" "$IMAGE" > "$OUT/kernel-sha256.txt"
-
-{
-    printf 'boot to READY: %.1f s\n' "$(echo "$t1 - $t0" | bc)"
-    printf 'capture (stop, registers, info mem, dump, quit): %.1f s\n' "$(echo "$t2 - $t1" | bc)"
-} | tee "$OUT/timings.txt"
+link_kernel "$OUT" "$BUILD_DIR" vmlinux System.map arch/riscv/boot/Image
+write_timings "$OUT" "stop, registers, info mem, dump, quit"
 
 echo "--- checks"
 grep -a '^init:' "$OUT/serial.log" | tr -d '\r' || true

@@ -33,43 +33,14 @@ import re
 import struct
 import sys
 
-PT_LOAD = 1
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from elfcore import Core  # noqa: E402
+
 SATP_MODES = {8: "sv39", 9: "sv48", 10: "sv57", 11: "sv64"}
 PAGE_OFFSET = {"sv39": 0xffffffd800000000, "sv48": 0xffffaf8000000000,
                "sv57": 0xff60000000000000}
 KERNEL_LINK_ADDR = 0xffffffff80000000
-
-
-class Core:
-    def __init__(self, path):
-        self.f = open(path, "rb")
-        ident = self.f.read(16)
-        if ident[:4] != b"\x7fELF" or ident[4] != 2 or ident[5] != 1:
-            raise SystemExit(f"{path}: not a little-endian ELF64 file")
-        (_t, self.machine, _v, _e, phoff, _sh, _fl, _eh, phentsize, phnum,
-         _she, _shn, _shs) = struct.unpack("<HHIQQQIHHHHHH", self.f.read(48))
-        self.loads = []
-        for i in range(phnum):
-            self.f.seek(phoff + i * phentsize)
-            p_type, _pf, off, _va, pa, filesz, _memsz, _al = struct.unpack(
-                "<IIQQQQQQ", self.f.read(56))
-            if p_type == PT_LOAD:
-                self.loads.append((pa, filesz, off))
-
-    def read_phys(self, pa, size):
-        out = b""
-        while size > 0:
-            for base, filesz, off in self.loads:
-                if base <= pa < base + filesz:
-                    n = min(size, base + filesz - pa)
-                    self.f.seek(off + pa - base)
-                    out += self.f.read(n)
-                    pa += n
-                    size -= n
-                    break
-            else:
-                raise KeyError(f"physical 0x{pa:x} is in no PT_LOAD segment")
-        return out
 
 
 def parse_note(data):
@@ -91,7 +62,7 @@ def main():
 
     core = Core(os.path.join(d, "vmcore.elf"))
     print(f"vmcore.elf: e_machine {core.machine}, PT_LOAD segments (paddr, size): " +
-          ", ".join(f"0x{b:x}+0x{s:x}" for b, s, _ in core.loads))
+          ", ".join(f"0x{b:x}+0x{s:x}" for b, s, *_ in core.loads))
 
     kver = os.environ.get("KVER", "6.1")
     if kver == "5.10":
@@ -104,7 +75,7 @@ def main():
     else:
         addr_s, size_s = open(vpath).read().split()
         note_pa, note_size = int(addr_s, 16), int(size_s, 16)
-        name, ntype, desc = parse_note(core.read_phys(note_pa, note_size))
+        name, ntype, desc = parse_note(core.read(note_pa, note_size))
         if name != "VMCOREINFO":
             fail(f"no VMCOREINFO note at 0x{note_pa:x} (found {name!r})")
         text = desc.rstrip(b"\0").decode("ascii", "replace")
@@ -179,28 +150,28 @@ def main():
             if n in syms:
                 summary.append(f"{n}: 0x{syms[n]:x} -> phys 0x{syms[n] - KERNEL_LINK + kernel_pa:x}")
         if "satp_mode" in syms:
-            v = struct.unpack("<Q", core.read_phys(syms["satp_mode"] - KERNEL_LINK + kernel_pa, 8))[0]
+            v = struct.unpack("<Q", core.read(syms["satp_mode"] - KERNEL_LINK + kernel_pa, 8))[0]
             vmode = SATP_MODES.get(v >> 60, f"0x{v:x}")
             summary.append(f"kernel variable satp_mode: 0x{v:016x} ({vmode})")
             if vmode != mode:
                 fail(f"kernel variable satp_mode says {vmode}, wanted {mode}")
         for n in ("pgtable_l4_enabled", "pgtable_l5_enabled"):
             if n in syms:
-                v = core.read_phys(syms[n] - KERNEL_LINK + kernel_pa, 1)[0]
+                v = core.read(syms[n] - KERNEL_LINK + kernel_pa, 1)[0]
                 summary.append(f"kernel variable {n}: {v}")
         for n in ("va_pa_offset", "pfn_base", "phys_ram_base", "vmemmap_start_pfn"):
             if n in syms:
-                v = struct.unpack("<Q", core.read_phys(syms[n] - KERNEL_LINK + kernel_pa, 8))[0]
+                v = struct.unpack("<Q", core.read(syms[n] - KERNEL_LINK + kernel_pa, 8))[0]
                 summary.append(f"kernel variable {n}: 0x{v:x}")
         if kver == "5.10" and "va_pa_offset" in syms:
-            v = struct.unpack("<Q", core.read_phys(syms["va_pa_offset"] - KERNEL_LINK + kernel_pa, 8))[0]
+            v = struct.unpack("<Q", core.read(syms["va_pa_offset"] - KERNEL_LINK + kernel_pa, 8))[0]
             if v != KERNEL_LINK - kernel_pa:
                 fail(f"va_pa_offset 0x{v:x} is not PAGE_OFFSET - 0x{kernel_pa:x}")
         if "kernel_map" in syms:
             # struct kernel_mapping (arch/riscv/include/asm/page.h, no XIP)
             fields = ("page_offset", "virt_addr", "phys_addr", "size", "va_pa_offset",
                       "va_kernel_pa_offset", "va_kernel_xip_pa_offset")
-            vals = struct.unpack("<7Q", core.read_phys(syms["kernel_map"] - KERNEL_LINK + kernel_pa, 56))
+            vals = struct.unpack("<7Q", core.read(syms["kernel_map"] - KERNEL_LINK + kernel_pa, 56))
             summary.append("kernel variable kernel_map: " +
                            ", ".join(f"{f}=0x{v:x}" for f, v in zip(fields, vals)))
             km_map = dict(zip(fields, vals))

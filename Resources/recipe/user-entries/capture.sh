@@ -50,7 +50,7 @@ case "$ARCH" in
               -append "console=ttyS0 $APPEND_COMMON"
               -display none -serial "file:$OUT/serial.log"
               -qmp "unix:$OUT/qmp.sock,server=on,wait=off" -no-reboot)
-        QMP=(python3 "$HERE/../riscv64/qmp.py" "$OUT/qmp.sock" "$OUT")
+        QMP=(python3 "$HERE/../lib/qmp_client.py" "$OUT/qmp.sock" "$OUT" regs mem)
         ;;
     *) echo "unknown arch $ARCH" >&2; exit 1 ;;
 esac
@@ -69,36 +69,24 @@ t() { date +%s.%N; }
 T0=$(t)
 "$HERE/../lib/initramfs.sh" "$CC" "$OUT/initramfs" "$BUILD_DIR" "$SRC_DIR" "$OUT/initrd.cpio.gz" "$HERE/init.c"
 T1=$(t)
-python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}" >"$OUT/qemu-cmd.txt"
 "${QEMU[0]}" --version | head -1 >"$OUT/qemu-version.txt"
-
-. "$HERE/../lib/wait-ready.sh"
-boot_until_ready "$OUT/serial.log" "$READY_TIMEOUT" "${QEMU[@]}"
-T2=$(t)
-sleep 1
-"${QMP[@]}" | tee "$OUT/qmp.log"
-wait $QPID || true
-trap - EXIT
-T3=$(t)
+. "$HERE/../lib/capture.sh"   # qemu_capture, write_timings
+SETTLE=1 qemu_capture "$OUT" "$READY_TIMEOUT" "${QMP[@]}" -- "${QEMU[@]}"
 rm -f "$OUT/qmp.sock" "$OUT/gdb.sock"
-chmod a+r "$OUT/vmcore.elf"
 
 status=0
 tr -d '\r' <"$OUT/serial.log" >"$OUT/serial.txt"
-python3 "$HERE/extract.py" "$ARCH" "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || status=1
+python3 "$HERE/../lib/extract.py" "$ARCH" "$OUT/serial.log" "$OUT" --need victim,steps,maps,pagemap,smaps,swaps,meminfo,kernel_page_tables,vmcoreinfo,cmdline,dmesg | tee "$OUT/extract.log" || status=1
 grep -a '^init:' "$OUT/serial.txt" >"$OUT/init-log.txt" || true
 if [ "$ARCH" = arm64 ]; then   # riscv dumps carry no VMCOREINFO note (see ../riscv64)
-    python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt" || true
+    python3 "$HERE/../lib/elfcore.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt" || true
     grep -E '^(OSRELEASE|KERNELOFFSET)=' "$OUT/vmcoreinfo-note.txt" || { echo "no VMCOREINFO note"; status=1; }
 fi
 for f in vmlinux System.map; do ln -sfn "$BUILD_DIR/$f" "$OUT/$f"; done
 cp "$BUILD_DIR/.config" "$OUT/config"
 sha256sum "$BUILD_DIR/vmlinux" "$IMAGE" >"$OUT/kernel-sha256.txt"
-{
-    printf 'initramfs: %.1f s\n' "$(echo "$T1 - $T0" | bc)"
-    printf 'boot to READY: %.1f s\n' "$(echo "$T2 - $T1" | bc)"
-    printf 'stop, registers, dump, quit: %.1f s\n' "$(echo "$T3 - $T2" | bc)"
-} | tee "$TIMINGS"
+write_timings "$OUT" "stop, registers, dump, quit"
+printf 'initramfs: %.1f s\n' "$(echo "$T1 - $T0" | bc)" | tee -a "$TIMINGS"
 echo "--- init log, steps, swaps"
 cat "$OUT/init-log.txt" "$OUT/steps.txt" "$OUT/swaps.txt"
 grep -i 'memory failure\|Injecting\|zram\|Adding.*swap' "$OUT/dmesg.txt" || true

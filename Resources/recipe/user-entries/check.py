@@ -71,9 +71,8 @@ import sys
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "debian-stock"))
-from walkcheck import Mem  # noqa: E402  (ELF PT_LOAD reader, physical addresses)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from elfcore import Core as Mem  # noqa: E402  (ELF PT_LOAD reader, physical addresses)
 from pagemap_capture import read_capture  # noqa: E402
 
 M64 = (1 << 64) - 1

@@ -96,60 +96,6 @@
 
 #include "../lib/guest.h"
 
-/* include/linux/swap.h, union swap_header (PAGE_SIZE 4096). */
-union swap_header {
-	struct {
-		char reserved[PG - 10];
-		char magic[10]; /* "SWAPSPACE2" */
-	} magic;
-	struct {
-		char bootbits[1024];
-		uint32_t version;
-		uint32_t last_page;
-		uint32_t nr_badpages;
-		unsigned char sws_uuid[16];
-		unsigned char sws_volume[16];
-		uint32_t padding[117];
-		uint32_t badpages[1];
-	} info;
-};
-_Static_assert(sizeof(union swap_header) == PG, "swap header is one page");
-_Static_assert(offsetof(union swap_header, info.version) == 1024, "version at 1024");
-_Static_assert(offsetof(union swap_header, magic.magic) == 4086, "magic at 4086");
-
-/* disksize, then the swap header; swapon is left to the caller. */
-static void make_swap(const char *name)
-{
-	static union swap_header h;
-	const unsigned long size = 64UL << 20;
-	char path[64];
-	snprintf(path, sizeof path, "/sys/block/%s/disksize", name);
-	int e = write_file(path, "64M");
-	say("init: %s disksize 64M: %s\n", name, e ? strerror(-e) : "ok");
-	snprintf(path, sizeof path, "/dev/%s", name);
-	int fd = -1;
-	for (int i = 0; i < 50 && fd < 0; i++) {
-		fd = open(path, O_RDWR | O_SYNC);
-		if (fd < 0)
-			usleep(100000);
-	}
-	if (fd < 0) {
-		say("init: open %s: %s\n", path, strerror(errno));
-		return;
-	}
-	memset(&h, 0, sizeof h);
-	h.info.version = 1;
-	h.info.last_page = (uint32_t)(size / PG - 1);
-	h.info.nr_badpages = 0;
-	memcpy(h.magic.magic, "SWAPSPACE2", 10);
-	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
-		say("init: write swap header on %s: %s\n", path, strerror(errno));
-	else
-		say("init: swap header on %s: ok\n", path);
-	fsync(fd);
-	close(fd);
-}
-
 /* ---------------------------------------------------------------- victim */
 
 struct report {
@@ -157,12 +103,6 @@ struct report {
 	char steps[3000];
 };
 
-static void step(struct report *r, const char *what, long rc)
-{
-	size_t n = strlen(r->steps);
-	snprintf(r->steps + n, sizeof r->steps - n, "%s: %s\n", what,
-		 rc == 0 ? "ok" : strerror(errno));
-}
 
 /* SIGBUS from MADV_HWPOISON (6.4+: MF_ACTION_REQUIRED): note it, carry on. */
 static volatile sig_atomic_t bus_code = -1;
@@ -292,37 +232,16 @@ static void victim(int tell)
 	step(&r, "mprotect PROT_NONE pages 40..41", mprotect(p + 40 * PG, 2 * PG, PROT_NONE));
 	uffd_region(&r);
 done:
-	if (write(tell, &r, sizeof r) != (ssize_t)sizeof r)
-		_exit(1);
-	close(tell);
-	for (;;)
-		pause();
+	victim_done(tell, &r, sizeof r);
 }
 
 /* ---------------------------------------------------------------- init */
 
 int main(void)
 {
-	do_mount("proc", "/proc", "proc");
-	do_mount("sysfs", "/sys", "sysfs");
-	do_mount("devtmpfs", "/dev", "devtmpfs");
-	do_mount("debugfs", "/sys/kernel/debug", "debugfs");
-	if (fcntl(1, F_GETFD) < 0) {
-		int fd = open("/dev/console", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-	}
-	klogctl(8, NULL, 1); /* only KERN_EMERG on the console */
+	guest_setup(1);
 
-	if (access("/sys/firmware/qemu_fw_cfg", F_OK) == 0)
-		out(access("/sys/firmware/qemu_fw_cfg/rev", F_OK) == 0
-			    ? "init: fw_cfg device found\n"
-			    : "init: fw_cfg device NOT found (no VMCOREINFO in dumps)\n");
+	guest_fw_cfg();
 	make_swap("zram0");
 	make_swap("zram1");
 	if (swapon("/dev/zram0", 0) != 0)
@@ -330,56 +249,22 @@ int main(void)
 	else
 		out("init: swapon /dev/zram0: ok\n");
 
-	int pfd[2];
-	if (pipe(pfd) != 0) {
-		say("init: pipe: %s\n", strerror(errno));
-		for (;;)
-			pause();
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		victim(pfd[1]);
-	}
-	close(pfd[1]);
 	static struct report r;
-	size_t got = 0;
-	while (got < sizeof r) {
-		ssize_t n = read(pfd[0], (char *)&r + got, sizeof r - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got != sizeof r)
-		say("init: victim report short (%zu bytes)\n", got);
-	/* Keep init's own pages where they are from here on. */
-	mlockall(MCL_CURRENT | MCL_FUTURE);
+	pid_t pid = start_victim(victim, &r, sizeof r); /* then mlockall */
 
-	out("=== BEGIN victim ===\n");
-	say("pid %d\n", pid);
-	say("region %016lx %d pages\n", r.region, NPAGES);
-	say("zero %016lx %d pages\n", r.zero, ZERO_PAGES);
-	say("thp %016lx %d pages\n", r.thp, THP_PAGES);
-	say("uffd %016lx %d pages\n", r.uffd, UFFD_PAGES);
-	out("=== END victim ===\n");
-	out("=== BEGIN steps ===\n");
-	out(r.steps);
-	out("=== END steps ===\n");
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/maps", pid);
-	dump_file("maps", path);
-	dump_pagemap(pid);
-	snprintf(path, sizeof path, "/proc/%d/smaps", pid);
-	dump_file("smaps", path);
+	char regions[512];
+	snprintf(regions, sizeof regions,
+		 "region %016lx %d pages\n"
+		 "zero %016lx %d pages\n"
+		 "thp %016lx %d pages\n"
+		 "uffd %016lx %d pages\n"
+		 , r.region, NPAGES, r.zero, ZERO_PAGES, r.thp, THP_PAGES, r.uffd, UFFD_PAGES);
+	dump_victim(pid, regions, r.steps);
 	dump_file("swaps", "/proc/swaps");
 	dump_file("meminfo", "/proc/meminfo");
 	dump_file("kernel_page_tables", "/sys/kernel/debug/kernel_page_tables");
 	dump_file("vmcoreinfo", "/sys/kernel/vmcoreinfo");
 	dump_file("cmdline", "/proc/cmdline");
 	dump_dmesg();
-	out("READY\n");
-	for (;;)
-		pause();
+	ready_forever();
 }

@@ -17,7 +17,7 @@
 #   kernel build ("make ... ARCH=") runs on this shared 2-core machine.
 #
 # The option list is read from ../x86_64/build-kernel.sh (its WANTED=( ... ) and
-# DEPS=( ... ) arrays), so both kernels stay configured alike; EXTRA below is
+# DEPS=( ... ) arrays), so both kernels stay configured alike; WANTED+= below is
 # what this kernel adds. Every option is checked to be =y after olddefconfig
 # (BUILD_DIR/config-check.txt); the build stops if one is not.
 set -euo pipefail
@@ -30,20 +30,11 @@ WAIT_OTHERS=${WAIT_OTHERS:-1}
 TARBALL=/usr/src/linux-source-6.1.tar.xz
 BASE=$HERE/../x86_64/build-kernel.sh
 
-need_pkgs=()
-for p in build-essential bc bison flex libssl-dev libelf-dev linux-source-6.1 xz-utils; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    echo "installing: ${need_pkgs[*]}"
-    apt-get update && apt-get install -y "${need_pkgs[@]}"
-fi
+. "$HERE/../lib/capture.sh"   # need_pkgs
+need_pkgs build-essential bc bison flex libssl-dev libelf-dev linux-source-6.1 xz-utils
 
-if [ ! -f "$SRC_DIR/Makefile" ]; then
-    echo "extracting $TARBALL into $SRC_DIR"
-    mkdir -p "$SRC_DIR"
-    tar -xf "$TARBALL" -C "$SRC_DIR" --strip-components=1
-fi
+. "$HERE/../lib/kbuild.sh"   # unpack_source, kconfig_tiny, make_image
+unpack_source "$TARBALL"
 
 # WANTED and DEPS exactly as ../x86_64/build-kernel.sh lists them.
 eval "$(sed -n '/^WANTED=(/,/^)/p; /^DEPS=(/p' "$BASE")"
@@ -65,7 +56,7 @@ eval "$(sed -n '/^WANTED=(/,/^)/p; /^DEPS=(/p' "$BASE")"
 # Left off on purpose: USERFAULTFD, hence PTE_MARKER. Swap types then
 # (include/linux/swap.h): MAX_SWAPFILES = 32 - 4 device - 3 migration
 # - 1 hwpoison - 0 marker - 1 swapin error = 23.
-EXTRA=(RUNTIME_TESTING_MENU TEST_HMM HMM_MIRROR MMU_NOTIFIER DEVICE_PRIVATE ZONE_DEVICE
+WANTED+=(RUNTIME_TESTING_MENU TEST_HMM HMM_MIRROR MMU_NOTIFIER DEVICE_PRIVATE ZONE_DEVICE
        MEMORY_HOTPLUG MEMORY_HOTREMOVE SPARSEMEM SPARSEMEM_VMEMMAP MIGRATION
        TRANSPARENT_HUGEPAGE BLOCK SWAP X86_MCE MEMORY_FAILURE PROC_PAGE_MONITOR)
 OFF=(USERFAULTFD PTE_MARKER)
@@ -74,27 +65,7 @@ mkdir -p "$BUILD_DIR"
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
 mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH=x86_64 "$@"; }
 
-mk tinyconfig
-args=()
-for o in "${WANTED[@]}" "${DEPS[@]}" "${EXTRA[@]}"; do args+=(--enable "$o"); done
-args+=(--disable DEBUG_INFO_NONE)
-"$SRC_DIR/scripts/config" --file "$BUILD_DIR/.config" "${args[@]}"
-mk olddefconfig
-
-: > "$BUILD_DIR/config-check.txt"
-missing=0
-for o in "${WANTED[@]}" "${DEPS[@]}" "${EXTRA[@]}"; do
-    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
-    echo "$line" >> "$BUILD_DIR/config-check.txt"
-    case "$line" in CONFIG_$o=y) ;; *) echo "NOT SET: $line"; missing=1 ;; esac
-done
-for o in "${OFF[@]}"; do
-    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
-    echo "$line" >> "$BUILD_DIR/config-check.txt"
-    case "$line" in CONFIG_$o=*) echo "unexpectedly set: $line"; missing=1 ;; esac
-done
-[ $missing = 0 ] && echo "all requested options are =y (and USERFAULTFD, PTE_MARKER off)"
-[ $missing = 0 ] || exit 1
+kconfig_tiny --disable DEBUG_INFO_NONE || exit 1   # (and USERFAULTFD, PTE_MARKER off)
 
 if [ "$WAIT_OTHERS" = 1 ]; then
     # Another helper may be building a kernel on this 2-core machine: wait.
@@ -107,9 +78,5 @@ if [ "$WAIT_OTHERS" = 1 ]; then
     done
 fi
 
-start=$(date +%s)
-mk -j"$JOBS" bzImage
-echo "bzImage built in $(( $(date +%s) - start )) s"
-ls -l "$BUILD_DIR/arch/x86/boot/bzImage" "$BUILD_DIR/vmlinux" "$BUILD_DIR/System.map"
-cat "$BUILD_DIR/include/config/kernel.release"
+make_image bzImage
 grep -q ' hmm_dmirror_init$' "$BUILD_DIR/System.map" && echo "test_hmm is built in"

@@ -31,27 +31,19 @@ KPTDUMP=${KPTDUMP:-/work/main/.build-hmm/debug/kptdump}
 
 BZIMAGE=$BUILD_DIR/arch/x86/boot/bzImage
 [ -f "$BZIMAGE" ] || { echo "no $BZIMAGE: run build-kernel.sh first" >&2; exit 1; }
-NEED=()
-for p in gcc libc6-dev qemu-system-x86 python3 bc cpio gzip binutils; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || NEED+=("$p")
-done
-if [ ${#NEED[@]} -gt 0 ]; then
-    apt-get -o DPkg::Lock::Timeout=900 update
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y "${NEED[@]}"
-fi
+. "$HERE/../lib/capture.sh"   # need_pkgs, step, done_, qemu_capture
+need_pkgs gcc libc6-dev qemu-system-x86 python3 bc cpio gzip binutils
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 TIMINGS="$OUT/timings.txt"
 : >"$TIMINGS"
-step_start() { STEP="$1"; STEP_T0=$(date +%s.%N); echo "== $STEP"; }
-step_end() { printf '%-32s %8.1f s\n' "$STEP" "$(echo "$(date +%s.%N) - $STEP_T0" | bc)" | tee -a "$TIMINGS"; }
 
 # ---------------------------------------------------------------- 1. initramfs
-step_start "initramfs"
+step "initramfs"
 rm -rf "$OUT/build/ird"
 "$HERE/../lib/initramfs.sh" gcc "$OUT/build/ird" "$BUILD_DIR" "$SRC_DIR" "$OUT/initrd.cpio.gz" "$HERE/init.c"
-step_end
+done_
 
 for f in vmlinux System.map arch/x86/boot/bzImage; do
     ln -sfn "$BUILD_DIR/$f" "$OUT/$(basename "$f")"
@@ -70,37 +62,22 @@ QEMU=(qemu-system-x86_64 -accel tcg -M q35 -cpu "$CPU" -m "$MEM" -smp "$SMP"
       -kernel "$BZIMAGE" -initrd "$OUT/initrd.cpio.gz" -append "$APPEND"
       -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
       -qmp "unix:$SOCK,server=on,wait=off" -no-reboot)
-{ python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}"; qemu-system-x86_64 --version | head -1; } >"$OUT/qemu-cmd.txt"
-
-step_start "boot to READY"
-"${QEMU[@]}" &
-QPID=$!
-trap 'kill $QPID 2>/dev/null || true' EXIT
-# shellcheck source=../lib/wait-ready.sh
-. "$HERE/../lib/wait-ready.sh"
-wait_for_ready "$OUT/serial.log" "$QPID" "$BOOT_TIMEOUT"
-step_end
-sleep 2
-
-step_start "QMP stop, registers, dump"
-python3 "$HERE/../debian-stock-swap/qmp-capture.py" "$SOCK" "$OUT"
-wait $QPID || true
-trap - EXIT
+step "boot to READY, QMP stop, registers, dump"
+SETTLE=2 qemu_capture "$OUT" "$BOOT_TIMEOUT" python3 "$HERE/../lib/qmp_client.py" "$SOCK" "$OUT" regs -- "${QEMU[@]}"
+qemu-system-x86_64 --version | head -1 >>"$OUT/qemu-cmd.txt"
 rm -f "$SOCK"
-step_end
+done_
 
-# ---------------------------------------------------------------- 3. cut the console
+# ---------------------------------------------------------------- cut the console
+# (victim, steps, maps, pagemap, smaps, iomem, meminfo, dmesg, vmcoreinfo, cmdline; victim-pid.txt)
+python3 "$HERE/../lib/extract.py" x86_64 "$OUT/serial.log" "$OUT" --need victim,steps,maps,pagemap,smaps,iomem,meminfo,dmesg,vmcoreinfo,cmdline >"$OUT/extract.log" ||
+    { echo "FAIL: extract (extract.log)"; cat "$OUT/extract.log"; }
 tr -d '\r' <"$OUT/serial.log" >"$OUT/serial.txt"
-section() { sed -n "/^=== BEGIN $1 ===\$/,/^=== END $1 ===\$/p" "$OUT/serial.txt" | sed '1d;$d'; }
-for s in victim steps maps pagemap smaps iomem meminfo dmesg vmcoreinfo cmdline; do
-    section "$s" >"$OUT/$s.txt"
-done
-sed -n 's/^pid //p' "$OUT/victim.txt" >"$OUT/victim-pid.txt"
 grep '^init:' "$OUT/serial.txt" >"$OUT/init-log.txt" || true
 
 fail=0
 KREL=$(cat "$BUILD_DIR/include/config/kernel.release")
-python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt" || true
+python3 "$HERE/../lib/elfcore.py" "$OUT/vmcore.elf" >"$OUT/vmcoreinfo-note.txt" || true
 [ "$(sed -n 's/^OSRELEASE=//p' "$OUT/vmcoreinfo-note.txt")" = "$KREL" ] || { echo "FAIL: no VMCOREINFO/OSRELEASE"; fail=1; }
 [ -s "$OUT/victim-pid.txt" ] && [ -s "$OUT/pagemap.txt" ] || { echo "FAIL: no victim/pagemap"; fail=1; }
 sha256sum "$BUILD_DIR/vmlinux" "$BZIMAGE" >"$OUT/kernel-sha256.txt"
@@ -118,9 +95,9 @@ sha256sum "$BUILD_DIR/vmlinux" "$BZIMAGE" >"$OUT/kernel-sha256.txt"
 
 # ---------------------------------------------------------------- 4. kptdump, if built
 if [ -x "$KPTDUMP" ]; then
-    step_start "kptdump check"
+    step "kptdump check"
     KPTDUMP="$KPTDUMP" "$HERE/check.sh" "$OUT" || { echo "FAIL: check.sh"; fail=1; }
-    step_end
+    done_
 else
     echo "no kptdump at $KPTDUMP; skipped check.sh"
 fi

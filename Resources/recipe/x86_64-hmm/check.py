@@ -35,10 +35,9 @@ import sys
 
 sys.dont_write_bytecode = True
 _here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(_here, "..", "debian-stock"))
-sys.path.insert(0, os.path.join(_here, "..", "debian-stock-swap"))
-from walkcheck import Mem, PHYS_MASK  # noqa: E402
-from classify import read_capture  # noqa: E402
+sys.path.insert(0, os.path.join(_here, "..", "lib"))
+from elfcore import Core as Mem, X86_PHYS_MASK as PHYS_MASK, x86_pte as pte_of  # noqa: E402
+from pagemap_capture import read_capture  # noqa: E402
 
 M64 = (1 << 64) - 1
 
@@ -67,19 +66,6 @@ def swap_types(config_path):
     names[t] = "swapin_error"
     assert t == 31
     return mx, names
-
-
-def pte_of(mem, pgd, va, levels):
-    table = pgd
-    for shift in [48, 39, 30, 21, 12][5 - levels:]:
-        e = mem.q(table + ((va >> shift) & 511) * 8)
-        if shift == 12:
-            return e
-        if not e & 1:
-            return None  # no table below: pte_none for pagemap
-        if e & 0x80:
-            return ("huge", shift, e)
-        table = e & PHYS_MASK
 
 
 def own_decode(e, mx, names):

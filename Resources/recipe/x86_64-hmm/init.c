@@ -93,21 +93,6 @@ struct report {
 	char steps[3000];
 };
 
-static void note(struct report *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void note(struct report *r, const char *fmt, ...)
-{
-	size_t n = strlen(r->steps);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->steps + n, sizeof r->steps - n, fmt, ap);
-	va_end(ap);
-}
-
-static void step(struct report *r, const char *what, long rc)
-{
-	note(r, "%s: %s\n", what, rc == 0 ? "ok" : strerror(errno));
-}
 
 static void fill(unsigned char *p, unsigned long tag, unsigned long page)
 {
@@ -195,87 +180,33 @@ static void victim(int tell)
 	step(&r, "poison: MADV_HWPOISON page 1", madvise(h + PG, PG, MADV_HWPOISON));
 	/* fd stays open: the victim never exits. */
 done:
-	if (write(tell, &r, sizeof r) != (ssize_t)sizeof r)
-		_exit(1);
-	close(tell);
-	for (;;)
-		pause();
+	victim_done(tell, &r, sizeof r);
 }
 
 /* ---------------------------------------------------------------- init */
 
 int main(void)
 {
-	do_mount("proc", "/proc", "proc");
-	do_mount("sysfs", "/sys", "sysfs");
-	do_mount("devtmpfs", "/dev", "devtmpfs");
-	do_mount("debugfs", "/sys/kernel/debug", "debugfs");
-	if (fcntl(1, F_GETFD) < 0) {
-		int fd = open("/dev/console", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-	}
-	klogctl(8, NULL, 1); /* only KERN_EMERG on the console */
-	out(access("/sys/firmware/qemu_fw_cfg/rev", F_OK) == 0
-		    ? "init: fw_cfg device found\n"
-		    : "init: fw_cfg device NOT found (no VMCOREINFO in dumps)\n");
+	guest_setup(1);
+	guest_fw_cfg();
 	out(access("/dev/hmm_dmirror0", F_OK) == 0
 		    ? "init: /dev/hmm_dmirror0 found\n"
 		    : "init: /dev/hmm_dmirror0 NOT found\n");
 
-	int pfd[2];
-	if (pipe(pfd) != 0) {
-		say("init: pipe: %s\n", strerror(errno));
-		for (;;)
-			pause();
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		victim(pfd[1]);
-	}
-	close(pfd[1]);
 	static struct report r;
-	size_t got = 0;
-	while (got < sizeof r) {
-		ssize_t n = read(pfd[0], (char *)&r + got, sizeof r - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got != sizeof r)
-		say("init: victim report short (%zu bytes)\n", got);
-	/* Keep init's own pages where they are from here on. */
-	mlockall(MCL_CURRENT | MCL_FUTURE);
+	pid_t pid = start_victim(victim, &r, sizeof r); /* then mlockall */
 
-	out("=== BEGIN victim ===\n");
-	say("pid %d\n", pid);
-	say("dev %016lx %d pages\n", r.dev, DEV_PAGES);
-	say("excl %016lx %d pages\n", r.excl, EXCL_PAGES);
-	say("poison %016lx %d pages\n", r.poison, POISON_PAGES);
-	out("=== END victim ===\n");
-	out("=== BEGIN steps ===\n");
-	out(r.steps);
-	out("=== END steps ===\n");
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/maps", pid);
-	dump_file("maps", path);
-	dump_pagemap(pid);
-	snprintf(path, sizeof path, "/proc/%d/smaps", pid);
-	dump_file("smaps", path);
+	char regions[512];
+	snprintf(regions, sizeof regions,
+		 "dev %016lx %d pages\n"
+		 "excl %016lx %d pages\n"
+		 "poison %016lx %d pages\n"
+		 , r.dev, DEV_PAGES, r.excl, EXCL_PAGES, r.poison, POISON_PAGES);
+	dump_victim(pid, regions, r.steps);
 	dump_file("iomem", "/proc/iomem");
 	dump_file("meminfo", "/proc/meminfo");
 	dump_dmesg();
 	dump_file("vmcoreinfo", "/sys/kernel/vmcoreinfo");
 	dump_file("cmdline", "/proc/cmdline");
-	out("READY\n");
-	for (;;)
-		pause();
+	ready_forever();
 }

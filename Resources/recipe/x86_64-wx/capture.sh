@@ -33,14 +33,8 @@ BUILD_DIR=${BUILD_DIR:-/work/big/x86_64-wx/build}
 OUT_ROOT=${OUT_ROOT:-/work/big/x86_64-wx}
 READY_TIMEOUT=${READY_TIMEOUT:-600}
 
-need_pkgs=()
-for p in qemu-system-x86 build-essential python3 cpio gzip binutils bc; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    echo "installing: ${need_pkgs[*]}"
-    apt-get update && apt-get install -y "${need_pkgs[@]}"
-fi
+. "$HERE/../lib/capture.sh"   # need_pkgs, link_kernel, vmcoreinfo_note
+need_pkgs qemu-system-x86 build-essential python3 cpio gzip binutils bc
 
 BZIMAGE=$BUILD_DIR/arch/x86/boot/bzImage
 [ -f "$BZIMAGE" ] || { echo "no $BZIMAGE: run build-kernel.sh first" >&2; exit 1; }
@@ -60,9 +54,9 @@ OUT=$(cd "$OUT" && pwd)
 DIRS=()
 for m in "${MOMENTS[@]}"; do mkdir -p "$OUT/$m"; DIRS+=("$(cd "$OUT/$m" && pwd)"); done
 
-# initramfs: /init from this folder's init.c plus /dev/console (lib/initramfs.sh).
-"$HERE/../lib/initramfs.sh" gcc "$OUT_ROOT/initramfs" "$BUILD_DIR" "${SRC_DIR:-/work/big/x86_64-wx/src}" \
-    "$OUT/initrd.cpio.gz" "$HERE/init.c"
+# initramfs: /init from ../lib/init.c, scenario "moments", plus /dev/console (lib/initramfs.sh).
+CFLAGS=-DINIT_MOMENTS "$HERE/../lib/initramfs.sh" gcc "$OUT_ROOT/initramfs" "$BUILD_DIR" \
+    "${SRC_DIR:-/work/big/x86_64-wx/src}" "$OUT/initrd.cpio.gz"
 
 # Unix sockets have a 108-byte path limit: keep them short.
 SOCKDIR=$(mktemp -d /tmp/kptdump-wx.XXXXXX)
@@ -89,12 +83,9 @@ rm -rf "$SOCKDIR"
 t1=$(date +%s.%N)
 printf 'boot start to QEMU exit: %.1f s\n' "$(echo "$t1 - $t0" | bc)" | tee -a "$OUT/capture.log"
 
-python3 "$HERE/extract.py" "$OUT/serial.log" "${DIRS[@]}" | tee "$OUT/extract.log" || echo "extract.py reported problems (see extract.log)"
+python3 "$HERE/../lib/extract.py" x86_64 "$OUT/serial.log" "${DIRS[@]}" | tee "$OUT/extract.log" || echo "extract.py reported problems (see extract.log)"
 
-for f in vmlinux System.map arch/x86/boot/bzImage; do
-    ln -sfn "$BUILD_DIR/$f" "$OUT/$(basename "$f")"
-done
-sha256sum "$BUILD_DIR/vmlinux" "$BZIMAGE" > "$OUT/kernel-sha256.txt"
+link_kernel "$OUT" "$BUILD_DIR" vmlinux System.map arch/x86/boot/bzImage
 
 echo "--- checks"
 grep -a '^init:' "$OUT/serial.log" | tr -d '\r' || true
@@ -103,7 +94,7 @@ for d in "${DIRS[@]}"; do
     grep -E 'W\+X|kptdump_test' "$d/dmesg.txt" > "$d/wx-check.txt" || true
     cat "$d/wx-check.txt"
     cat "$d/kptdump_test.txt"
-    if python3 "$HERE/../lib/elfnotes.py" "$d/vmcore.elf" > "$d/vmcoreinfo-note.txt"; then
+    if vmcoreinfo_note "$d"; then
         grep OSRELEASE "$d/vmcoreinfo-note.txt"
     else
         echo "WARNING: no VMCOREINFO note in $d/vmcore.elf" >&2

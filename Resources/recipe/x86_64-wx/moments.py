@@ -3,7 +3,7 @@
 
 Usage: moments.py QMP_SOCK CTL_SOCK SERIAL_LOG TIMEOUT OUTDIR1 [OUTDIR2 ...]
 
-For moment N (OUTDIR<N>): wait until this folder's init.c has printed
+For moment N (OUTDIR<N>): wait until ../lib/init.c (moments) has printed
 `READY<N>` on SERIAL_LOG, then over QMP: stop, `info registers -a` ->
 info-registers.txt, `info tlb` (each CPU; info-tlb.txt for CPU 0,
 info-tlb-cpuK.txt for others), dump-guest-memory (paging=false, ELF) ->

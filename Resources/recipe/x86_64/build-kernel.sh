@@ -29,13 +29,8 @@
 set -euo pipefail
 
 KVER=${KVER:-6.1}
-case "$KVER" in
-    6.1)  ROOT=/work/big/x86_64 ;;
-    6.12) ROOT=/work/big/x86_64-6.12 ;;
-    5.10) ROOT=/work/big/x86_64-5.10 ;;
-    7.3)  ROOT=/work/big/x86_64-7.3 ;;
-    *) echo "KVER must be 6.1, 6.12, 5.10 or 7.3" >&2; exit 1 ;;
-esac
+case "$KVER" in 6.1) ROOT=/work/big/x86_64 ;; 6.12|5.10|7.3) ROOT=/work/big/x86_64-$KVER ;;
+    *) echo "KVER must be 6.1, 6.12, 5.10 or 7.3" >&2; exit 1 ;; esac
 BUILD_DIR=${1:-$ROOT/build}
 SRC_DIR=${SRC_DIR:-$ROOT/src}
 JOBS=${JOBS:-2}
@@ -59,33 +54,21 @@ if [ ${#SUITE_LINES[@]} -gt 0 ]; then
     TARBALL=$ROOT/apt/pkg/usr/src/linux-source-$KVER.tar.xz
 fi
 
-need_pkgs=()
-for p in build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    echo "installing: ${need_pkgs[*]}"
-    apt-get update && apt-get install -y "${need_pkgs[@]}"
-fi
+. "$(dirname "$0")/../lib/capture.sh"   # need_pkgs
+need_pkgs build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils
 
-if [ -f "$SRC_DIR/Makefile" ]; then
-    have=$(make -s -C "$SRC_DIR" kernelversion)
-    case "$have" in "$KVER".*) ;; *) echo "$SRC_DIR holds $have, not $KVER" >&2; exit 1 ;; esac
-else
-    if [ ${#SUITE_LINES[@]} -gt 0 ] && [ ! -f "$TARBALL" ]; then
-        A=$ROOT/apt
-        mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/pkg"
-        printf '%s\n' "${SUITE_LINES[@]}" > "$A/sources.list"
-        O=(-o Dir::Etc::SourceList="$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
-           -o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache")
-        apt-get "${O[@]}" update
-        (cd "$A" && apt-get "${O[@]}" download linux-source-$KVER)
-        dpkg -x "$(ls "$A"/linux-source-${KVER}_*_all.deb | tail -1)" "$A/pkg"
-    fi
-    echo "extracting $TARBALL into $SRC_DIR"
-    mkdir -p "$SRC_DIR"
-    tar -xf "$TARBALL" -C "$SRC_DIR" --strip-components=1
+. "$(dirname "$0")/../lib/kbuild.sh"   # unpack_source, kconfig_tiny, make_image
+if [ ${#SUITE_LINES[@]} -gt 0 ] && [ ! -f "$SRC_DIR/Makefile" ] && [ ! -f "$TARBALL" ]; then
+    A=$ROOT/apt
+    mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/pkg"
+    printf '%s\n' "${SUITE_LINES[@]}" > "$A/sources.list"
+    O=(-o Dir::Etc::SourceList="$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
+       -o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache")
+    apt-get "${O[@]}" update
+    (cd "$A" && apt-get "${O[@]}" download linux-source-$KVER)
+    dpkg -x "$(ls "$A"/linux-source-${KVER}_*_all.deb | tail -1)" "$A/pkg"
 fi
+unpack_source "$TARBALL" "$KVER"
 
 mkdir -p "$BUILD_DIR"
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
@@ -151,26 +134,6 @@ if [ "$KVER" = 5.10 ]; then
     WANTED+=(DEBUG_WX)
 fi
 
-mk tinyconfig
-args=()
-for o in "${WANTED[@]}" "${DEPS[@]}"; do args+=(--enable "$o"); done
 # DEBUG_INFO is selected by the "Debug information" choice; leave DEBUG_INFO_NONE.
-args+=(--disable DEBUG_INFO_NONE)
-"$SRC_DIR/scripts/config" --file "$BUILD_DIR/.config" "${args[@]}"
-mk olddefconfig
-
-# Verify.
-: > "$BUILD_DIR/config-check.txt"
-missing=0
-for o in "${WANTED[@]}" "${DEPS[@]}"; do
-    line=$(grep -E "^(CONFIG_$o=|# CONFIG_$o is not set)" "$BUILD_DIR/.config" || echo "CONFIG_$o absent")
-    echo "$line" >> "$BUILD_DIR/config-check.txt"
-    case "$line" in CONFIG_$o=y) ;; *) echo "NOT SET: $line"; missing=1 ;; esac
-done
-[ $missing = 0 ] && echo "all requested options are =y"
-
-start=$(date +%s)
-mk -j"$JOBS" bzImage
-echo "bzImage built in $(( $(date +%s) - start )) s"
-ls -l "$BUILD_DIR/arch/x86/boot/bzImage" "$BUILD_DIR/vmlinux" "$BUILD_DIR/System.map"
-cat "$BUILD_DIR/include/config/kernel.release"
+kconfig_tiny --disable DEBUG_INFO_NONE || true
+make_image bzImage

@@ -34,27 +34,16 @@ set -euo pipefail
 STATE=${1:?usage: capture.sh 4level|5level|pti|efi|5level-pti|efi-5level}
 HERE=$(cd "$(dirname "$0")" && pwd)
 KVER=${KVER:-6.1}
-case "$KVER" in
-    6.1)  ROOT=/work/big/x86_64 ;;
-    6.12) ROOT=/work/big/x86_64-6.12 ;;
-    5.10) ROOT=/work/big/x86_64-5.10 ;;
-    7.3)  ROOT=/work/big/x86_64-7.3 ;;
-    *) echo "KVER must be 6.1, 6.12, 5.10 or 7.3" >&2; exit 1 ;;
-esac
+case "$KVER" in 6.1) ROOT=/work/big/x86_64 ;; 6.12|5.10|7.3) ROOT=/work/big/x86_64-$KVER ;;
+    *) echo "KVER must be 6.1, 6.12, 5.10 or 7.3" >&2; exit 1 ;; esac
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 SRC_DIR=${SRC_DIR:-$ROOT/src}
 OUT_ROOT=${OUT_ROOT:-$ROOT}
 READY_TIMEOUT=${READY_TIMEOUT:-600}
 OVMF=/usr/share/ovmf/OVMF.fd
 
-need_pkgs=()
-for p in qemu-system-x86 build-essential python3 cpio gzip binutils ovmf; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    echo "installing: ${need_pkgs[*]}"
-    apt-get update && apt-get install -y "${need_pkgs[@]}"
-fi
+. "$HERE/../lib/capture.sh"   # need_pkgs, qemu_capture, write_timings, link_kernel, vmcoreinfo_note
+need_pkgs qemu-system-x86 build-essential python3 cpio gzip binutils ovmf bc
 
 BZIMAGE=$BUILD_DIR/arch/x86/boot/bzImage
 [ -f "$BZIMAGE" ] || { echo "no $BZIMAGE: run build-kernel.sh first" >&2; exit 1; }
@@ -89,35 +78,17 @@ QEMU=(qemu-system-x86_64 -accel tcg -M q35 -cpu "$CPU" -m "$MEM" -smp "$SMP"
       -kernel "$BZIMAGE" -initrd "$OUT/initrd.cpio.gz" -append "$APPEND"
       -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
       -qmp "unix:$SOCK,server=on,wait=off" -no-reboot)
-python3 -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "${QEMU[@]}" > "$OUT/qemu-cmd.txt"
-
-t0=$(date +%s.%N)
-. "$HERE/../lib/wait-ready.sh"
-boot_until_ready "$OUT/serial.log" "$READY_TIMEOUT" "${QEMU[@]}"
-t1=$(date +%s.%N)
-
-python3 "$HERE/qmp.py" "$SOCK" "$OUT" | tee "$OUT/qmp.log"
-wait $QPID || true
-trap - EXIT
-t2=$(date +%s.%N)
+qemu_capture "$OUT" "$READY_TIMEOUT" python3 "$HERE/../lib/qmp_client.py" "$SOCK" "$OUT" regs tlb -- "${QEMU[@]}"
 rm -f "$SOCK"
-chmod a+r "$OUT/vmcore.elf"   # QEMU creates it 0400
 
-python3 "$HERE/extract.py" "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || echo "extract.py reported problems (see extract.log)"
+python3 "$HERE/../lib/extract.py" x86_64 "$OUT/serial.log" "$OUT" | tee "$OUT/extract.log" || echo "extract.py reported problems (see extract.log)"
 
-for f in vmlinux System.map arch/x86/boot/bzImage; do
-    ln -sfn "$BUILD_DIR/$f" "$OUT/$(basename "$f")"
-done
-sha256sum "$BUILD_DIR/vmlinux" "$BZIMAGE" > "$OUT/kernel-sha256.txt"
-
-{
-    printf 'boot to READY: %.1f s\n' "$(echo "$t1 - $t0" | bc)"
-    printf 'capture (stop, registers, tlb, dump, quit): %.1f s\n' "$(echo "$t2 - $t1" | bc)"
-} | tee "$OUT/timings.txt"
+link_kernel "$OUT" "$BUILD_DIR" vmlinux System.map arch/x86/boot/bzImage
+write_timings "$OUT" "stop, registers, tlb, dump, quit"
 
 echo "--- checks"
 grep -a '^init:' "$OUT/serial.log" | tr -d '\r' || true
-if python3 "$HERE/../lib/elfnotes.py" "$OUT/vmcore.elf" > "$OUT/vmcoreinfo-note.txt"; then
+if vmcoreinfo_note "$OUT"; then
     grep OSRELEASE "$OUT/vmcoreinfo-note.txt"
 else
     echo "WARNING: no VMCOREINFO note in $OUT/vmcore.elf" >&2

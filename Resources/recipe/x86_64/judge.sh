@@ -16,13 +16,8 @@
 set -uo pipefail
 STATE=${1:?usage: judge.sh 4level|5level|pti|efi|5level-pti|efi-5level}
 KVER=${KVER:-6.1}
-case "$KVER" in
-    6.1)  ROOT=/work/big/x86_64 ;;
-    6.12) ROOT=/work/big/x86_64-6.12 ;;
-    5.10) ROOT=/work/big/x86_64-5.10 ;;
-    7.3)  ROOT=/work/big/x86_64-7.3 ;;
-    *) echo "KVER must be 6.1, 6.12, 5.10 or 7.3" >&2; exit 1 ;;
-esac
+case "$KVER" in 6.1) ROOT=/work/big/x86_64 ;; 6.12|5.10|7.3) ROOT=/work/big/x86_64-$KVER ;;
+    *) echo "KVER must be 6.1, 6.12, 5.10 or 7.3" >&2; exit 1 ;; esac
 OUT=${OUT_ROOT:-$ROOT}/$STATE
 K=${KPTDUMP:-/work/main/.build/release/kptdump}
 J=$OUT/judge

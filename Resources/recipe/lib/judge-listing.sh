@@ -1,0 +1,70 @@
+#!/bin/bash
+# judge-listing.sh CAPTURE: after ../arm64/capture.sh or ../riscv64/capture.sh (their
+# judge.sh call this), judge kptdump on that capture folder the
+# way a fixture uses it, and also without the vmlinux:
+#   1. kptdump snapshot --core vmcore.elf --vmlinux vmlinux -o J/snapshot.core
+#      (and snapshot.core.zst, zstd -19: what a fixture commits)
+#   2. kernel_page_tables (and efi_page_tables when captured) listed
+#        snapshot   from the snapshot alone (what the tests do)
+#        vmlinux    from vmcore.elf with --vmlinux
+#        alone      from vmcore.elf with no symbols file (the dump is linked
+#                   into J/alone/, so the vmlinux beside it is not found)
+#        sysmap     from vmcore.elf with --system-map only (likewise)
+#      each compared byte for byte with the kernel's own text (diff files and
+#      the count of differing lines, `<` plus `>`, in J/summary.txt)
+#   3. kptdump info for each way (where markers and attributes came from)
+# Everything goes to CAPTURE/judge/. Exit 1 when a listing with the vmlinux
+# (snapshot or vmlinux) differs; alone and sysmap are reported only (kernels
+# before 6.0 name no kallsyms in VMCOREINFO, so "alone" has no symbols).
+#
+# Usage: judge-listing.sh /work/big/arm64-5.10/4k-48 (or .../riscv64-5.10/sv39)
+# Env:   KPTDUMP (default /work/main/.build/release/kptdump)
+set -uo pipefail
+C=$(cd "${1:?usage: judge.sh CAPTURE_FOLDER}" && pwd)
+K=${KPTDUMP:-/work/main/.build/release/kptdump}
+J=$C/judge
+rm -rf "$J"; mkdir -p "$J/alone" "$J/sysmap"
+ln -s "$C/vmcore.elf" "$J/alone/vmcore.elf"
+ln -s "$C/vmcore.elf" "$J/sysmap/vmcore.elf"
+status=0
+. "$(dirname "$0")/judge-run.sh"   # run, must
+
+# (a failed snapshot is reported and the other ways are still judged)
+ways=(snapshot vmlinux alone sysmap)
+if must snapshot "$K" snapshot --core "$C/vmcore.elf" --vmlinux "$C/vmlinux" -o "$J/snapshot.core"; then
+    zstd -19 -q -f "$J/snapshot.core" -o "$J/snapshot.core.zst"
+    echo "snapshot: $(stat -c %s "$J/snapshot.core") bytes, $(stat -c %s "$J/snapshot.core.zst") compressed" | tee "$J/summary.txt"
+else
+    echo "snapshot: FAILED ($(head -1 "$J/snapshot.err"))" | tee "$J/summary.txt"
+    ways=(vmlinux alone sysmap)
+fi
+
+for t in kernel efi; do
+    KT=$C/page_tables/${t}_page_tables.txt
+    [ -f "$KT" ] || continue
+    for way in "${ways[@]}"; do
+        case $way in
+            snapshot) args=("$J/snapshot.core") ;;
+            vmlinux)  args=(--core "$C/vmcore.elf" --vmlinux "$C/vmlinux") ;;
+            alone)    args=(--core "$J/alone/vmcore.elf") ;;
+            sysmap)   args=(--core "$J/sysmap/vmcore.elf" --system-map "$C/System.map") ;;
+        esac
+        run "$t-$way" "$K" --table "$t" "${args[@]}"; rc=$?
+        [ "$t" = kernel ] && run "info-$way" "$K" info "${args[@]}"
+        diff "$KT" "$J/$t-$way.txt" >"$J/$t-$way.diff"
+        n=$(grep -c '^[<>]' "$J/$t-$way.diff")
+        if [ "$n" = 0 ]; then
+            msg="$t ($way): byte for byte the kernel's ($(wc -l <"$KT") lines, exit $rc)"
+        else
+            msg="$t ($way): DIFFERS, $n differing lines (< plus >) of $(wc -l <"$KT") (exit $rc; judge/$t-$way.diff)"
+            case $way in snapshot|vmlinux) status=1 ;; esac
+        fi
+        echo "$msg" | tee -a "$J/summary.txt"
+    done
+done
+for way in snapshot vmlinux alone sysmap; do
+    [ -f "$J/info-$way.txt" ] || continue
+    echo "info ($way): $(grep -E '^(markers from|attributes from|symbols):' "$J/info-$way.txt" | tr -s ' ' | tr '\n' ';')" |
+        tee -a "$J/summary.txt"
+done
+[ $status = 0 ] && echo "judge OK (with vmlinux): $J" || { echo "judge found differences with the vmlinux: $J" >&2; exit 1; }
