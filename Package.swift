@@ -54,13 +54,15 @@ let package = Package(
             ]
         ),
         // Each outside input as one function of bytes, for libFuzzer and the tests.
-        .target(name: "FuzzTargets", dependencies: ["KernelDump", "PageTables"]),
+        .target(name: "FuzzTargets", dependencies: ["KernelDump", "PageTables", "TestSupport"]),
+        // What tests and fuzz targets build memory from; not part of the tool.
+        .target(name: "TestSupport", dependencies: ["PageTables"]),
         // libFuzzer's harness with -D FUZZING (Resources/fuzz/run.sh); otherwise a
         // replayer of inputs through a target.
         .systemLibrary(name: "CFuzzer"),
         .executableTarget(name: "kptdump-fuzz", dependencies: ["FuzzTargets", "CFuzzer"]),
-        .testTarget(name: "PageTablesTests", dependencies: ["PageTables", "KernelDump"]),
-        .testTarget(name: "KernelDumpTests", dependencies: ["KernelDump", "PageTables", "FuzzTargets"]),
+        .testTarget(name: "PageTablesTests", dependencies: ["PageTables", "KernelDump", "TestSupport"]),
+        .testTarget(name: "KernelDumpTests", dependencies: ["KernelDump", "PageTables", "FuzzTargets", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import KernelDump
 import PageTables
+import TestSupport
 
 /// The inputs kptdump takes from the outside world, each as one function of
 /// bytes that must return, whatever the bytes, without crashing or hanging.

@@ -96,6 +96,15 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
     return result
 }
 
+/// Walks `spec` into the lines and regions its text would hold, without
+/// the text: what `diff` compares.
+public func recordListing(_ spec: TableSpec, memory: any PhysicalMemory) -> (ParsedListing, ListingResult) {
+    var formatter = spec.format.makeFormatter(physicalColumn: false)
+    var listing = ParsedListing(regions: [])
+    let result = walkEvents(spec, memory: memory) { event in formatter.record(event, into: &listing) }
+    return (listing, result)
+}
+
 /// Walks `spec` through the merger and hands every event to `body`; the
 /// result counts what the walk saw, marked ranges included.
 func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, maxTableVisits: Int? = nil,

@@ -27,8 +27,8 @@ public struct ListingInput {
     /// what a dump lists; text and JSON are what they are.
     public static func load(_ request: DumpRequest, table: TableChoice, cpu: Int) throws(DumpError) -> ListingInput {
         guard let path = request.core else {
-            let text = try dumpText(request, table: table, cpu: cpu)
-            return ListingInput(listing: try parse(text, path: "/proc/kcore"), label: "/proc/kcore (\(table.rawValue))")
+            return ListingInput(listing: try walked(request, table: table, cpu: cpu, path: "/proc/kcore"),
+                                label: "/proc/kcore (\(table.rawValue))")
         }
         switch try kind(of: path) {
         case .text:
@@ -42,15 +42,24 @@ public struct ListingInput {
                 throw .badFormat(path: path, offset: 0, what: "JSON listing", reason: error.description)
             }
         case .dump:
-            let text = try dumpText(request, table: table, cpu: cpu)
-            return ListingInput(listing: try parse(text, path: path), label: "\(path) (\(table.rawValue))")
+            return ListingInput(listing: try walked(request, table: table, cpu: cpu, path: path),
+                                label: "\(path) (\(table.rawValue))")
         }
     }
 
-    static func dumpText(_ request: DumpRequest, table: TableChoice, cpu: Int) throws(DumpError) -> String {
-        var text = ""
-        _ = try Actions.listing(request, table: table, cpu: cpu, write: { text += $0 }, diagnostic: { _ in })
-        return text
+    /// A dump's table as the lines and regions of its listing, walked without
+    /// printing it.
+    static func walked(_ request: DumpRequest, table: TableChoice, cpu: Int, path: String) throws(DumpError) -> ParsedListing {
+        let (session, layout) = try Actions.open(request)
+        guard let spec = try layout.table(table, session: session, cpu: cpu) else {
+            // The kernel's own file is empty in this state: nothing to compare.
+            throw .badFormat(path: path, offset: 0, what: "ptdump text", reason: "line 0: no ptdump lines")
+        }
+        let (listing, _) = recordListing(spec, memory: session.memory)
+        guard !listing.regions.isEmpty else {
+            throw .badFormat(path: path, offset: 0, what: "ptdump text", reason: "line 0: no ptdump lines")
+        }
+        return listing
     }
 
     static func parse(_ text: String, path: String) throws(DumpError) -> ParsedListing {

@@ -19,6 +19,11 @@ public protocol ListingFormatter {
 
     /// One range as the listing prints it, whatever the region's line limit.
     func line(_ range: MappedRange) -> String
+
+    /// Adds the event to `listing` as reading back the text `format` prints
+    /// would: the same lines, regions and skipped counts, without the text
+    /// (for `diff`, which compares listings).
+    mutating func record(_ event: ListingEvent, into listing: inout ParsedListing)
 }
 
 extension ListingFormatter {
@@ -64,5 +69,36 @@ public enum PtdumpSize {
         }
         out.decimal(delta, width: 9)
         out.append(byte: units[unit])
+    }
+}
+
+extension ParsedListing {
+    /// Starts the region a marker line announces.
+    public mutating func startRegion(_ name: String) {
+        regions.append(ListingRegion(name: name))
+    }
+
+    /// Adds one range line to the current region (to an unnamed first region
+    /// when no marker came yet, as the text reader does).
+    public mutating func append(_ line: ListingLine) {
+        if regions.isEmpty { regions.append(ListingRegion(name: "")) }
+        regions[regions.count - 1].lines.append(line)
+    }
+
+    /// Adds a `... N entries skipped ...` count to the current region.
+    public mutating func addSkipped(_ count: Int) {
+        if regions.isEmpty { regions.append(ListingRegion(name: "")) }
+        regions[regions.count - 1].skipped += count
+    }
+}
+
+extension ListingLine {
+    /// The line a formatter prints for `range`, as the text reader reads it:
+    /// the level lower-cased, the attribute words, the mark of an entry that
+    /// could not be followed in place of the attributes.
+    public init(_ range: MappedRange, levelName: String, attributes: [String], physical: UInt64?) {
+        let mark = range.problem.map { $0.tag.split(separator: " ").joined(separator: " ") }
+        self.init(start: range.start, size: range.end &- range.start, level: levelName.lowercased(),
+                  attributes: mark == nil ? attributes : [], physical: physical, mark: mark)
     }
 }

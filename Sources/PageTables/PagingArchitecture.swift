@@ -108,19 +108,21 @@ public struct RangeAccess: Sendable, Equatable {
     }
 }
 
+// Inlinable so that each architecture (in another module) gets these
+// specialized for its own type: they run once per entry.
 extension PagingArchitecture {
     /// arm64's and riscv's `isPresent` at PTE level already counts PROT_NONE.
-    public func isPresentToKernel(_ entry: UInt64) -> Bool { isPresent(entry, at: .pte) }
+    @inlinable public func isPresentToKernel(_ entry: UInt64) -> Bool { isPresent(entry, at: .pte) }
 
     /// x86's `isPresent` at PTE level is already the P bit alone.
-    public func mapsInHardware(_ entry: UInt64) -> Bool { isPresent(entry, at: .pte) }
+    @inlinable public func mapsInHardware(_ entry: UInt64) -> Bool { isPresent(entry, at: .pte) }
 
     /// Architectures without a rule accept every encoding the kernel accepts.
-    public func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String? { nil }
+    @inlinable public func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String? { nil }
 
-    public func isUserExecutable(protection: UInt64) -> Bool { false }
+    @inlinable public func isUserExecutable(protection: UInt64) -> Bool { false }
 
-    public func pteRunEnd(_ entries: [UInt64], from start: Int, limit: Int) -> Int {
+    @inlinable public func pteRunEnd(_ entries: [UInt64], from start: Int, limit: Int) -> Int {
         let first = entries[start]
         let prot = protection(first)
         var end = start + 1
@@ -133,7 +135,7 @@ extension PagingArchitecture {
         return end
     }
 
-    public func firstDiscontiguousPTE(_ entries: ArraySlice<UInt64>, expected: UInt64, pageSize: UInt64) -> Int {
+    @inlinable public func firstDiscontiguousPTE(_ entries: ArraySlice<UInt64>, expected: UInt64, pageSize: UInt64) -> Int {
         var at = expected
         for i in entries.indices {
             if leafAddress(entries[i], at: .pte).rawValue != at { return i }

@@ -83,6 +83,12 @@ public struct ProtectionTable: Sendable, Equatable {
         return out.string
     }
 
+    /// The words `describe` prints, row by row (a row's text may be blank
+    /// padding, which prints as no word).
+    public func words(_ prot: UInt64) -> [String] {
+        bits.compactMap { $0.text(for: prot) }.flatMap { $0.split(separator: " ").map(String.init) }
+    }
+
     func append(_ prot: UInt64, to out: inout ASCIILine) {
         for bit in bits {
             if let s = bit.text(for: prot) {

@@ -52,6 +52,18 @@ public struct TableDrivenFormatter: ListingFormatter, Sendable {
         }
     }
 
+    public func record(_ event: ListingEvent, into listing: inout ParsedListing) {
+        switch event {
+        case .marker(_, let marker):
+            listing.startRegion(marker.name)
+        case .range(let range):
+            if range.problem == nil && range.protection == 0 && !style.printsEmptyRanges { return }
+            listing.append(ListingLine(range, levelName: style.levelNames[range.level.rawValue],
+                                       attributes: style.words(range),
+                                       physical: style.physicalColumn.map { $0(range.firstEntry) }))
+        }
+    }
+
     public func line(_ range: MappedRange) -> String {
         var out = ASCIILine()
         appendLine(range, to: &out)
@@ -111,6 +123,6 @@ extension TableDrivenFormatter.Style {
 
     public func words(_ range: MappedRange) -> [String] {
         guard range.protection != 0 else { return [] }
-        return attributes.describe(range.protection).split(separator: " ").map(String.init)
+        return attributes.words(range.protection)
     }
 }

@@ -23,7 +23,8 @@ import PageTables
         let info = try #require(session.vmcoreinfo)
         let pageEnd: UInt64 = 0 &- (1 << UInt64(min(layout.vaBits, 48) - 1))
         let computed = Arm64KernelLayout.computedMarkers(
-            info: info, pageOffset: layout.pageOffset, pageEnd: pageEnd, pageShift: layout.pageShift,
+            info: info, pageOffset: 0 &- (1 << UInt64(layout.vaBits)), linearStart: layout.pageOffset, pageEnd: pageEnd,
+            pageShift: layout.pageShift,
             levels: layout.paging.levelCount,
             mapsVmemmap: { Arm64KernelLayout.topEntryIsSet(session, paging: layout.paging, root: layout.swapper, address: $0) })
         #expect(computed.markers.map(\.name) == layout.markers.markers.map(\.name))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import KernelDump
 import PageTables
+import TestSupport
 
 /// Dump files synthesised in code: good ones open, bad ones give one clear message.
 @Suite struct ElfCoreReaderTests {

@@ -1,6 +1,7 @@
 import Testing
 @testable import KernelDump
 import PageTables
+import TestSupport
 
 /// The progress line: silent for short walks, throttled, erased at the end.
 @Suite struct ProgressLineTests {

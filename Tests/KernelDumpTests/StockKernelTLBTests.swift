@@ -35,7 +35,7 @@ import PageTables
         return String(bits.map { e & $0.0 != 0 ? $0.1 : "-" })
     }
 
-    @Test(arguments: ["debian-stock-4level", "debian-stock-5level"])
+    @Test(arguments: ["debian-stock-4level", "debian-stock-5level", "debian-7.2-stock-4level", "debian-7.2-stock-5level", "debian-7.2-stock-pti"])
     func everyPresentLeafAgreesWithQEMUInfoTLB(_ state: String) throws {
         let dir = Fixtures.root.appendingPathComponent("x86_64/\(state)")
         let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
@@ -65,7 +65,7 @@ import PageTables
     /// `--phys`: every present range's physical column is where QEMU says its
     /// first page maps, holes have none, and without the column the text is
     /// the listing itself.
-    @Test(arguments: ["debian-stock-4level", "debian-stock-5level"])
+    @Test(arguments: ["debian-stock-4level", "debian-stock-5level", "debian-7.2-stock-4level", "debian-7.2-stock-5level", "debian-7.2-stock-pti"])
     func physicalColumnAgreesWithInfoTLB(_ state: String) throws {
         let dir = Fixtures.root.appendingPathComponent("x86_64/\(state)")
         let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
@@ -99,7 +99,7 @@ import PageTables
     /// leaf, plus an offset inside the page) lands where QEMU says, with the
     /// leaf entry QEMU decoded; and the middle of every gap of more than 2 GiB
     /// between two TLB leaves (no 1G page can reach it) does not map.
-    @Test(arguments: ["debian-stock-4level", "debian-stock-5level"])
+    @Test(arguments: ["debian-stock-4level", "debian-stock-5level", "debian-7.2-stock-4level", "debian-7.2-stock-5level", "debian-7.2-stock-pti"])
     func vtopAgreesWithInfoTLBOnSampledAddresses(_ state: String) throws {
         let dir = Fixtures.root.appendingPathComponent("x86_64/\(state)")
         let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))

@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+import TestSupport
 @testable import KernelDump
 
 /// `kptdump map`'s picture, drawn from x86-64 tables built in code and walked

@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+import TestSupport
 @testable import KernelDump
 
 /// vtop's translation on tables built in code: folded levels, blocks, a leaf

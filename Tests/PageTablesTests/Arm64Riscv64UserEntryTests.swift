@@ -1,5 +1,6 @@
 import Testing
 import PageTables
+import TestSupport
 @testable import KernelDump
 
 /// arm64 and riscv64 user entries, built with each release's own encodings:

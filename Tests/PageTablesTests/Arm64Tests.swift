@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+import TestSupport
 @testable import KernelDump
 
 /// arm64 tables built in code. Geometry rows follow Documentation/arm64/memory.rst

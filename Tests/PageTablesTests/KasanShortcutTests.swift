@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+import TestSupport
 @testable import KernelDump
 
 /// mm/ptdump.c: an entry pointing at a shared KASAN early-shadow table is noted

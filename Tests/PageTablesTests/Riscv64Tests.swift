@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+import TestSupport
 @testable import KernelDump
 
 /// riscv64 tables built in code; lines follow arch/riscv/mm/ptdump.c: the range,

@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+import TestSupport
 @testable import KernelDump
 
 @Suite struct X86FiveLevelTests {

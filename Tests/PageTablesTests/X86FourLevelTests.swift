@@ -1,5 +1,6 @@
 import Testing
 @testable import PageTables
+import TestSupport
 @testable import KernelDump
 
 /// Tables built in code and listed; each expected line was derived by hand from

@@ -18,7 +18,7 @@
  *   vmcoreinfo          /sys/kernel/vmcoreinfo (the note's physical address, size)
  *   cmdline             /proc/cmdline
  *   maps                /proc/self/maps (init's VMAs, for kptdump --pid 1)
- *   dmesg               arm64 only (klogctl READ_ALL; loglevel=1 keeps it off
+ *   dmesg               arm64, or any with -DINIT_DMESG (klogctl READ_ALL; loglevel=1 keeps it off
  *                       the console)
  *   iomem               riscv64 only (where the kernel image sits physically)
  * then READY, and pauses forever.
@@ -222,7 +222,7 @@ GUEST_FN void listing(void)
 	dump_file("vmcoreinfo", "/sys/kernel/vmcoreinfo");
 	dump_file("cmdline", "/proc/cmdline");
 	dump_file("maps", "/proc/self/maps");
-#if defined(__aarch64__)
+#if defined(__aarch64__) || defined(INIT_DMESG)
 	dump_dmesg();
 #endif
 #if defined(__riscv)

@@ -64,15 +64,21 @@ public struct Arm64KernelLayout: KernelLayout {
         }
         // LPA2 exists from Linux 6.9 with 4K/16K pages; 6.1's 52-bit VA needs 64K.
         let lpa2 = pageShift != 16 && actual == 52
-        var paging = Arm64Paging(pageShift: pageShift, vaBits: vaBits, lpa2: lpa2, protectionMask: attributes.mask)
+        // A 52-bit 4K kernel (5 levels) on a CPU without LPA2 runs 48-bit with
+        // 4 levels: pgtable_l5_enabled() is false, pgd_none() and pgd_bad() are
+        // false, and p4d_offset() is pgd_to_folded_p4d(), so swapper_pg_dir is
+        // the hardware's 512-entry top table, which note_page() prints as PGD
+        // (Linux 6.9, "arm64: mm: Add 5 level paging support to fixmap and
+        // swapper handling"). The walk starts at _PAGE_OFFSET(vabits_actual).
+        let runtimeFolded = Arm64Paging.levels(vaBits: vaBits, pageShift: pageShift)
+            > Arm64Paging.levels(vaBits: actual, pageShift: pageShift)
+        var paging = Arm64Paging(pageShift: pageShift, vaBits: runtimeFolded ? actual : vaBits, lpa2: lpa2,
+                                 protectionMask: attributes.mask)
         paging.swapPTEFormat = Arm64Paging.swapPTEFormat(release: info.osRelease ?? "")
-        if pageShift != 16 && vaBits == 52 && actual < 52 {
-            session.warn("a 52-bit \(1 << (pageShift - 10))K kernel running with \(actual)-bit VA folds its top level at run time (Linux 6.9+); that folding is not modelled, so the listing may be wrong")
-        }
 
         var markers = MarkerTable([])
         var markersSource = ""
-        var pageOffset = computedPageOffset
+        var pageOffset = runtimeFolded ? 0 &- (1 << UInt64(actual)) : computedPageOffset
         if let ptinfo = session.readPtdumpInfo("kernel_ptdump_info", hasEnd: false),
            let table = try? session.readMarkerArray(at: ptinfo.markers, stride: 16, hasMaxLines: false, name: "address_markers") {
             markers = table
@@ -84,7 +90,8 @@ public struct Arm64KernelLayout: KernelLayout {
             markers = table
             markersSource = "the kernel's address_markers[] in memory"
         } else {
-            markers = computedMarkers(info: info, pageOffset: computedPageOffset, pageEnd: pageEnd, pageShift: pageShift,
+            markers = computedMarkers(info: info, pageOffset: computedPageOffset, linearStart: pageOffset, pageEnd: pageEnd,
+                                      pageShift: pageShift,
                                       levels: paging.levelCount,
                                       mapsVmemmap: { va in Self.topEntryIsSet(session, paging: paging, root: swapper, address: va) })
             markersSource = info.number("MODULES_VADDR") == nil
@@ -106,14 +113,19 @@ public struct Arm64KernelLayout: KernelLayout {
     /// fixmap region above vmemmap region" and "... Move PCI I/O emulation
     /// region above the vmemmap region"), where VMEMMAP_END is the constant
     /// -1G, which tells the two layouts apart. The Fixmap size is estimated.
-    static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, pageEnd: UInt64, pageShift: Int, levels: Int,
-                                mapsVmemmap: (UInt64) -> Bool) -> MarkerTable {
+    /// `linearStart` is where the walk starts, `_PAGE_OFFSET(vabits_actual)`:
+    /// below PAGE_OFFSET's reach on a CPU narrower than the kernel, where the
+    /// kernel's "vmemmap start" is `virt_to_page()` of it, past VMEMMAP_START
+    /// by one 64-byte struct page per page in between.
+    static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, linearStart: UInt64, pageEnd: UInt64, pageShift: Int,
+                                levels: Int, mapsVmemmap: (UInt64) -> Bool) -> MarkerTable {
         if info.number("MODULES_VADDR") == nil {
             return regionsFromVABits(pageOffset: pageOffset, pageEnd: pageEnd, pageShift: pageShift, levels: levels,
                                      hasBPFRegion: hasBPFRegion(release: info.osRelease ?? ""), mapsVmemmap: mapsVmemmap)
         }
         let n = { (name: String) in info.number(name) ?? 0 }
-        let vmemmapStart = n("VMEMMAP_START")
+        let structPageShift: UInt64 = 6
+        let vmemmapStart = n("VMEMMAP_START") &+ ((linearStart &- pageOffset) >> UInt64(pageShift)) << structPageShift
         let vmemmapEnd = n("VMEMMAP_END")
         let pciIOSize: UInt64 = 16 << 20
         var markers = [

@@ -68,9 +68,16 @@ public struct Arm64Paging: PagingArchitecture {
     }
 
     /// The kernel's level names: a folded level prints as the PGD it folds into
-    /// (`(CONFIG_PGTABLE_LEVELS > 3) ? "PUD" : "PGD"` and so on).
+    /// (`(CONFIG_PGTABLE_LEVELS > 3) ? "PUD" : "PGD"` and so on). A 5-level
+    /// kernel that folds its P4D at run time names the hardware's top table
+    /// PGD too: its note_page() turns level 1 into 0 when mm_p4d_folded().
     public var levelNames: [String] {
         ["PGD", "P4D", levelCount > 3 ? "PUD" : "PGD", levelCount > 2 ? "PMD" : "PGD", "PTE"]
+    }
+
+    /// `ARM64_HW_PGTABLE_LEVELS(va)`.
+    public static func levels(vaBits: Int, pageShift: Int) -> Int {
+        max(2, min(5, (vaBits - 4) / (pageShift - 3)))
     }
 
     /// `__pte_to_phys()`: bits 47:PAGE_SHIFT, plus PA[51:48] from bits 15:12 with

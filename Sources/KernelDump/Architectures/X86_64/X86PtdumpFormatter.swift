@@ -8,8 +8,23 @@ public struct X86ListingFormat: ListingFormat {
         X86PtdumpFormatter(physicalColumn: physicalColumn)
     }
 
+    /// The words of `printk_prot()`'s columns, blank columns left out.
     public func words(_ range: MappedRange) -> [String] {
-        X86PtdumpFormatter.flags(range.protection, level: range.level).split(separator: " ").map(String.init)
+        typealias P = X86_64Paging
+        let prot = range.protection, level = range.level
+        guard prot & P.present != 0 else { return [] }
+        var words: [String] = []
+        if prot & P.user != 0 { words.append("USR") }
+        words.append(prot & P.rw != 0 ? "RW" : "ro")
+        if prot & P.pwt != 0 { words.append("PWT") }
+        if prot & P.pcd != 0 { words.append("PCD") }
+        if level <= .pmd && prot & P.pse != 0 { words.append("PSE") }
+        if (level == .pte && prot & P.pat != 0) || ((level == .pmd || level == .pud) && prot & P.patLarge != 0) {
+            words.append("PAT")
+        }
+        if prot & P.global != 0 { words.append("GLB") }
+        words.append(prot & P.nx != 0 ? "NX" : "x")
+        return words
     }
 }
 
@@ -39,6 +54,25 @@ public struct X86PtdumpFormatter: ListingFormatter {
             defer { linesInRegion += 1 }
             if regionMaxLines > 0 && linesInRegion >= regionMaxLines { return }
             Self.appendLine(range, physicalColumn: physicalColumn, to: &out)
+        }
+    }
+
+    /// Keeps the text's decisions: the lines past a region's limit are counted,
+    /// and the count reaches the listing only when the next marker prints it.
+    public mutating func record(_ event: ListingEvent, into listing: inout ParsedListing) {
+        switch event {
+        case .marker(let index, let marker):
+            if index > 0 && regionMaxLines > 0 && linesInRegion > regionMaxLines {
+                listing.addSkipped(linesInRegion - regionMaxLines)
+            }
+            linesInRegion = 0
+            regionMaxLines = marker.maxLines
+            listing.startRegion(marker.name)
+        case .range(let range):
+            defer { linesInRegion += 1 }
+            if regionMaxLines > 0 && linesInRegion >= regionMaxLines { return }
+            listing.append(ListingLine(range, levelName: range.level.name,
+                                       attributes: X86ListingFormat().words(range), physical: nil))
         }
     }
 

@@ -27,9 +27,12 @@ extension X86KernelLayout {
         case .currentKernel, .currentUser:
             let (cr3, origin) = try currentCR3(session: session, cpu: cpu)
             var pgd = cr3 & arch.pfnMask
-            // With PTI configured PGDs are 8 KiB aligned; a CPU caught in user mode
-            // holds the user copy, so clear the switch bit to find the kernel one.
-            if ptiConfigured { pgd &= ~Self.ptiSwitch }
+            // With PTI on, PGDs are 8 KiB pairs and a CPU caught in user mode
+            // holds the user copy: clear the switch bit to find the kernel one.
+            // With PTI configured but off, 7.x allocates single-page PGDs
+            // (pgd_allocation_order() is 1 only when PTI is on), so bit 12 may
+            // be the table's own address bit (Debian's stock 7.2, 5-level).
+            if ptiConfigured && ptiActive(kernelPGD: initTopPgt.rawValue, session: session) { pgd &= ~Self.ptiSwitch }
             if choice == .currentKernel { return spec(PhysicalAddress(pgd), origin + ", kernel PGD \(hex(pgd))") }
             return try userTable(of: spec(PhysicalAddress(pgd), origin), session: session)
         case .efi:
