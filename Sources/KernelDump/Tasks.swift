@@ -264,45 +264,6 @@ extension Actions {
         return spec
     }
 
-    /// `kptdump ps`: one line per task, as `PID  COMM  TASK  PGD`, then each
-    /// CPU's idle task that is not on the list (all but CPU 0's). In a crash
-    /// dump a last column names the CPU each running task was on.
-    public static func processList(_ request: DumpRequest, diagnostic: (String) -> Void = { _ in }) throws(DumpError) -> String {
-        let (session, layout) = try open(request)
-        defer { for w in session.warnings { diagnostic("warning: \(w)") } }
-        var all = try tasks(session, layout)
-        var onCPU: [UInt64: [String]] = [:]
-        let context = session.crashContext()
-        for cpu in 0..<context.cpuPIDs.count {
-            guard let running = try? cpuTask(session, layout, cpu: cpu) else { continue }
-            onCPU[running.task.address, default: []].append("CPU \(cpu)" + (context.panicCPU == cpu ? " (panicked)" : ""))
-            // A running task the list walk could not reach (its page left out
-            // of a filtered dump) is still named by its runqueue.
-            if running.task.address != 0, !all.contains(where: { $0.address == running.task.address }) {
-                var task = running.task
-                task.pgd = running.pgd
-                task.pgdPhysical = running.pgdPhysical
-                all.append(task)
-            }
-        }
-        for idle in idleTasks(session, layout, cpuCount: context.cpuCount) where !all.contains(where: { $0.address == idle.address }) {
-            all.append(idle)
-        }
-        var out = "    PID  COMM              TASK                PGD (physical)" + (onCPU.isEmpty ? "\n" : "      ON CPU\n")
-        for t in all {
-            let pid = String(t.pid)
-            out += String(repeating: " ", count: max(0, 7 - pid.count)) + pid + "  "
-            out += t.comm + String(repeating: " ", count: max(1, 18 - t.comm.count))
-            let pgd = t.pgdPhysical.map { hex16($0.rawValue) } ?? (t.mm == 0 ? "-" : "?")
-            out += hex16(t.address) + "  " + pgd
-            if let marks = onCPU[t.address] {
-                out += String(repeating: " ", count: max(1, 20 - pgd.count)) + marks.joined(separator: ", ")
-            }
-            out += "\n"
-        }
-        return out
-    }
-
     /// `rq.idle` of each CPU, when the runqueues' layout is known.
     static func idleTasks(_ session: KernelSession, _ layout: any KernelLayout, cpuCount: Int) -> [KernelTask] {
         guard let offsets = session.taskLayout(), let idleOffset = offsets.runqueueIdle,

@@ -102,17 +102,8 @@ public struct TableDrivenFormatter: ListingFormatter, Sendable {
         return out.string
     }
 
-    private static let units: [UInt8] = Array("KMGTPE".utf8)
-
     static func appendSize(_ size: UInt64, to out: inout ASCIILine) {
-        var delta = size >> 10
-        var unit = 0
-        while delta & 1023 == 0 && unit + 1 < units.count {
-            delta >>= 10
-            unit += 1
-        }
-        out.decimal(delta, width: 9)
-        out.append(byte: units[unit])
+        PtdumpSize.append(scaled: size >> 10, units: PtdumpSize.kilobyteUnits, to: &out)
     }
 }
 

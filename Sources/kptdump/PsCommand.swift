@@ -14,9 +14,9 @@ struct Ps: ParsableCommand {
     @OptionGroup var input: InputOptions
 
     func run() throws {
-        let text = try reportingErrors { () throws(DumpError) in try Actions.processList(input.request, diagnostic: diagnose) }
+        let report = try reportingErrors { () throws(DumpError) in try Actions.processList(input.request, diagnostic: diagnose) }
         let out = OutputBuffer()
-        out.write(text)
+        out.write(report.text)
         out.flush()
     }
 }

@@ -40,7 +40,7 @@ import PageTables
             try Actions.listing(request, table: .kernel, cpu: 0, process: ProcessChoice(pid: 2, comm: nil),
                                 write: { _ in }, diagnostic: { _ in })
         }
-        let ps = try Actions.processList(request)
+        let ps = try Actions.processList(request).text
         #expect(ps.contains("      1  init              0x"))
         // The guest's own /proc/*/stat names (ps.txt): every task we list, by pid.
         // /proc adds a workqueue's name to a worker's comm ("kworker/0:1-events").
@@ -212,7 +212,7 @@ import PageTables
         #expect(vmas.count >= 4)
         let request = DumpRequest(core: snapshot.path)
         let comm = capture.comm.padding(toLength: 16, withPad: " ", startingAt: 0)
-        #expect(try Actions.processList(request).contains("      1  \(comm)  0x"))
+        #expect(try Actions.processList(request).text.contains("      1  \(comm)  0x"))
         var text = ""
         _ = try Actions.listing(request, table: .kernel, cpu: 0, process: ProcessChoice(pid: 1, comm: nil),
                                 write: { text += $0 }, diagnostic: { _ in })

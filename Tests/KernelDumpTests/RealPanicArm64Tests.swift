@@ -70,7 +70,7 @@ import PageTables
             #expect(running.task.comm == comm)
             #expect(running.pgdPhysical.rawValue == ttbr0[cpu], "CPU \(cpu)")
         }
-        let ps = try Actions.processList(try Self.request(systemMap: true))
+        let ps = try Actions.processList(try Self.request(systemMap: true)).text
         #expect(ps == (try Self.text("ps-with-vmlinux.txt.zst")))
         #expect(ps.contains("crasher") && ps.contains("CPU 1 (panicked)"))
     }

@@ -98,7 +98,7 @@ import PageTables
         #expect(crasher.task.pid == truth.crasherPID && crasher.task.comm == "crasher")
         let other = try Actions.cpuTask(session, layout, cpu: 1 - truth.panicCPU)
         #expect(other.task.pid == truth.otherPID && other.task.comm == truth.otherComm)
-        let ps = try Actions.processList(try Self.request(state))
+        let ps = try Actions.processList(try Self.request(state)).text
         #expect(ps.contains("CPU \(truth.panicCPU) (panicked)"))
         #expect(ps.contains("swapper/1"), "each CPU's idle task is listed")
     }
@@ -194,7 +194,7 @@ import PageTables
 
         let noCrasher = try Self.withoutPages(snapshot, of: [crasher.task.address], "panic-no-crasher")
         var warnings: [String] = []
-        var ps = try Actions.processList(DumpRequest(core: noCrasher), diagnostic: { warnings.append($0) })
+        var ps = try Actions.processList(DumpRequest(core: noCrasher), diagnostic: { warnings.append($0) }).text
         #expect(ps.split(separator: "\n").count == header + all.count + idle)
         #expect(ps.contains("    \(truth.crasherPID)  ?   "), "\(ps)")
         #expect(ps.contains("CPU \(truth.panicCPU) (panicked)") && ps.contains("CPU \(1 - truth.panicCPU)\n"))
@@ -205,7 +205,7 @@ import PageTables
 
         let noMiddle = try Self.withoutPages(snapshot, of: [middle.address], "panic-no-middle")
         warnings = []
-        ps = try Actions.processList(DumpRequest(core: noMiddle), diagnostic: { warnings.append($0) })
+        ps = try Actions.processList(DumpRequest(core: noMiddle), diagnostic: { warnings.append($0) }).text
         #expect(ps.split(separator: "\n").count == header + all.count - 1 + idle)
         #expect(!ps.contains(hex16(middle.address)))
         #expect(warnings.contains { $0.contains("cannot be read") && $0.contains("from both ends") })

@@ -32,7 +32,9 @@ extension X86KernelLayout {
             // With PTI configured but off, 7.x allocates single-page PGDs
             // (pgd_allocation_order() is 1 only when PTI is on), so bit 12 may
             // be the table's own address bit (Debian's stock 7.2, 5-level).
-            if ptiConfigured && ptiActive(kernelPGD: initTopPgt.rawValue, session: session) { pgd &= ~Self.ptiSwitch }
+            if ptiConfigured && pgd & Self.ptiSwitch != 0 && ptiActive(kernelPGD: initTopPgt.rawValue, session: session) {
+                pgd &= ~Self.ptiSwitch
+            }
             if choice == .currentKernel { return spec(PhysicalAddress(pgd), origin + ", kernel PGD \(hex(pgd))") }
             return try userTable(of: spec(PhysicalAddress(pgd), origin), session: session)
         case .efi:
