@@ -12,7 +12,8 @@
 # Env:
 #   KVER        6.1 (default), 6.12, 5.10 or 7.3: which Debian linux-source-KVER
 #               package (5.10: bullseye's, 7.3: experimental's, fetched by
-#               fetch-source.sh into BUILD_ROOT/apt).
+#               ../lib/fetch-source.sh into BUILD_ROOT/apt, or another recipe's
+#               /work/big/*-KVER/apt).
 #               6.12 differs in one option name: 6.9 replaced CRASH_CORE by
 #               VMCORE_INFO (what qemu_fw_cfg's note code is under in 6.12).
 #   BUILD_ROOT  default /work/big/arm64 (6.1), /work/big/arm64-6.12 (6.12);
@@ -23,6 +24,7 @@
 #               configs, 0 otherwise.
 #   DWARF       1 = build vmlinux with DWARF (DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT),
 #               for the task walk's structure offsets (kptdump ps, --pid).
+#   CONFIG_ONLY 1 = .config and config-check.txt only (no make).
 #   EXTRA       more options to enable and verify (=y), space-separated, e.g.
 #               "BLOCK SWAP ZRAM ..." (../user-entries/README.md). Default: none.
 #
@@ -42,19 +44,6 @@ case "$KVER" in
     *) echo "KVER must be 5.10, 6.1, 6.12 or 7.3" >&2; exit 1 ;;
 esac
 SRC_DIR=${SRC_DIR:-$BUILD_ROOT/src}
-JOBS=${JOBS:-2}
-TARBALL=/usr/src/linux-source-$KVER.tar.xz
-# 5.10 and 7.3 are not in bookworm: Debian bullseye's linux-source-5.10 and
-# experimental's linux-source-7.3 are fetched with a private apt state
-# (BUILD_ROOT/apt) and unpacked with dpkg -x, so the machine's own sources
-# stay bookworm's (fetch-source.sh).
-SRC_PKG=linux-source-$KVER
-case "$KVER" in 5.10|7.3)
-    SRC_PKG=
-    TARBALL=$BUILD_ROOT/apt/pkg/usr/src/linux-source-$KVER.tar.xz
-    [ -f "$SRC_DIR/Makefile" ] || [ -f "$TARBALL" ] || \
-        "$(cd "$(dirname "$0")" && pwd)/fetch-source.sh" "$KVER" "$BUILD_ROOT/apt" ;;
-esac
 
 KPTI=0
 BASE=$CFG
@@ -73,17 +62,13 @@ case "$VABITS" in
 esac
 WITH_EFI=${WITH_EFI:-$([ "$PAGES" = 4k ] && echo 1 || echo 0)}
 
-. "$(dirname "$0")/../lib/capture.sh"   # need_pkgs
-need_pkgs build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils \
-          gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-
-. "$(dirname "$0")/../lib/kbuild.sh"   # unpack_source, kconfig_tiny, make_image
-unpack_source "$TARBALL" "$KVER"
-
+. "$(dirname "$0")/../lib/kbuild.sh"   # kbuild_begin, dwarf_extra, kconfig_tiny, make_image
+# 5.10 and 7.3 are not in bookworm: Debian bullseye's linux-source-5.10 and
+# experimental's linux-source-7.3 are fetched with a private apt state
+# (BUILD_ROOT/apt) and unpacked with dpkg -x, so the machine's own sources
+# stay bookworm's (../lib/fetch-source.sh).
 BUILD_DIR=$BUILD_ROOT/build-$CFG
-mkdir -p "$BUILD_DIR"
-BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
-mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- "$@"; }
+kbuild_begin "$BUILD_ROOT" arm64 aarch64-linux-gnu- gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 
 # Options the fixtures need (all must end up =y).
 WANTED=(
@@ -109,15 +94,9 @@ DEPS=(PCI KEXEC_FILE EXPERT)
 if [ "$WITH_EFI" = 1 ]; then
     WANTED+=(EFI EFI_STUB)
 fi
-if [ "${DWARF:-0}" = 1 ]; then
-    WANTED+=(DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT)
-fi
+dwarf_extra
 if [ "$KPTI" = 1 ]; then
     WANTED+=(UNMAP_KERNEL_AT_EL0)
-fi
-if [ -n "${EXTRA:-}" ]; then
-    read -r -d "" -a extra_opts <<< "$EXTRA" || true
-    WANTED+=("${extra_opts[@]}")
 fi
 
 # Choice members to turn off so that the wanted ones win.

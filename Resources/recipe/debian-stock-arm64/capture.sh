@@ -70,13 +70,13 @@ grep -q '^CONFIG_FW_CFG_SYSFS=m' "$PKG/boot/config-$KVER" && add_module qemu_fw_
 rm -rf "$OUT"; mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 (cd "$ROOT" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -9) > "$OUT/initrd.cpio.gz"
 
-# ---- 3. boot, wait for READY, dump (../arm64/qmp.py: stop, registers, gdb-stub sysregs, dump, quit)
+# ---- 3. boot, wait for READY, dump (../lib/qmp_client.py: stop, registers, gdb-stub sysregs, dump, quit)
 SOCK=$OUT/qmp.sock GSOCK=$OUT/gdb.sock
 QEMU=(qemu-system-aarch64 -accel tcg -M virt -cpu "$CPU" -m "$MEM" -smp 1
       -kernel "$IMAGE" -initrd "$OUT/initrd.cpio.gz" -append "$APPEND"
       -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
       -qmp "unix:$SOCK,server=on,wait=off" -gdb "unix:$GSOCK,server=on,wait=off" -no-reboot)
-qemu_capture "$OUT" "$READY_TIMEOUT" python3 "$HERE/../arm64/qmp.py" "$SOCK" "$OUT" "$GSOCK" -- "${QEMU[@]}"
+qemu_capture "$OUT" "$READY_TIMEOUT" python3 "$HERE/../lib/qmp_client.py" "$SOCK" "$OUT" regs sysregs -- "${QEMU[@]}"
 qemu-system-aarch64 --version | head -1 >> "$OUT/qemu-cmd.txt"
 rm -f "$SOCK" "$GSOCK"
 

@@ -19,36 +19,20 @@
 #    vmlinux), and reports how each compares with the kernel's own text.
 #    Exit 1 if subset and full dump differ.
 set -euo pipefail
-SRC=${1:?usage: cut-fixture.sh STATE|DIR DEST}
-DEST=${2:?usage: cut-fixture.sh STATE|DIR DEST}
+ARG_SRC=${1:-} ARG_DEST=${2:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
-[ -d "$SRC" ] || SRC=${BIG:-/work/big/kdump-custom}/$SRC
-SRC=$(cd "$SRC" && pwd)
-K=${KPTDUMP:-/work/bin/kptdump}
-mkdir -p "$DEST"
-DEST=$(cd "$DEST" && pwd)
-T=$(mktemp -d /tmp/kdump-custom-cut.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-mkdir "$T/dump" "$T/subset"
-ln -s "$SRC/vmcore.kdump" "$T/dump/vmcore.kdump"
-
-"$K" info "$T/dump/vmcore.kdump" >"$T/info.txt" 2>&1 || true
-grep -q "the dump's kallsyms" "$T/info.txt" || { echo "symbols do not come from the dump's kallsyms:"; cat "$T/info.txt"; exit 1; }
-"$K" snapshot "$T/dump/vmcore.kdump" -o "$T/snap.core"
+. "$HERE/../lib/cut-fixture.sh"   # cut_begin, cut_snapshot_alone, cut_cr3, cut_end
+cut_begin /work/big/kdump-custom
+cut_snapshot_alone
 python3 "$HERE/../kdump/kdump-subset.py" "$SRC/vmcore.kdump" "$T/snap.core" "$T/subset/vmcore-subset.kdump"
 zstd -q -19 -f "$T/subset/vmcore-subset.kdump" -o "$DEST/vmcore-subset.kdump.zst"
 for f in kernel current_kernel current_user; do
     zstd -q -19 -f "$SRC/page_tables/$f.txt" -o "$DEST/$f.txt.zst"
 done
 zstd -q -19 -f "$SRC/truth.txt" -o "$DEST/truth.txt.zst"
-for r in "$SRC"/regs-cpu*.txt; do
-    n=${r##*regs-cpu}; n=${n%.txt}
-    echo "cpu$n CR3=$(sed -n 's/.*\bCR3=\([0-9a-f]*\).*/\1/p' "$r")"
-done >"$T/cr3.txt"
-zstd -q -19 -f "$T/cr3.txt" -o "$DEST/cr3.txt.zst"
+cut_cr3
 
 zstd -q -dc "$DEST/vmcore-subset.kdump.zst" >"$T/subset/check.kdump"
-status=0
 for t in kernel current-kernel current-user; do
     args=(); [ $t = kernel ] || args=(--table "$t")
     "$K" "$T/dump/vmcore.kdump" "${args[@]}" >"$T/full-$t.txt" 2>/dev/null || true
@@ -61,7 +45,4 @@ for t in kernel current-kernel current-user; do
         echo "$t: subset DIFFERS from full dump"; diff "$T/full-$t.txt" "$T/subset-$t.txt" | head -20; status=1
     fi
 done
-echo "$(basename "$DEST"):"
-ls -l "$DEST" | sed 1d
-du -sh "$DEST"
-exit $status
+cut_end

@@ -24,19 +24,12 @@
 # 5. Checks that the decompressed subset gives: the kernel listing alone and with
 #    System.map; ps and each --pid listing with System.map; all equal to (4).
 set -euo pipefail
-SRC=${1:?usage: cut-fixture.sh STATE|DIR DEST}
-DEST=${2:?usage: cut-fixture.sh STATE|DIR DEST}
+ARG_SRC=${1:-} ARG_DEST=${2:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
-[ -d "$SRC" ] || SRC=${BIG:-/work/big/kdump-panic-arm64}/$SRC
-SRC=$(cd "$SRC" && pwd)
-K=${KPTDUMP:-/work/bin/kptdump}
+. "$HERE/../lib/cut-fixture.sh"   # cut_begin, cut_end
+cut_begin /work/big/kdump-panic-arm64
 VMLINUX=$(sed -n 's/^vmlinux *//p' "$SRC/paths.txt")
 SMAP=$(sed -n 's/^System.map *//p' "$SRC/paths.txt")
-mkdir -p "$DEST"; DEST=$(cd "$DEST" && pwd)
-T=$(mktemp -d /tmp/cut-fixture-arm64.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-mkdir "$T/dump" "$T/subset"
-ln -s "$SRC/vmcore.kdump" "$T/dump/vmcore.kdump"
 
 "$K" snapshot "$T/dump/vmcore.kdump" -o "$T/snap-alone.core" 2>/dev/null
 "$K" snapshot "$T/dump/vmcore.kdump" --system-map "$SMAP" -o "$T/snap-smap.core" 2>/dev/null
@@ -61,7 +54,6 @@ pid_of() { sed -n "s/^$1 .*pid=\([0-9]*\).*cpu=\([0-9]*\).*/\1 \2/p" "$SRC/truth
 read -r CPID CCPU < <(pid_of crasher); read -r BPID BCPU < <(pid_of busy)
 # name, arguments
 LISTINGS=("kernel -" "ps ps" "user-cpu$BCPU --pid $BPID" "user-cpu$CCPU --pid $CPID")
-status=0
 for l in "${LISTINGS[@]}"; do
     set -- $l; name=$1; shift
     args=(); sub=()
@@ -79,7 +71,4 @@ for l in "${LISTINGS[@]}"; do
     done
 done
 "$K" info "$T/subset/vmcore-subset.kdump" 2>&1 | grep -E '^(symbols|types|panic CPU|warning):' | sed 's/^/subset alone info: /'
-echo "$(basename "$DEST"):"
-ls -l "$DEST" | sed 1d
-du -sh "$DEST"
-exit $status
+cut_end

@@ -7,7 +7,7 @@ QEMU 7.2 has no `info tlb` for arm and its `info registers` shows no TTBR, so:
   1. QMP `stop`; `info registers -a` -> OUTDIR/info-registers.txt.
   2. QEMU's gdb stub (started with -gdb unix:GDB_SOCK,server=on,wait=off): the
      register numbers come from target.xml and its system-registers.xml (as in
-     ../arm64/qmp.py); for each thread of qfThreadInfo (thread N+1 is CPU N),
+     ../lib/gdb_client.py); for each thread of qfThreadInfo (thread N+1 is CPU N),
      `Hg` selects it and `p` reads pc, cpsr, TTBR0_EL1, TTBR1_EL1, TCR_EL1,
      SP_EL0, TPIDR_EL1, CONTEXTIDR_EL1, SCTLR and MAIR_EL1 -> OUTDIR/ttbr-cpuN.txt
      ("NAME 0x..." lines). The stub is closed without a detach packet.
@@ -21,32 +21,18 @@ QEMU 7.2 has no `info tlb` for arm and its `info registers` shows no TTBR, so:
 Prints one line per CPU: TTBR0, TTBR1, EL, pc.
 """
 import os
-import re
 import socket
 import sys
 import time
-import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, os.path.join(HERE, "..", "arm64"))
 from qmp_client import QMP, write  # noqa: E402
-from qmp import GDB  # noqa: E402  (../arm64/qmp.py: minimal gdb remote client)
+from gdb_client import GDB, read_reg, regnums  # noqa: E402  (../lib/gdb_client.py)
 
 WANT = ["pc", "cpsr", "TTBR0_EL1", "TTBR1_EL1", "TCR_EL1", "SP_EL0", "TPIDR_EL1",
         "CONTEXTIDR_EL1", "SCTLR", "MAIR_EL1"]
-
-
-def regnums(g):
-    target = g.xfer("target.xml")
-    nums, nextnum = {}, 0
-    for inc in re.findall(r'<xi:include href="([^"]+)"', target):
-        for r in ET.fromstring(g.xfer(inc)).iter("reg"):
-            num = int(r.get("regnum", nextnum))
-            nums.setdefault(r.get("name"), (num, int(r.get("bitsize"))))
-            nextnum = num + 1
-    return nums
 
 
 def threads(g):
@@ -83,10 +69,9 @@ def main():
             for name in WANT:
                 if name not in nums:
                     continue
-                num, bits = nums[name]
-                r = g.cmd(f"p{num:x}")
-                if r and not r.startswith(b"E") and len(r) >= bits // 4:
-                    vals[name] = int.from_bytes(bytes.fromhex(r[:bits // 4].decode()), "little")
+                v = read_reg(g, *nums[name][:2])
+                if v is not None:
+                    vals[name] = v
             allv[tid_cpu(t)] = vals
         g.close()
         if all(allv.get(c, {}).get("CONTEXTIDR_EL1") == p for c, p in want.items()):

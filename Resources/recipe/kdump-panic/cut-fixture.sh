@@ -28,28 +28,14 @@
 # 5. Checks that the decompressed subset, with no vmlinux, gives the same five
 #    listings byte for byte, and that `info` names the dump's kallsyms. Exit 1 if not.
 set -euo pipefail
-SRC=${1:?usage: cut-fixture.sh STATE|DIR DEST}
-DEST=${2:?usage: cut-fixture.sh STATE|DIR DEST}
+ARG_SRC=${1:-} ARG_DEST=${2:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
-[ -d "$SRC" ] || SRC=${BIG:-/work/big/kdump-panic}/$SRC
-SRC=$(cd "$SRC" && pwd)
-K=${KPTDUMP:-/work/bin/kptdump}
-[ -x "$K" ] || K=$HERE/../../../.build/release/kptdump
+. "$HERE/../lib/cut-fixture.sh"   # cut_begin, cut_snapshot_alone, cut_cr3, cut_end
 KDUMP=${KDUMP:-vmcore.kdump}
-FULL=$SRC/$KDUMP
-[ -f "$FULL" ] || { echo "no $FULL"; exit 1; }
+cut_begin /work/big/kdump-panic "$KDUMP"
 VMLINUX=$(sed -n 's/^vmlinux *//p' "$SRC/paths.txt")
 [ -f "$VMLINUX" ] || { echo "no vmlinux $VMLINUX (paths.txt)"; exit 1; }
-mkdir -p "$DEST"
-DEST=$(cd "$DEST" && pwd)
-T=$(mktemp -d /tmp/cut-fixture.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-mkdir "$T/dump" "$T/subset"
-ln -s "$FULL" "$T/dump/vmcore.kdump"
-
-"$K" info "$T/dump/vmcore.kdump" >"$T/info.txt" 2>&1 || true
-grep -q "the dump's kallsyms" "$T/info.txt" || { echo "symbols do not come from the dump's kallsyms:"; cat "$T/info.txt"; exit 1; }
-"$K" snapshot "$T/dump/vmcore.kdump" -o "$T/snap.core"
+cut_snapshot_alone
 python3 "$HERE/cpu-mm.py" "$SRC" --keep "$T/snap.core" "$T/keep.core" >"$T/cpu-mm.txt" || true
 grep '^keep:' "$T/cpu-mm.txt" || { cat "$T/cpu-mm.txt"; exit 1; }
 zstd -q -19 -f "$T/cpu-mm.txt" -o "$DEST/cpu-mm.txt.zst"
@@ -71,11 +57,7 @@ esac
     echo "kptdump    $K ($(stat -c %y "$K" | cut -c1-19))"
 } >"$T/source.txt"
 zstd -q -19 -f "$T/source.txt" -o "$DEST/source.txt.zst"
-for r in "$SRC"/regs-cpu*.txt; do
-    n=${r##*regs-cpu}; n=${n%.txt}
-    echo "cpu$n CR3=$(sed -n 's/.*\bCR3=\([0-9a-f]*\).*/\1/p' "$r")"
-done >"$T/cr3.txt"
-zstd -q -19 -f "$T/cr3.txt" -o "$DEST/cr3.txt.zst"
+cut_cr3
 
 # name table cpu (cpu empty for the kernel table)
 LISTINGS=("kernel kernel -")
@@ -83,7 +65,6 @@ for r in "$SRC"/regs-cpu*.txt; do
     n=${r##*regs-cpu}; n=${n%.txt}
     LISTINGS+=("current-kernel-cpu$n current-kernel $n" "current-user-cpu$n current-user $n")
 done
-status=0
 for l in "${LISTINGS[@]}"; do
     set -- $l
     args=(--table "$2"); [ "$3" = - ] || args+=(--cpu "$3")
@@ -96,7 +77,4 @@ for l in "${LISTINGS[@]}"; do
         echo "$1: DIFFERS"; diff "$T/$1-with-vmlinux.txt" "$T/$1-subset.txt" | head -20; status=1
     fi
 done
-echo "$(basename "$DEST"):"
-ls -l "$DEST" | sed 1d
-du -sh "$DEST"
-exit $status
+cut_end

@@ -1,10 +1,13 @@
 #!/bin/bash
-# judge-listing.sh CAPTURE: after ../arm64/capture.sh or ../riscv64/capture.sh (their
-# judge.sh call this), judge kptdump on that capture folder the
-# way a fixture uses it, and also without the vmlinux:
+# judge-listing.sh CAPTURE: after a capture of run-profile.sh (x86_64, arm64,
+# riscv64; their judge.sh and run-profile.sh's judge step call this), judge
+# kptdump on that capture folder the way a fixture uses it, and also without
+# the vmlinux:
 #   1. kptdump snapshot --core vmcore.elf --vmlinux vmlinux -o J/snapshot.core
 #      (and snapshot.core.zst, zstd -19: what a fixture commits)
-#   2. kernel_page_tables (and efi_page_tables when captured) listed
+#   2. every table the kernel printed (page_tables/NAME.txt: x86's kernel,
+#      current_kernel, current_user, efi; arm64's and riscv64's
+#      kernel_page_tables, efi_page_tables) listed
 #        snapshot   from the snapshot alone (what the tests do)
 #        vmlinux    from vmcore.elf with --vmlinux
 #        alone      from vmcore.elf with no symbols file (the dump is linked
@@ -12,7 +15,9 @@
 #        sysmap     from vmcore.elf with --system-map only (likewise)
 #      each compared byte for byte with the kernel's own text (diff files and
 #      the count of differing lines, `<` plus `>`, in J/summary.txt)
-#   3. kptdump info for each way (where markers and attributes came from)
+#   3. kptdump info for each way (where markers and attributes came from), and
+#      check-wx (snapshot and vmlinux) beside the kernel's own verdict
+#      (wx-check.txt, when the capture has one)
 # Everything goes to CAPTURE/judge/. Exit 1 when a listing with the vmlinux
 # (snapshot or vmlinux) differs; alone and sysmap are reported only (kernels
 # before 6.0 name no kallsyms in VMCOREINFO, so "alone" has no symbols).
@@ -39,16 +44,20 @@ else
     ways=(vmlinux alone sysmap)
 fi
 
-for t in kernel efi; do
-    KT=$C/page_tables/${t}_page_tables.txt
-    [ -f "$KT" ] || continue
+args_of() {
+    case $1 in
+        snapshot) args=("$J/snapshot.core") ;;
+        vmlinux)  args=(--core "$C/vmcore.elf" --vmlinux "$C/vmlinux") ;;
+        alone)    args=(--core "$J/alone/vmcore.elf") ;;
+        sysmap)   args=(--core "$J/sysmap/vmcore.elf" --system-map "$C/System.map") ;;
+    esac
+}
+[ -f "$C/page_tables/kernel.txt" ] || [ -f "$C/page_tables/kernel_page_tables.txt" ] ||
+    { echo "no page_tables/kernel.txt or kernel_page_tables.txt in $C" | tee -a "$J/summary.txt"; status=1; }
+for KT in "$C"/page_tables/*.txt; do
+    t=$(basename "$KT" .txt); t=${t%_page_tables}; t=${t//_/-}
     for way in "${ways[@]}"; do
-        case $way in
-            snapshot) args=("$J/snapshot.core") ;;
-            vmlinux)  args=(--core "$C/vmcore.elf" --vmlinux "$C/vmlinux") ;;
-            alone)    args=(--core "$J/alone/vmcore.elf") ;;
-            sysmap)   args=(--core "$J/sysmap/vmcore.elf" --system-map "$C/System.map") ;;
-        esac
+        args_of "$way"
         run "$t-$way" "$K" --table "$t" "${args[@]}"; rc=$?
         [ "$t" = kernel ] && run "info-$way" "$K" info "${args[@]}"
         diff "$KT" "$J/$t-$way.txt" >"$J/$t-$way.diff"
@@ -62,6 +71,14 @@ for t in kernel efi; do
         echo "$msg" | tee -a "$J/summary.txt"
     done
 done
+for way in snapshot vmlinux; do
+    [[ " ${ways[*]} " = *" $way "* ]] || continue
+    args_of "$way"
+    run "check-wx-$way" "$K" check-wx "${args[@]}"
+    echo "check-wx ($way, exit $?): $(tr '\n' ' ' <"$J/check-wx-$way.txt")" | tee -a "$J/summary.txt"
+done
+[ ! -f "$C/wx-check.txt" ] ||
+    echo "kernel's W+X verdict (wx-check.txt): $(grep 'W+X mappings\|Checking user' "$C/wx-check.txt" | sed 's/^<6>//' | tr '\n' ' ')" | tee -a "$J/summary.txt"
 for way in snapshot vmlinux alone sysmap; do
     [ -f "$J/info-$way.txt" ] || continue
     echo "info ($way): $(grep -E '^(markers from|attributes from|symbols):' "$J/info-$way.txt" | tr -s ' ' | tr '\n' ';')" |

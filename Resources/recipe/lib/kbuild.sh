@@ -1,5 +1,17 @@
 # Sourced by the build-kernel.sh scripts, once SRC_DIR and BUILD_DIR are set and
-# mk() (make -C SRC_DIR O=BUILD_DIR ARCH=... "$@") is defined:
+# mk() (make -C SRC_DIR O=BUILD_DIR ARCH=... "$@") is defined (kbuild_begin does
+# both for x86_64, arm64 and riscv64):
+#   kbuild_begin ROOT ARCH [CROSS_COMPILE [PKG...]]
+#                                 source_tarball ROOT, need_pkgs (the build's and
+#                                 PKGs), unpack_source; BUILD_DIR made (absolute); mk()
+#   dwarf_extra                   WANTED += DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT with
+#                                 DWARF=1, and EXTRA's options (space-separated)
+#   source_tarball ROOT           TARBALL and SRC_PKG for KVER: Debian 12's package
+#                                 linux-source-KVER (SRC_PKG, for need_pkgs) or, for
+#                                 5.10 (bullseye) and 7.3 (sid/experimental), the
+#                                 tarball fetch-source.sh fetches into ROOT/apt (one
+#                                 another recipe's /work/big/*-KVER/apt holds already
+#                                 serves too), unless SRC_DIR holds a tree
 #   unpack_source TARBALL [KVER]  SRC_DIR from TARBALL unless it holds a tree
 #                                 already (which must be KVER's, when given)
 #   kconfig_tiny [ARG...]         tinyconfig (or a copy of KCONFIG_BASE); scripts/config --enable every WANTED
@@ -7,7 +19,43 @@
 #                                 ARGs; olddefconfig; BUILD_DIR/config-check.txt.
 #                                 Returns 1 (after saying which) when a WANTED or
 #                                 DEPS option is not =y or an OFF one is set.
-#   make_image TARGET             make -jJOBS TARGET, timed (BUILD_DIR/build-time.txt)
+#   make_image TARGET             make -jJOBS TARGET, timed (BUILD_DIR/build-time.txt);
+#                                 with CONFIG_ONLY=1 nothing (a dry run: .config and
+#                                 config-check.txt only)
+. "$(dirname "${BASH_SOURCE[0]}")/capture.sh"   # need_pkgs
+
+kbuild_begin() {
+    KB_ROOT=$1 KB_ARCH=$2 KB_CROSS=${3:-}
+    shift $(( $# < 3 ? $# : 3 ))
+    source_tarball "$KB_ROOT"
+    need_pkgs build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils "$@"
+    unpack_source "$TARBALL" "$KVER"
+    mkdir -p "$BUILD_DIR"
+    BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+    mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH="$KB_ARCH" ${KB_CROSS:+CROSS_COMPILE=$KB_CROSS} "$@"; }
+}
+
+dwarf_extra() {
+    local extra=()
+    [ "${DWARF:-0}" = 0 ] || WANTED+=(DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT)
+    read -r -d "" -a extra <<<"${EXTRA:-}" || true   # -d "": across newlines too
+    WANTED+=(${extra[@]+"${extra[@]}"})
+}
+
+source_tarball() {
+    local t
+    case "$KVER" in
+        5.10|7.3)
+            SRC_PKG= TARBALL=$1/apt/pkg/usr/src/linux-source-$KVER.tar.xz
+            [ ! -f "$SRC_DIR/Makefile" ] && [ ! -f "$TARBALL" ] || return 0
+            for t in /work/big/*-"$KVER"/apt/pkg/usr/src/linux-source-"$KVER".tar.xz; do
+                [ ! -f "$t" ] || { TARBALL=$t; return 0; }
+            done
+            "$(dirname "${BASH_SOURCE[0]}")/fetch-source.sh" "$KVER" "$1/apt" ;;
+        *) SRC_PKG=linux-source-$KVER TARBALL=/usr/src/linux-source-$KVER.tar.xz ;;
+    esac
+}
+
 unpack_source() {
     local tarball=$1 kver=${2:-} have
     if [ -f "$SRC_DIR/Makefile" ]; then
@@ -46,6 +94,7 @@ kconfig_tiny() {
 
 make_image() {
     local start secs
+    [ "${CONFIG_ONLY:-0}" = 0 ] || { echo "CONFIG_ONLY: $BUILD_DIR/.config, no $1"; return 0; }
     start=$(date +%s)
     mk -j"${JOBS:-2}" "$1"
     secs=$(( $(date +%s) - start ))

@@ -12,6 +12,10 @@ OUTDIR/vmcore.elf and quit. STEPs:
          OUTDIR/info-tlb-cpuN.txt (x86)
   tlb0   `info tlb` of CPU 0 only
   mem    `info mem` of CPU 0 -> OUTDIR/info-mem.txt (riscv; skipped with INFO_MEM=0)
+  sysregs  arm64: the system registers through QEMU's gdb stub at OUTDIR/gdb.sock
+         (QEMU started with -gdb unix:OUTDIR/gdb.sock,server=on,wait=off) ->
+         OUTDIR/sysregs.txt and mmu-regs.txt (TTBR0/1_EL1, TCR_EL1, SCTLR,
+         MAIR_EL1, ...), then `stop` again (gdb_client.py)
   kdumps after the ELF dump, one in every kdump-* format QEMU offers ->
          OUTDIR/vmcore.kdump-XXX.flat (QEMU 7.2 writes makedumpfile's flattened
          format), and OUTDIR/dump-capability.json (version, formats)
@@ -121,6 +125,10 @@ def main():
                 write(os.path.join(outdir, name), q.hmp("info tlb", cpu=idx))
         elif step == "kdumps":
             continue
+        elif step == "sysregs":
+            sys.dont_write_bytecode = True   # no __pycache__ in lib/
+            from gdb_client import sysregs
+            sysregs(q, os.path.join(outdir, "gdb.sock"), outdir)
         elif step == "mem":
             if os.environ.get("INFO_MEM", "1") == "0":
                 continue

@@ -12,13 +12,14 @@
 #   PTDUMP_CORE -> PTDUMP (6.10's generic PTDUMP_DEBUGFS in mm/Kconfig.debug);
 #   and 6.12 needs RISCV_ISA_FALLBACK to boot on QEMU 7.2 (below).
 #   KVER=5.10: Debian bullseye's linux-source-5.10 (not in bookworm), fetched
-#   with a private apt state by ../arm64/fetch-source-5.10.sh into
-#   /work/big/riscv64-5.10/apt (or taken from /work/big/arm64-5.10/apt if that
-#   helper already fetched it), trees under /work/big/riscv64-5.10. riscv 5.10
+#   with a private apt state by ../lib/fetch-source.sh into
+#   /work/big/riscv64-5.10/apt (or taken from another recipe's
+#   /work/big/*-5.10/apt), trees under /work/big/riscv64-5.10. riscv 5.10
 #   has no KEXEC/CRASH_DUMP (kexec came to riscv in 5.13): those two are left
 #   out; CRASH_CORE (so /sys/kernel/vmcoreinfo and the note in memory) is still
 #   there, selected by PROC_KCORE (fs/proc/Kconfig).
 #   JOBS (default 2) sets make -j.
+#   CONFIG_ONLY=1: .config and config-check.txt only (no make).
 #   DWARF=1 builds vmlinux with DWARF, for the task walk (kptdump ps, --pid).
 #   EXTRA="OPT ..." enables and verifies (=y) more options, space-separated
 #   (../user-entries/README.md). Default: none.
@@ -47,35 +48,11 @@ case "$KVER" in
 esac
 BUILD_DIR=${1:-$R/build}
 SRC_DIR=${SRC_DIR:-$R/src}
-JOBS=${JOBS:-2}
-TARBALL=/usr/src/linux-source-$KVER.tar.xz
-SRC_PKG=linux-source-$KVER
-CROSS=riscv64-linux-gnu-
 
+. "$(dirname "$0")/../lib/kbuild.sh"   # kbuild_begin, dwarf_extra, kconfig_tiny, make_image
 # 5.10 is not in bookworm: bullseye's linux-source-5.10 through a private apt
 # state (the machine's sources stay bookworm's; nothing is installed).
-if [ "$KVER" = 5.10 ]; then
-    SRC_PKG=
-    TARBALL=$R/apt/pkg/usr/src/linux-source-5.10.tar.xz
-    if [ ! -f "$SRC_DIR/Makefile" ] && [ ! -f "$TARBALL" ]; then
-        if [ -f /work/big/arm64-5.10/apt/pkg/usr/src/linux-source-5.10.tar.xz ]; then
-            TARBALL=/work/big/arm64-5.10/apt/pkg/usr/src/linux-source-5.10.tar.xz
-        else
-            "$(cd "$(dirname "$0")" && pwd)/../arm64/fetch-source-5.10.sh" "$R/apt"
-        fi
-    fi
-fi
-
-. "$(dirname "$0")/../lib/capture.sh"   # need_pkgs
-need_pkgs build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils \
-          gcc-riscv64-linux-gnu
-
-. "$(dirname "$0")/../lib/kbuild.sh"   # unpack_source, kconfig_tiny, make_image
-unpack_source "$TARBALL" "$KVER"
-
-mkdir -p "$BUILD_DIR"
-BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
-mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH=riscv CROSS_COMPILE="$CROSS" "$@"; }
+kbuild_begin "$R" riscv riscv64-linux-gnu- gcc-riscv64-linux-gnu
 
 # Options the fixtures need.
 #   MMU, 64BIT    tinyconfig already has them (listed so that they are checked:
@@ -108,13 +85,7 @@ if [ "$KVER" = 5.10 ]; then
     W=(); for o in "${WANTED[@]}"; do case "$o" in KEXEC|CRASH_DUMP) ;; *) W+=("$o") ;; esac; done
     WANTED=("${W[@]}")
 fi
-if [ "${DWARF:-0}" = 1 ]; then
-    WANTED+=(DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT)
-fi
-if [ -n "${EXTRA:-}" ]; then
-    read -r -d "" -a extra_opts <<< "$EXTRA" || true
-    WANTED+=("${extra_opts[@]}")
-fi
+dwarf_extra
 # Options that must come out =y as a consequence (checked, not requested).
 IMPLIED=(KEXEC_CORE SIFIVE_PLIC RISCV_SBI SPARSEMEM "${IMPLIED_RENAMED[@]}")
 [ "$KVER" != 5.10 ] || IMPLIED=(CRASH_CORE SIFIVE_PLIC RISCV_SBI SPARSEMEM "${IMPLIED_RENAMED[@]}")

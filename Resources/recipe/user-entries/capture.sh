@@ -29,14 +29,14 @@ case "$ARCH" in
         BUILD_DIR=$UE_ROOT/arm64/build-4k-48
         IMAGE=$BUILD_DIR/arch/arm64/boot/Image
         CC=aarch64-linux-gnu-gcc
-        # As ../arm64/capture.sh 4k-48 (plain), with a gdb stub for ../arm64/qmp.py.
+        # As ../arm64/capture.sh 4k-48 (plain), with a gdb stub for qmp_client.py's sysregs.
         QEMU=(qemu-system-aarch64 -accel tcg -M virt -cpu max -m 1G -smp 1
               -kernel "$IMAGE" -initrd "$OUT/initrd.cpio.gz"
               -append "console=ttyAMA0 $APPEND_COMMON"
               -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
               -qmp "unix:$OUT/qmp.sock,server=on,wait=off"
               -gdb "unix:$OUT/gdb.sock,server=on,wait=off" -no-reboot)
-        QMP=(python3 "$HERE/../arm64/qmp.py" "$OUT/qmp.sock" "$OUT" "$OUT/gdb.sock")
+        QMP=(python3 "$HERE/../lib/qmp_client.py" "$OUT/qmp.sock" "$OUT" regs sysregs)
         ;;
     riscv64)
         BUILD_DIR=$UE_ROOT/riscv64/build

@@ -72,7 +72,7 @@ import sys
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from elfcore import Core as Mem  # noqa: E402  (ELF PT_LOAD reader, physical addresses)
+from elfcore import Core as Mem, pte_walk  # noqa: E402  (ELF PT_LOAD reader; the table walk)
 from pagemap_capture import read_capture  # noqa: E402
 
 M64 = (1 << 64) - 1
@@ -144,28 +144,6 @@ class Arch:
         else:
             raise SystemExit("ARCH must be arm64 or riscv64")
 
-    def walk(self, mem, pgd, va):
-        """None (no table below), ("pte", e) or ("leaf", shift, e) for an entry
-        above the last level that is not a table (a block/huge leaf, or a
-        non-present non-none entry there)."""
-        table = pgd
-        shifts = [48, 39, 30, 21, 12][5 - self.levels:]
-        for shift in shifts:
-            e = mem.q(table + ((va >> shift) & 511) * 8)
-            if shift == 12:
-                return ("pte", e)
-            if e == 0:
-                return None
-            if self.arch == "arm64":
-                if e & 3 == 3:
-                    table = e & self.addr_mask
-                    continue
-            else:
-                if e & 1 and not e & 0xe:
-                    table = ((e >> 10) & ((1 << 44) - 1)) << 12
-                    continue
-            return ("leaf", shift, e)
-
     def decode(self, e, names, maxsf):
         """(kind, pagemap-like value, exclusive) from a raw PTE, in kptdump's
         kind words (normal, special, devmap, prot_none, swap, hwpoison, ...)."""
@@ -231,12 +209,14 @@ def main():
             name, base, n, " | kptdump" if jsonl else ""))
         for i in range(n):
             va = base + i * 4096
-            w = A.walk(mem, pgd, va)
+            # None (no table below), the PTE, or (shift, entry) for an entry above
+            # the last level that is no table (a block/huge leaf, or non-present)
+            w = pte_walk(mem, pgd, va, A.levels, arch)
             excl = False
             if w is None:
                 raw, kind, mine = "no-table", "none", 0
-            elif w[0] == "leaf":
-                _, shift, he = w
+            elif isinstance(w, tuple):
+                shift, he = w
                 lvl = {21: "pmd", 30: "pud", 39: "p4d"}.get(shift, "l%d" % shift)
                 raw = "%016x(%s)" % (he, lvl)
                 kind, mine, excl = A.decode(he, names, maxsf)
@@ -245,8 +225,8 @@ def main():
                         ((va & ((1 << shift) - 1)) >> 12)
                     kind = "thp-" + kind
             else:
-                raw = "%016x" % w[1]
-                kind, mine, excl = A.decode(w[1], names, maxsf)
+                raw = "%016x" % w
+                kind, mine, excl = A.decode(w, names, maxsf)
             p = pm.get(va, 0)
             cmp_mask = 1 << 63 | 1 << 62 | 1 << 57 | 1 << 55 | PFN55
             ok = (p & cmp_mask) == (mine & cmp_mask)

@@ -6,9 +6,10 @@
 #
 # Usage: build-kernel.sh [BUILD_DIR]
 #   KVER (default 6.1), KVER=6.12, KVER=5.10 or KVER=7.3: which Debian
-#   linux-source-KVER package (5.10: bullseye's, 7.3: sid's, fetched with a
-#   private apt state into /work/big/x86_64-KVER/apt; trees under
-#   /work/big/x86_64-KVER).
+#   linux-source-KVER package (5.10: bullseye's, 7.3: experimental's, fetched
+#   by ../lib/fetch-source.sh into /work/big/x86_64-KVER/apt, or taken from
+#   another recipe's /work/big/*-KVER/apt; trees under /work/big/x86_64-KVER).
+#   CONFIG_ONLY=1: .config and config-check.txt only (no make).
 #   BUILD_DIR defaults to /work/big/x86_64/build (6.1) or
 #   /work/big/x86_64-6.12/build (6.12) (out-of-tree build, O=BUILD_DIR).
 #   The source is extracted from Debian's linux-source-KVER package into
@@ -33,46 +34,11 @@ case "$KVER" in 6.1) ROOT=/work/big/x86_64 ;; 6.12|5.10|7.3) ROOT=/work/big/x86_
     *) echo "KVER must be 6.1, 6.12, 5.10 or 7.3" >&2; exit 1 ;; esac
 BUILD_DIR=${1:-$ROOT/build}
 SRC_DIR=${SRC_DIR:-$ROOT/src}
-JOBS=${JOBS:-2}
-TARBALL=/usr/src/linux-source-$KVER.tar.xz
-SRC_PKG=linux-source-$KVER
-SUITE_LINES=()
-case "$KVER" in
-    # 5.10 is bullseye's and 7.3 sid's, not bookworm's: fetched with a private
-    # apt state (ROOT/apt) so that the machine's own sources stay bookworm's,
-    # and unpacked with dpkg -x instead of installed.
-    5.10) SUITE_LINES=('deb http://deb.debian.org/debian bullseye main'
-                       'deb http://deb.debian.org/debian-security bullseye-security main') ;;
-    # sid had only linux-source-7.2 (7.2.13-1) on 2026-12-06; experimental
-    # has 7.3~rc7-1~exp1. Both suites are listed: apt takes the highest
-    # version, so a 7.3 in sid wins once it is there.
-    7.3)  SUITE_LINES=('deb http://deb.debian.org/debian sid main'
-                       'deb http://deb.debian.org/debian experimental main') ;;
-esac
-if [ ${#SUITE_LINES[@]} -gt 0 ]; then
-    SRC_PKG=
-    TARBALL=$ROOT/apt/pkg/usr/src/linux-source-$KVER.tar.xz
-fi
 
-. "$(dirname "$0")/../lib/capture.sh"   # need_pkgs
-need_pkgs build-essential bc bison flex libssl-dev libelf-dev $SRC_PKG xz-utils
-
-. "$(dirname "$0")/../lib/kbuild.sh"   # unpack_source, kconfig_tiny, make_image
-if [ ${#SUITE_LINES[@]} -gt 0 ] && [ ! -f "$SRC_DIR/Makefile" ] && [ ! -f "$TARBALL" ]; then
-    A=$ROOT/apt
-    mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/pkg"
-    printf '%s\n' "${SUITE_LINES[@]}" > "$A/sources.list"
-    O=(-o Dir::Etc::SourceList="$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
-       -o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache")
-    apt-get "${O[@]}" update
-    (cd "$A" && apt-get "${O[@]}" download linux-source-$KVER)
-    dpkg -x "$(ls "$A"/linux-source-${KVER}_*_all.deb | tail -1)" "$A/pkg"
-fi
-unpack_source "$TARBALL" "$KVER"
-
-mkdir -p "$BUILD_DIR"
-BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
-mk() { make -C "$SRC_DIR" O="$BUILD_DIR" ARCH=x86_64 "$@"; }
+. "$(dirname "$0")/../lib/kbuild.sh"   # kbuild_begin, kconfig_tiny, make_image
+# 5.10 (bullseye's) and 7.3 (experimental's) through ../lib/fetch-source.sh
+# into ROOT/apt: the machine's own apt sources stay bookworm's.
+kbuild_begin "$ROOT" x86_64
 
 # Options the fixtures need.
 WANTED=(
@@ -95,7 +61,7 @@ WANTED=(
 DEPS=(ACPI CPU_MITIGATIONS PCI)
 # (The two arrays above stay literal: ../x86_64-wx/build-kernel.sh and
 # ../x86_64-hmm read them with sed for their 6.1 kernels.)
-if [ "$KVER" = 6.12 ]; then
+if [ "$KVER" = 6.12 ] || [ "$KVER" = 7.3 ]; then
     # The x86 mitigation options were renamed MITIGATION_* (6.8/6.9).
     WANTED=("${WANTED[@]/#PAGE_TABLE_ISOLATION/MITIGATION_PAGE_TABLE_ISOLATION}")
     # KEXEC  CRASH_DUMP moved to kernel/Kconfig.kexec, where it "depends on
@@ -111,13 +77,9 @@ if [ "$KVER" = 6.12 ]; then
     WANTED+=(DEBUG_WX)
 fi
 if [ "$KVER" = 7.3 ]; then
-    # As 6.12 (MITIGATION_PAGE_TABLE_ISOLATION, KEXEC for CRASH_DUMP,
-    # VMCORE_INFO checked, DEBUG_WX), and X86_5LEVEL is gone: 5-level paging
-    # support is always built on x86-64 in 7.x (no option left to check).
-    WANTED=("${WANTED[@]/#PAGE_TABLE_ISOLATION/MITIGATION_PAGE_TABLE_ISOLATION}")
+    # As 6.12, and X86_5LEVEL is gone: 5-level paging support is always built
+    # on x86-64 in 7.x (no option left to check).
     w=(); for o in "${WANTED[@]}"; do [ "$o" = X86_5LEVEL ] || w+=("$o"); done; WANTED=("${w[@]}")
-    DEPS+=(KEXEC VMCORE_INFO)
-    WANTED+=(DEBUG_WX)
 fi
 if [ "$KVER" = 5.10 ]; then
     # DEBUG_INFO is a plain bool in 5.10 (the "Debug information" choice with

@@ -2,9 +2,9 @@
 # Fetch a Debian linux-source-VER from another suite without touching the
 # machine's apt sources: a private apt state in DIR (sources.list, lists,
 # cache), then `apt-get download` and `dpkg -x` into DIR/pkg. The tarball ends
-# up at DIR/pkg/usr/src/linux-source-VER.tar.xz (build-kernel.sh).
+# up at DIR/pkg/usr/src/linux-source-VER.tar.xz (the build-kernel.sh scripts).
 #
-# Usage: fetch-source.sh VER DIR      (build-kernel.sh uses BUILD_ROOT/apt)
+# Usage: fetch-source.sh VER DIR      (kbuild.sh's source_tarball uses ROOT/apt)
 #   VER 5.10: bullseye + bullseye-security
 #   VER 7.3:  sid + experimental (on 2026-12-06 sid has linux-source-7.2 only;
 #             7.3 is experimental's 7.3~rc7-1~exp1, pinned at priority 1, so
