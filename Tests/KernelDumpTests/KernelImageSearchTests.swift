@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KernelDump
 import PageTables
@@ -15,5 +16,22 @@ import PageTables
         let found = try #require(session.architecture.imageFromTables(cpus: session.cpus, memory: session.coreMemory, linkText: linkText))
         #expect(found.kaslr == info.kernelOffset)
         #expect(found.physBase == info.number("phys_base"))
+    }
+
+    /// riscv64 with no vmlinux, no program header that maps the image and no
+    /// snapshot fact (Resources/recipe/riscv64/banner-fixture.py removed it):
+    /// the image is found by the banner's text, "Linux version OSRELEASE (", at
+    /// System.map's linux_banner, and the listing is still the kernel's own.
+    @Test func riscvImageIsFoundByTheBannerText() throws {
+        let dir = Fixtures.root.appendingPathComponent("riscv64/5.10-sv39-banner")
+        let core = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
+        var request = DumpRequest(core: core.path)
+        request.searchDebugFiles = false
+        let (session, layout) = try Actions.open(request)
+        let riscv = try #require(layout as? Riscv64KernelLayout)
+        #expect(session.vmlinuxFile == nil)
+        #expect(riscv.imageOffsetSource.hasPrefix("linux_banner found at physical"), "\(riscv.imageOffsetSource)")
+        let kernels = try String(contentsOf: dir.appendingPathComponent("page_tables/kernel_page_tables.txt"), encoding: .utf8)
+        #expect(try Fixtures.listing(snapshot: core, table: .kernel) == kernels)
     }
 }

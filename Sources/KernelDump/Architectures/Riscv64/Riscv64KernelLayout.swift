@@ -70,10 +70,19 @@ public struct Riscv64KernelLayout: KernelLayout {
         if let offset = session.segmentOffset(containing: swapperVA) {
             return (offset, "the dump's program header for the kernel image")
         }
-        guard let bannerVA = session.symbols["linux_banner"], let vmlinux = session.vmlinuxFile,
-              let linkVA = Optional(bannerVA &- (session.vmcoreinfo?.kernelOffset ?? 0)),
-              let bytes = try? vmlinux.sectionBytes(at: linkVA, count: 48), bytes.count == 48 else {
-            throw .noTable(name: "kernel", reason: "riscv: the kernel image's physical place is found through the vmlinux's linux_banner; give --vmlinux")
+        guard let bannerVA = session.symbols["linux_banner"] else {
+            throw .noTable(name: "kernel", reason: "riscv: the kernel image's physical place is found through linux_banner; give --vmlinux or --system-map")
+        }
+        // The banner's bytes: from the vmlinux, or (System.map only) its start,
+        // "Linux version %s (" with VMCOREINFO's OSRELEASE (init/version-timestamp.c).
+        let linkVA = bannerVA &- (session.vmcoreinfo?.kernelOffset ?? 0)
+        let bytes: [UInt8]
+        if let vmlinux = session.vmlinuxFile, let b = try? vmlinux.sectionBytes(at: linkVA, count: 48), b.count == 48 {
+            bytes = b
+        } else if let release = session.vmcoreinfo?.osRelease, !release.isEmpty {
+            bytes = Array("Linux version \(release) (".utf8)
+        } else {
+            throw .noTable(name: "kernel", reason: "riscv: the kernel image's physical place is found through linux_banner, whose text needs the vmlinux or VMCOREINFO's OSRELEASE")
         }
         var result: (UInt64, String)?
         var modeProblem: DumpError?
