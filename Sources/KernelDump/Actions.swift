@@ -16,6 +16,9 @@ public enum Actions {
     /// Opens the kernel and reads its architecture's layout.
     public static func open(_ request: DumpRequest) throws(DumpError) -> (KernelSession, any KernelLayout) {
         let session = try KernelSession(request)
+        if let release = session.vmcoreinfo?.osRelease, let warning = JudgedReleases.warning(release: release) {
+            session.warn(warning)
+        }
         let layout = try readKernelLayout(session)
         return (session, layout)
     }

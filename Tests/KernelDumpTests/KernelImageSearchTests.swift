@@ -35,3 +35,13 @@ import PageTables
         #expect(try Fixtures.listing(snapshot: core, table: .kernel) == kernels)
     }
 }
+
+/// Releases outside the judged range get a warning; inside it, none.
+@Suite struct JudgedReleaseTests {
+    @Test(arguments: [("5.10.262", false), ("6.1.0-27-amd64", false), ("7.3.0-rc7", false), ("7.3.5", false),
+                      ("5.4.0-150-generic", true), ("4.18.0-348.el8.x86_64", true), ("7.4.0", true), ("8.0.1", true),
+                      ("not a release", false)])
+    func warnsOutsideTheJudgedRange(release: String, warns: Bool) {
+        #expect((JudgedReleases.warning(release: release) != nil) == warns)
+    }
+}
