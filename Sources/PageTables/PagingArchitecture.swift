@@ -6,8 +6,11 @@
 /// asked only for a level whose child is not folded: the walker supplies the
 /// constant answers of include/asm-generic/pgtable-nop?d.h itself.
 ///
-/// To add an architecture, implement this protocol and a marker table; the
-/// walker and the merger do not change.
+/// An architecture implements this next to its `ListingFormat` and layout
+/// (see `KernelArchitecture` in KernelDump for the checklist). The merger's
+/// break rule (a line ends where protection, level or marker changes) is the
+/// generic one of mm/ptdump.c; a ptdump that also breaks where the physical
+/// address jumps (ppc64's) will need it made a requirement here.
 public protocol PagingArchitecture: Sendable {
     /// The paging form of the table being walked.
     var geometry: PagingGeometry { get }
