@@ -20,10 +20,12 @@ public struct DumpRequest: Sendable {
     }
 }
 
-/// A kernel opened for reading: its memory, VMCOREINFO, CPU registers and the
-/// chain of symbol sources. Architecture-neutral: each `KernelLayout` reads its
-/// architecture's specifics out of it, and arm64 and riscv install their
-/// kernel-address translation (`addressTranslator`).
+/// A kernel opened for reading, in stages that each complete before the next:
+/// the dump (format, memory, notes, CPU registers), VMCOREINFO, the chain of
+/// symbol sources (the dump's own kallsyms last), and where the image sits
+/// (`imagePlacement`, the architecture's `placeImage`). Architecture-neutral:
+/// each `KernelLayout` then reads its architecture's specifics out of it, and
+/// writes nothing back.
 public final class KernelSession {
     public let path: String
     public let isLive: Bool
@@ -120,6 +122,7 @@ public final class KernelSession {
             throw .noVmcoreinfo(path: path)
         }
         if !symbols.hasFullTable, let info { loadKallsyms(info) }
+        imagePlacement = try architecture.placeImage(self)
     }
 
     /// Why the dump's own kallsyms was not used, when it was tried and failed.
@@ -332,13 +335,18 @@ public final class KernelSession {
     /// VMCOREINFO (QEMU without `-device vmcoreinfo`).
     public let derivedImage: (kaslr: UInt64, physBase: UInt64)?
 
-    /// Translates kernel virtual addresses (image and linear map) for
-    /// architectures other than x86-64; their layout reader installs it.
-    public var addressTranslator: ((UInt64) -> UInt64?)?
+    /// Where the image sits, for architectures whose kernel-virtual addresses
+    /// need more than phys_base: the session's last stage
+    /// (`KernelArchitecture.placeImage`), before any layout is read.
+    public private(set) var imagePlacement: ImagePlacement?
 
     /// Facts derived from the dump rather than read from VMCOREINFO, kept in
     /// snapshots so that the small file opens the same way (`NUMBER(name)`).
-    public var derivedFacts: [String: UInt64] = [:]
+    public var derivedFacts: [String: UInt64] {
+        cachedFacts.merging(imagePlacement?.facts ?? [:]) { own, _ in own }
+    }
+    /// Facts found by readers of this session as they run (MAX_SWAPFILES).
+    var cachedFacts: [String: UInt64] = [:]
 
     /// `taskLayout()`'s answer, read once: the DWARF scan is the costly part.
     var cachedTaskLayout: TaskLayout??
@@ -361,14 +369,17 @@ public final class KernelSession {
     /// Physical address of a kernel virtual address: `__pa_symbol` for the
     /// image, and on arm64 and riscv also the linear map.
     public func kernelImagePhysical(_ va: UInt64) -> PhysicalAddress? {
-        if let addressTranslator { return addressTranslator(va).map { PhysicalAddress($0) } }
+        if let imagePlacement { return imagePlacement.translate(va).map { PhysicalAddress($0) } }
         guard let physBase else { return nil }
         return architecture.imagePhysical(va, physBase: physBase)
     }
 
-    /// Reads `count` bytes of a kernel-image object.
-    public func readKernelImage(_ va: UInt64, count: Int, name: String) throws(DumpError) -> [UInt8] {
-        guard let pa = kernelImagePhysical(va) else {
+    /// Reads `count` bytes of a kernel-image object, through `translate` when
+    /// given (a placement being tried) instead of the session's own.
+    public func readKernelImage(_ va: UInt64, count: Int, name: String,
+                                translate: ((UInt64) -> UInt64?)? = nil) throws(DumpError) -> [UInt8] {
+        let physical = translate.map { t in t(va).map { PhysicalAddress($0) } } ?? kernelImagePhysical(va)
+        guard let pa = physical else {
             throw .unreadableVariable(name: name, address: va, reason: "not a kernel-image address, or phys_base unknown")
         }
         do {
@@ -379,9 +390,9 @@ public final class KernelSession {
     }
 
     /// Reads the 64-bit kernel variable `name`, or nil when the symbol is unknown.
-    public func readVariable(_ name: String, size: Int = 8) throws(DumpError) -> UInt64? {
+    public func readVariable(_ name: String, size: Int = 8, translate: ((UInt64) -> UInt64?)? = nil) throws(DumpError) -> UInt64? {
         guard let va = symbols[name] else { return nil }
-        let bytes = try readKernelImage(va, count: size, name: name)
+        let bytes = try readKernelImage(va, count: size, name: name, translate: translate)
         return decodeInteger(bytes, at: 0, size: size, order: bigEndian ? .big : .little)
     }
 

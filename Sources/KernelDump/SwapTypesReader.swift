@@ -24,7 +24,7 @@ extension KernelSession {
             max = length
         }
         guard let max, max > 0, max <= 32 else { return SwapTypes() }
-        derivedFacts["MAX_SWAPFILES"] = max
+        cachedFacts["MAX_SWAPFILES"] = max
         guard symbols.hasFullTable else { return SwapTypes(maxSwapfiles: max) }
         let layout = SwapTypes.layout(maxSwapfiles: max,
                                       memoryFailure: symbols["memory_failure"] != nil,

@@ -36,6 +36,24 @@ import PageTables
     }
 }
 
+/// riscv64 7.3 writes NUMBER(va_kernel_pa_offset) into VMCOREINFO: with the
+/// snapshot's own fact removed (banner-fixture.py with no page added), the
+/// image is placed by it, confirmed by swapper_pg_dir, and the listing is the
+/// kernel's own.
+@Suite struct RiscvVmcoreinfoPlacementTests {
+    @Test func riscvImageIsPlacedByVMCOREINFO() throws {
+        let dir = Fixtures.root.appendingPathComponent("riscv64/7.3-sv48-vmcoreinfo")
+        let core = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
+        var request = DumpRequest(core: core.path)
+        request.searchDebugFiles = false
+        let (_, layout) = try Actions.open(request)
+        let riscv = try #require(layout as? Riscv64KernelLayout)
+        #expect(riscv.imageOffsetSource == "VMCOREINFO NUMBER(va_kernel_pa_offset), confirmed by swapper_pg_dir")
+        let kernels = try String(contentsOf: dir.appendingPathComponent("page_tables/kernel_page_tables.txt"), encoding: .utf8)
+        #expect(try Fixtures.listing(snapshot: core, table: .kernel) == kernels)
+    }
+}
+
 /// Releases outside the judged range get a warning; inside it, none.
 @Suite struct JudgedReleaseTests {
     @Test(arguments: [("5.10.262", false), ("6.1.0-27-amd64", false), ("7.3.0-rc7", false), ("7.3.5", false),

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Make a riscv64 fixture that must find the kernel image by linux_banner.
 
-Usage: banner-fixture.py SNAP.core FULL.elf SYSTEM_MAP OUT.core
+Usage: banner-fixture.py SNAP.core FULL.elf|- SYSTEM_MAP OUT.core
   SNAP.core   `kptdump snapshot --core FULL.elf --system-map SYSTEM_MAP` (ELF64 LE)
-  FULL.elf    the QEMU dump it was made from
+  FULL.elf    the QEMU dump it was made from; "-" adds no page (a kernel whose
+              VMCOREINFO has va_kernel_pa_offset, 6.12+, needs no banner)
   SYSTEM_MAP  the kernel's System.map (for linux_banner's address)
   OUT.core    SNAP.core without the va_kernel_pa_offset fact of its KPTDUMP note,
               and with the page holding linux_banner added from FULL.elf
@@ -36,7 +37,7 @@ def note_bytes(entries):
 
 def main():
     snap_path, full_path, map_path, out_path = sys.argv[1:5]
-    snap, full = Core(snap_path), Core(full_path)
+    snap = Core(snap_path)
     entries = [(n.decode() if isinstance(n, bytes) else n, t, d) for n, t, d in notes(snap_path)]
     offset = None
     kept = []
@@ -59,14 +60,16 @@ def main():
     if banner is None:
         sys.exit("no linux_banner in " + map_path)
     page_pa = (banner - offset) & ~(PAGE - 1)
-    page = full.read_phys(page_pa, PAGE)
-    if page is None:
-        sys.exit(f"{full_path}: no page at {page_pa:#x}")
+    page = None
+    if full_path != "-":
+        page = Core(full_path).read_phys(page_pa, PAGE)
+        if page is None:
+            sys.exit(f"{full_path}: no page at {page_pa:#x}")
     loads = []
     for pa, size, off, _ in snap.loads:
         snap.f.seek(off)
         loads.append((pa, snap.f.read(size)))
-    if not any(pa <= page_pa < pa + len(b) for pa, b in loads):
+    if page is not None and not any(pa <= page_pa < pa + len(b) for pa, b in loads):
         loads.append((page_pa, page))
     loads.sort()
     nb = note_bytes(kept)
@@ -82,7 +85,8 @@ def main():
         body += b
     with open(out_path, "wb") as f:
         f.write(bytes(hdr) + ph + body)
-    print(f"{out_path}: {len(loads)} loads, banner page {page_pa:#x} (linux_banner {banner:#x})")
+    added = f"banner page {page_pa:#x} added" if page is not None else "no page added"
+    print(f"{out_path}: {len(loads)} loads, {added} (linux_banner {banner:#x})")
 
 
 if __name__ == "__main__":

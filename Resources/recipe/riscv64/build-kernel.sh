@@ -41,10 +41,13 @@ case "$KVER" in
           # parse \"riscv,isa\"", Kernel BUG) on QEMU 7.2, whose device tree
           # has only riscv,isa (no riscv,isa-base/-extensions).
           VERSION_WANTED=(RISCV_ISA_FALLBACK) ;;
+    7.3)  R=/work/big/riscv64-7.3; VIRT_OPT=ARCH_VIRT
+          IMPLIED_RENAMED=(VMCORE_INFO ARCH_HAS_PTDUMP PTDUMP)
+          VERSION_WANTED=(RISCV_ISA_FALLBACK) ;;
     5.10) R=/work/big/riscv64-5.10; VIRT_OPT=SOC_VIRT
           IMPLIED_RENAMED=(GENERIC_PTDUMP PTDUMP_CORE)
           VERSION_WANTED=() ;;
-    *) echo "KVER must be 5.10, 6.1 or 6.12" >&2; exit 1 ;;
+    *) echo "KVER must be 5.10, 6.1, 6.12 or 7.3" >&2; exit 1 ;;
 esac
 BUILD_DIR=${1:-$R/build}
 SRC_DIR=${SRC_DIR:-$R/src}

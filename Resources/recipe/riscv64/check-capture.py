@@ -68,6 +68,8 @@ def main():
     if kver == "5.10":
         PAGE_OFFSET.clear()
         PAGE_OFFSET["sv39"] = 0xffffffe000000000
+    elif kver not in ("6.1",):
+        PAGE_OFFSET["sv39"] = 0xffffffd600000000   # 6.12, 7.3 (page.h PAGE_OFFSET_L3)
     # VMCOREINFO, read out of guest memory.
     vpath = os.path.join(d, "vmcoreinfo.txt")
     if kver == "5.10" and not os.path.exists(vpath):
@@ -114,6 +116,8 @@ def main():
 
     lm = first_after("Linear mapping")
     lm_start = int(lm[:18], 16) if lm else None
+    if lm_start is not None and kver not in ("6.1", "5.10"):
+        lm_start &= ~0x3fffffff   # 6.12+: the linear map starts at phys_ram_base's offset (0x80060000)
     if lm_start is None:
         fail("no range right after ---[ Linear mapping ]---")
     else:
@@ -171,6 +175,9 @@ def main():
             # struct kernel_mapping (arch/riscv/include/asm/page.h, no XIP)
             fields = ("page_offset", "virt_addr", "phys_addr", "size", "va_pa_offset",
                       "va_kernel_pa_offset", "va_kernel_xip_pa_offset")
+            if kver == "7.3":   # 7.3's struct kernel_mapping: new order, no XIP field
+                fields = ("virt_addr", "virt_offset", "phys_addr", "size", "va_pa_offset",
+                          "page_offset", "va_kernel_pa_offset")
             vals = struct.unpack("<7Q", core.read(syms["kernel_map"] - KERNEL_LINK + kernel_pa, 56))
             summary.append("kernel variable kernel_map: " +
                            ", ".join(f"{f}=0x{v:x}" for f, v in zip(fields, vals)))

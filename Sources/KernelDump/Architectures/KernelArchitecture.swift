@@ -51,7 +51,7 @@ public protocol KernelArchitecture: Sendable {
 
     /// The physical address of a kernel-image address from `phys_base` alone,
     /// where the architecture's image has a fixed link-time base; nil elsewhere
-    /// (its layout installs `KernelSession.addressTranslator` instead).
+    /// (its `placeImage` gives the session a translation instead).
     func imagePhysical(_ va: UInt64, physBase: UInt64) -> PhysicalAddress?
 
     /// The physical address of a kernel-image address from VMCOREINFO alone,
@@ -63,6 +63,13 @@ public protocol KernelArchitecture: Sendable {
     /// dump whose VMCOREINFO lacks phys_base; nil where it cannot be done.
     func imageFromTables(cpus: [CPUState], memory: any PhysicalMemory, linkText: UInt64) -> (kaslr: UInt64, physBase: UInt64)?
 
+    /// Where the kernel image (and the linear map) sits, for an architecture
+    /// whose kernel-virtual addresses need more than `phys_base`: a stage of
+    /// the session, run once its symbols are known, before any layout. Nil
+    /// when the architecture needs none or the dump cannot say (the layout
+    /// then explains what is missing).
+    func placeImage(_ session: KernelSession) throws(DumpError) -> ImagePlacement?
+
     /// Reads the kernel's layout: the reader of the tables this architecture lists.
     func readLayout(_ session: KernelSession) throws(DumpError) -> any KernelLayout
 
@@ -71,6 +78,22 @@ public protocol KernelArchitecture: Sendable {
     /// (`shift` and `bits` of the page-frame field) so fuzz inputs can aim
     /// entries at the pages they supply.
     var fuzzPagingForms: [FuzzPagingForm] { get }
+}
+
+/// Where a kernel's image sits (`KernelArchitecture.placeImage`).
+public struct ImagePlacement: Sendable {
+    /// Physical address of a kernel-image or linear-map virtual address.
+    public var translate: @Sendable (UInt64) -> UInt64?
+    /// Facts derived on the way, kept in snapshots (`NUMBER(name)`).
+    public var facts: [String: UInt64]
+    /// How it was found, for `info`.
+    public var source: String
+
+    public init(translate: @escaping @Sendable (UInt64) -> UInt64?, facts: [String: UInt64] = [:], source: String) {
+        self.translate = translate
+        self.facts = facts
+        self.source = source
+    }
 }
 
 /// A paging form for the fuzz targets (`KernelArchitecture.fuzzPagingForms`).
@@ -94,6 +117,7 @@ extension KernelArchitecture {
     public func imagePhysical(_ va: UInt64, physBase: UInt64) -> PhysicalAddress? { nil }
     public func imagePhysical(_ va: UInt64, vmcoreinfo: VmcoreInfo) -> PhysicalAddress? { nil }
     public func imageFromTables(cpus: [CPUState], memory: any PhysicalMemory, linkText: UInt64) -> (kaslr: UInt64, physBase: UInt64)? { nil }
+    public func placeImage(_ session: KernelSession) throws(DumpError) -> ImagePlacement? { nil }
 }
 
 /// The architecture whose cores carry `machine`, or nil.

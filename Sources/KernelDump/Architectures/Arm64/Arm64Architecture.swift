@@ -17,6 +17,21 @@ struct Arm64Architecture: KernelArchitecture {
         vmcoreinfo.number("kimage_voffset").map { PhysicalAddress(va &- $0) }
     }
 
+    /// `__lm_to_phys()` for the linear map, `__kimg_to_phys()` for the image,
+    /// from VMCOREINFO alone (Linux 6.1: PAGE_OFFSET = -(1 << VA_BITS),
+    /// PAGE_END = -(1 << (VA_BITS_MIN - 1))). A VMCOREINFO without these
+    /// numbers places nothing; the layout then says which one is missing.
+    func placeImage(_ session: KernelSession) throws(DumpError) -> ImagePlacement? {
+        guard let info = session.vmcoreinfo, let vaBits = info.number("VA_BITS"), (36...52).contains(vaBits),
+              let kimageVoffset = info.number("kimage_voffset"), let physOffset = info.number("PHYS_OFFSET") else { return nil }
+        let pageOffset: UInt64 = 0 &- (1 << vaBits)
+        let pageEnd: UInt64 = 0 &- (1 << (min(vaBits, 48) - 1))
+        return ImagePlacement(translate: { va in
+            if va >= pageOffset && va < pageEnd { return (va & ~pageOffset) &+ physOffset }
+            return va &- kimageVoffset
+        }, source: "VMCOREINFO: kimage_voffset, PHYS_OFFSET, VA_BITS")
+    }
+
     func readLayout(_ session: KernelSession) throws(DumpError) -> any KernelLayout {
         try Arm64KernelLayout.read(session)
     }

@@ -46,11 +46,6 @@ public struct Arm64KernelLayout: KernelLayout {
         // Linux 6.1: PAGE_OFFSET = -(1 << VA_BITS), PAGE_END = -(1 << (VA_BITS_MIN - 1)).
         let computedPageOffset: UInt64 = 0 &- (1 << UInt64(vaBits))
         let pageEnd: UInt64 = 0 &- (1 << UInt64(min(vaBits, 48) - 1))
-        session.addressTranslator = { va in
-            // __lm_to_phys() for the linear map, __kimg_to_phys() for the image.
-            if va >= computedPageOffset && va < pageEnd { return (va & ~computedPageOffset) &+ physOffset }
-            return va &- kimageVoffset
-        }
 
         let swapperVA = try requireSymbol(session, "swapper_pg_dir")
         let swapper = PhysicalAddress(swapperVA &- kimageVoffset)

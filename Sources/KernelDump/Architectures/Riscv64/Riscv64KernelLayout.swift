@@ -25,9 +25,11 @@ public struct Riscv64KernelLayout: KernelLayout {
 
     public static func read(_ session: KernelSession) throws(DumpError) -> Riscv64KernelLayout {
         let swapperVA = try requireSymbol(session, "swapper_pg_dir")
-        let (offset, offsetSource) = try findImage(session, swapperVA: swapperVA)
-        session.derivedFacts["va_kernel_pa_offset"] = offset
-        session.addressTranslator = { va in va &- offset }
+        // The session's placement stage found the image (Riscv64Architecture.placeImage).
+        guard let placement = session.imagePlacement, let offset = placement.facts["va_kernel_pa_offset"] else {
+            throw .noTable(name: "kernel", reason: "riscv: the kernel image's physical place is unknown")
+        }
+        let offsetSource = placement.source
 
         let (mode, modeSource) = try readMode(session)
         let release = session.vmcoreinfo?.osRelease ?? ""
@@ -70,6 +72,13 @@ public struct Riscv64KernelLayout: KernelLayout {
         if let offset = session.segmentOffset(containing: swapperVA) {
             return (offset, "the dump's program header for the kernel image")
         }
+        // VMCOREINFO has it where the kernel writes riscv lines there (6.12's and
+        // 7.3's arch/riscv/kernel/vmcore_info.c; 6.1 writes none); trusted once
+        // the tables it points at map swapper_pg_dir's own page there.
+        if let offset = session.vmcoreinfo?.number("va_kernel_pa_offset"),
+           (try? confirms(session, offset: offset, swapperVA: swapperVA, va: swapperVA, physical: swapperVA &- offset)) == true {
+            return (offset, "VMCOREINFO NUMBER(va_kernel_pa_offset), confirmed by swapper_pg_dir")
+        }
         guard let bannerVA = session.symbols["linux_banner"] else {
             throw .noTable(name: "kernel", reason: "riscv: the kernel image's physical place is found through linux_banner; give --vmlinux or --system-map")
         }
@@ -88,23 +97,13 @@ public struct Riscv64KernelLayout: KernelLayout {
         var modeProblem: DumpError?
         _ = session.coreMemory.firstMatch(bytes) { hit in
             let offset = bannerVA &- hit
-            session.addressTranslator = { va in va &- offset }
-            let mode: Riscv64Paging.Mode
-            do throws(DumpError) { mode = try readMode(session).0 } catch {
+            do throws(DumpError) {
+                guard try confirms(session, offset: offset, swapperVA: swapperVA, va: bannerVA, physical: hit) else { return false }
+            } catch {
                 // Say why this candidate failed rather than blame the vmlinux.
                 modeProblem = error
                 return false
             }
-            let arch = Riscv64Paging(mode: mode, protectionMask: 0x3ff)
-            let page = bannerVA & ~UInt64(0xfff)
-            var mapped: UInt64?
-            let collector = LeafCollector(architecture: arch) { leaf in
-                // A walk that starts inside a block notes it at the start address.
-                if mapped == nil { mapped = leaf.physical.rawValue &+ (page & (leaf.size &- 1)) }
-            }
-            PageWalker(architecture: arch, memory: session.coreMemory)
-                .walk(root: PhysicalAddress(swapperVA &- offset), ranges: [WalkRange(page, page &+ 0x1000)], into: collector)
-            guard mapped == hit & ~UInt64(0xfff) else { return false }
             result = (offset, "linux_banner found at physical \(hex(hit)), confirmed by swapper_pg_dir")
             return true
         }
@@ -113,14 +112,33 @@ public struct Riscv64KernelLayout: KernelLayout {
         throw .noTable(name: "kernel", reason: "riscv: linux_banner's bytes were not found in the dump where swapper_pg_dir maps them (wrong vmlinux?)")
     }
 
+    /// Whether the kernel's own tables, rooted at `swapper_pg_dir` placed by
+    /// `offset` and walked in the mode its variables give (read through that
+    /// placement), map `va`'s page to `physical`'s.
+    static func confirms(_ session: KernelSession, offset: UInt64, swapperVA: UInt64, va: UInt64,
+                         physical: UInt64) throws(DumpError) -> Bool {
+        let mode = try readMode(session, translate: { $0 &- offset }).0
+        let arch = Riscv64Paging(mode: mode, protectionMask: 0x3ff)
+        let page = va & ~UInt64(0xfff)
+        var mapped: UInt64?
+        let collector = LeafCollector(architecture: arch) { leaf in
+            // A walk that starts inside a block notes it at the start address.
+            if mapped == nil { mapped = leaf.physical.rawValue &+ (page & (leaf.size &- 1)) }
+        }
+        PageWalker(architecture: arch, memory: session.coreMemory)
+            .walk(root: PhysicalAddress(swapperVA &- offset), ranges: [WalkRange(page, page &+ 0x1000)], into: collector)
+        return mapped == physical & ~UInt64(0xfff)
+    }
+
     /// Sv57, Sv48 or Sv39 from `pgtable_l5_enabled` / `pgtable_l4_enabled`,
     /// else from `satp_mode`.
-    static func readMode(_ session: KernelSession) throws(DumpError) -> (Riscv64Paging.Mode, String) {
-        if let l5 = try session.readVariable("pgtable_l5_enabled", size: 1),
-           let l4 = try session.readVariable("pgtable_l4_enabled", size: 1), l5 <= 1, l4 <= 1 {
+    /// `translate`: a placement being tried instead of the session's own.
+    static func readMode(_ session: KernelSession, translate: ((UInt64) -> UInt64?)? = nil) throws(DumpError) -> (Riscv64Paging.Mode, String) {
+        if let l5 = try session.readVariable("pgtable_l5_enabled", size: 1, translate: translate),
+           let l4 = try session.readVariable("pgtable_l4_enabled", size: 1, translate: translate), l5 <= 1, l4 <= 1 {
             return (l5 == 1 ? .sv57 : l4 == 1 ? .sv48 : .sv39, "pgtable_l5_enabled=\(l5), pgtable_l4_enabled=\(l4)")
         }
-        if let satp = try session.readVariable("satp_mode"),
+        if let satp = try session.readVariable("satp_mode", translate: translate),
            let mode = Riscv64Paging.Mode.allCases.first(where: { $0.satpMode == satp >> 60 }) {
             return (mode, "satp_mode=\(hex(satp))")
         }
