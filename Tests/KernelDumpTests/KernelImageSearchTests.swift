@@ -18,37 +18,26 @@ import PageTables
         #expect(found.physBase == info.number("phys_base"))
     }
 
-    /// riscv64 with no vmlinux, no program header that maps the image and no
-    /// snapshot fact (Resources/recipe/riscv64/banner-fixture.py removed it):
-    /// the image is found by the banner's text, "Linux version OSRELEASE (", at
-    /// System.map's linux_banner, and the listing is still the kernel's own.
-    @Test func riscvImageIsFoundByTheBannerText() throws {
-        let dir = Fixtures.root.appendingPathComponent("riscv64/5.10-sv39-banner")
+    /// riscv64 fixtures without the snapshot's own placement fact
+    /// (Resources/recipe/riscv64/banner-fixture.py removed it), read with no
+    /// vmlinux and no program header that maps the image: how the image was
+    /// placed, and the listing, which must still be the kernel's own.
+    @Test(arguments: [
+        // 5.10: VMCOREINFO has no riscv lines; the banner's text ("Linux version
+        // OSRELEASE (") at linux_banner's address places it.
+        ("5.10-sv39-banner", "linux_banner found at physical"),
+        // 7.3: VMCOREINFO's NUMBER(va_kernel_pa_offset) places it.
+        ("7.3-sv48-vmcoreinfo", "VMCOREINFO NUMBER(va_kernel_pa_offset), confirmed by swapper_pg_dir"),
+    ])
+    func riscvImageIsPlacedWithoutVmlinux(fixture: String, source: String) throws {
+        let dir = Fixtures.root.appendingPathComponent("riscv64/\(fixture)")
         let core = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
         var request = DumpRequest(core: core.path)
         request.searchDebugFiles = false
         let (session, layout) = try Actions.open(request)
         let riscv = try #require(layout as? Riscv64KernelLayout)
         #expect(session.vmlinuxFile == nil)
-        #expect(riscv.imageOffsetSource.hasPrefix("linux_banner found at physical"), "\(riscv.imageOffsetSource)")
-        let kernels = try String(contentsOf: dir.appendingPathComponent("page_tables/kernel_page_tables.txt"), encoding: .utf8)
-        #expect(try Fixtures.listing(snapshot: core, table: .kernel) == kernels)
-    }
-}
-
-/// riscv64 7.3 writes NUMBER(va_kernel_pa_offset) into VMCOREINFO: with the
-/// snapshot's own fact removed (banner-fixture.py with no page added), the
-/// image is placed by it, confirmed by swapper_pg_dir, and the listing is the
-/// kernel's own.
-@Suite struct RiscvVmcoreinfoPlacementTests {
-    @Test func riscvImageIsPlacedByVMCOREINFO() throws {
-        let dir = Fixtures.root.appendingPathComponent("riscv64/7.3-sv48-vmcoreinfo")
-        let core = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
-        var request = DumpRequest(core: core.path)
-        request.searchDebugFiles = false
-        let (_, layout) = try Actions.open(request)
-        let riscv = try #require(layout as? Riscv64KernelLayout)
-        #expect(riscv.imageOffsetSource == "VMCOREINFO NUMBER(va_kernel_pa_offset), confirmed by swapper_pg_dir")
+        #expect(riscv.imageOffsetSource.hasPrefix(source), "\(riscv.imageOffsetSource)")
         let kernels = try String(contentsOf: dir.appendingPathComponent("page_tables/kernel_page_tables.txt"), encoding: .utf8)
         #expect(try Fixtures.listing(snapshot: core, table: .kernel) == kernels)
     }
