@@ -21,7 +21,7 @@ import PageTables
         let (session, layout) = try open(state)
         #expect(layout.markersSource.contains("in memory"))
         let info = try #require(session.vmcoreinfo)
-        let pageEnd: UInt64 = 0 &- (1 << UInt64(min(layout.vaBits, 48) - 1))
+        let pageEnd: UInt64 = 0 &- (1 << UInt64(Arm64Paging.vaBitsMin(vaBits: layout.vaBits, pageShift: layout.pageShift) - 1))
         let computed = Arm64KernelLayout.computedMarkers(
             info: info, pageOffset: 0 &- (1 << UInt64(layout.vaBits)), linearStart: layout.pageOffset, pageEnd: pageEnd,
             pageShift: layout.pageShift,

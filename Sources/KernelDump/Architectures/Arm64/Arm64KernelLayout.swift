@@ -45,7 +45,7 @@ public struct Arm64KernelLayout: KernelLayout {
         if let t1sz = info.number("TCR_EL1_T1SZ"), (12...39).contains(t1sz) { actual = 64 - Int(t1sz) }
         // Linux 6.1: PAGE_OFFSET = -(1 << VA_BITS), PAGE_END = -(1 << (VA_BITS_MIN - 1)).
         let computedPageOffset: UInt64 = 0 &- (1 << UInt64(vaBits))
-        let pageEnd: UInt64 = 0 &- (1 << UInt64(min(vaBits, 48) - 1))
+        let pageEnd: UInt64 = 0 &- (1 << UInt64(Arm64Paging.vaBitsMin(vaBits: vaBits, pageShift: pageShift) - 1))
 
         let swapperVA = try requireSymbol(session, "swapper_pg_dir")
         let swapper = PhysicalAddress(swapperVA &- kimageVoffset)
@@ -255,7 +255,7 @@ public struct Arm64KernelLayout: KernelLayout {
             let pgdVA = try session.mmPGD(efiMM, name: "efi_mm", swapperVA: swapperVA)
             guard pgdVA != 0, let pgd = session.kernelImagePhysical(pgdVA) else { return nil }
             var efiMarkers = MarkerTable([AddressMarker(start: 0, name: "UEFI runtime start"),
-                                          AddressMarker(start: 1 << UInt64(min(actualVABits, 48)), name: "UEFI runtime end")])
+                                          AddressMarker(start: 1 << UInt64(min(actualVABits, Arm64Paging.vaBitsMin(vaBits: vaBits, pageShift: pageShift))), name: "UEFI runtime end")])
             var base: UInt64 = 0
             if let info = session.readPtdumpInfo("efi_ptdump_info", hasEnd: false),
                let table = try? session.readMarkerArray(at: info.markers, stride: 16, hasMaxLines: false, name: "efi markers") {

@@ -75,6 +75,13 @@ public struct Arm64Paging: PagingArchitecture {
         ["PGD", "P4D", levelCount > 3 ? "PUD" : "PGD", levelCount > 2 ? "PMD" : "PGD", "PTE"]
     }
 
+    /// `VA_BITS_MIN` (arch/arm64/include/asm/memory.h): the VA size every CPU
+    /// the kernel boots on has, VA_BITS below 52 bits, else 48, or 47 with 16K
+    /// pages; PAGE_END is `-(1 << (VA_BITS_MIN - 1))`.
+    public static func vaBitsMin(vaBits: Int, pageShift: Int) -> Int {
+        vaBits > 48 ? (pageShift == 14 ? 47 : 48) : vaBits
+    }
+
     /// `ARM64_HW_PGTABLE_LEVELS(va)`.
     public static func levels(vaBits: Int, pageShift: Int) -> Int {
         max(2, min(5, (vaBits - 4) / (pageShift - 3)))
