@@ -182,6 +182,10 @@ ARM64_PTE_BITS_5_10 = ARM64_PTE_BITS[:11] + [
     (7 << 2, 0 << 2, "MEM/NORMAL", None),
     (7 << 2, 1 << 2, "MEM/NORMAL-TAGGED", None),
 ]
+# Linux 6.15 (f5e93819e2cc; the BLK row now PMD_TYPE_MASK/PMD_TYPE_SECT):
+# "BLK" when desc[1:0] == 01, else blank; 6.1's printed "BLK" whenever bit 1 was
+# clear, invalid entries too.
+ARM64_PTE_BITS_6_15 = [row if row[2:] != ("   ", "BLK") else (3, 1, "BLK", "   ") for row in ARM64_PTE_BITS]
 # A 5-level kernel on a CPU without LPA2 folds its P4D at run time, and its
 # note_page() prints that level as PGD: 4 hardware levels, the 4-level names.
 ARM64_LEVELS = {5: ["PGD", "P4D", "PUD", "PMD", "PTE"], 4: ["PGD", "PUD", "PMD", "PTE"],
