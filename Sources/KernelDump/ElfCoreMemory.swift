@@ -1,4 +1,3 @@
-import Glibc
 import PageTables
 
 /// Physical memory of an ELF core: the PT_LOAD segments, found by physical

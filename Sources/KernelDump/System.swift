@@ -133,10 +133,15 @@ public final class OutputFile {
 
 /// Questions about paths and the running system.
 public enum FileSystem {
+    /// A regular file (following links).
+    public static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
     /// A regular file this process can read.
     public static func isReadableFile(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(path, R_OK) == 0
+        isRegularFile(path) && access(path, R_OK) == 0
     }
 
     /// A directory this process can write into.

@@ -1,4 +1,3 @@
-import Glibc
 import PageTables
 
 /// `kptdump vtop`: addresses translated through one table, step by step.
@@ -23,8 +22,7 @@ extension Actions {
     /// dump; addresses and symbols never are.
     public static func dumpArgument(_ arguments: [String], core: String?) -> (dump: String?, rest: [String]) {
         guard core == nil, let first = arguments.first else { return (nil, arguments) }
-        var st = stat()
-        guard stat(first, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return (nil, arguments) }
+        guard FileSystem.isRegularFile(first) else { return (nil, arguments) }
         return (first, Array(arguments.dropFirst()))
     }
 

@@ -9,40 +9,37 @@
 /// A listing also formats all its lines into one of these (`format(_:into:)`)
 /// and takes the text out in large chunks, so it makes no `String` per line.
 public struct ASCIILine {
-    // Inlinable (with their storage usable from inline code) because the
-    // formatters of each architecture call these once per column, from
-    // another module.
-    @usableFromInline var storage: [UInt8]
-    @usableFromInline var used = 0
+    private var storage: [UInt8]
+    private var used = 0
 
     /// Bytes written so far.
-    @inlinable public var count: Int { used }
+    public var count: Int { used }
 
     public init(capacity: Int = 128) { storage = [UInt8](repeating: 0, count: max(capacity, 16)) }
 
     /// The text so far, leaving the buffer empty with its capacity kept.
-    @inlinable public mutating func takeString() -> String {
+    public mutating func takeString() -> String {
         defer { used = 0 }
         return string
     }
 
     /// Makes room for `n` more bytes.
-    @usableFromInline @inline(__always) mutating func reserve(_ n: Int) {
+    private mutating func reserve(_ n: Int) {
         if used + n > storage.count {
             storage += [UInt8](repeating: 0, count: max(n, storage.count))
         }
     }
 
-    @inlinable public mutating func append(text s: String) {
+    public mutating func append(text s: String) {
         var s = s
         s.withUTF8 { append(bytes: $0) }
     }
 
-    @inlinable public mutating func append(_ s: StaticString) {
+    public mutating func append(_ s: StaticString) {
         s.withUTF8Buffer { append(bytes: $0) }
     }
 
-    @inlinable public mutating func append(bytes source: UnsafeBufferPointer<UInt8>) {
+    public mutating func append(bytes source: UnsafeBufferPointer<UInt8>) {
         reserve(source.count)
         guard let from = source.baseAddress, !source.isEmpty else { return }
         storage.withUnsafeMutableBufferPointer { out in
@@ -53,13 +50,13 @@ public struct ASCIILine {
         used += source.count
     }
 
-    @inlinable public mutating func append(byte: UInt8) {
+    public mutating func append(byte: UInt8) {
         reserve(1)
         storage[used] = byte
         used += 1
     }
 
-    @inlinable public mutating func spaces(_ n: Int) {
+    public mutating func spaces(_ n: Int) {
         guard n > 0 else { return }
         reserve(n)
         storage.withUnsafeMutableBufferPointer { out in
@@ -70,7 +67,7 @@ public struct ASCIILine {
 
     /// The physical column riscv's ptdump prints, ` 0x%016lx `, or as many
     /// spaces when there is no address (a hole, a table that could not be read).
-    @inlinable public mutating func physicalColumn(_ address: PhysicalAddress?) {
+    public mutating func physicalColumn(_ address: PhysicalAddress?) {
         guard let address else { return spaces(20) }
         append(byte: 0x20)
         hex16(address.rawValue)
@@ -78,7 +75,7 @@ public struct ASCIILine {
     }
 
     /// `0x%016lx`.
-    @inlinable public mutating func hex16(_ value: UInt64) {
+    public mutating func hex16(_ value: UInt64) {
         reserve(18)
         storage.withUnsafeMutableBufferPointer { out in
             out[used] = 0x30
@@ -94,7 +91,7 @@ public struct ASCIILine {
     }
 
     /// `%*lu`: right-aligned in `width` columns (wider values are not cut).
-    @inlinable public mutating func decimal(_ value: UInt64, width: Int) {
+    public mutating func decimal(_ value: UInt64, width: Int) {
         var digits = 1
         var v = value
         while v >= 10 {
@@ -113,9 +110,9 @@ public struct ASCIILine {
         used += digits
     }
 
-    @inlinable public var bytes: ArraySlice<UInt8> { storage[..<used] }
+    public var bytes: ArraySlice<UInt8> { storage[..<used] }
 
-    @inlinable public var string: String {
+    public var string: String {
         storage.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[..<used]), as: UTF8.self) }
     }
 }

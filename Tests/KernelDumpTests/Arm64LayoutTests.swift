@@ -37,6 +37,19 @@ import PageTables
         }
     }
 
+    /// Without the kernel's kernel_ptdump_info, the walk's start follows the
+    /// release; every capture whose kernel has it (6.1, 6.12, 7.3, with and
+    /// without a CPU narrower than the kernel) must agree, with no warning.
+    @Test(arguments: states)
+    func fallbackWalkStartIsTheKernels(_ state: String) throws {
+        let (session, layout) = try open(state)
+        guard layout.markersSource.contains("kernel_ptdump_info") else { return }
+        let (start, warning) = Arm64KernelLayout.walkStart(vaBits: layout.vaBits, actualVABits: layout.actualVABits,
+                                                           release: try #require(session.vmcoreinfo?.osRelease))
+        #expect(start == layout.pageOffset, "\(state): \(hex(start)) vs the kernel's \(hex(layout.pageOffset))")
+        #expect(warning == nil)
+    }
+
     /// The built-in attribute table for the kernel's release (5.10-5.13 or
     /// 5.14-6.12) is what this kernel has in memory.
     @Test(arguments: states)

@@ -24,10 +24,8 @@ struct Arm64Architecture: KernelArchitecture {
     func placeImage(_ session: KernelSession) throws(DumpError) -> ImagePlacement? {
         guard let info = session.vmcoreinfo, let vaBits = info.number("VA_BITS"), (36...52).contains(vaBits),
               let kimageVoffset = info.number("kimage_voffset"), let physOffset = info.number("PHYS_OFFSET") else { return nil }
-        let pageOffset: UInt64 = 0 &- (1 << vaBits)
         guard let pageSize = info.pageSize, [4096, 16384, 65536].contains(pageSize) else { return nil }
-        let vaBitsMin = Arm64Paging.vaBitsMin(vaBits: Int(vaBits), pageShift: pageSize.trailingZeroBitCount)
-        let pageEnd: UInt64 = 0 &- (1 << UInt64(vaBitsMin - 1))
+        let (pageOffset, pageEnd) = Arm64Paging.linearMap(vaBits: Int(vaBits), pageShift: pageSize.trailingZeroBitCount)
         return ImagePlacement(translate: { va in
             if va >= pageOffset && va < pageEnd { return (va & ~pageOffset) &+ physOffset }
             return va &- kimageVoffset

@@ -43,9 +43,7 @@ public struct Arm64KernelLayout: KernelLayout {
         let physOffset = try need("PHYS_OFFSET")
         var actual = vaBits
         if let t1sz = info.number("TCR_EL1_T1SZ"), (12...39).contains(t1sz) { actual = 64 - Int(t1sz) }
-        // Linux 6.1: PAGE_OFFSET = -(1 << VA_BITS), PAGE_END = -(1 << (VA_BITS_MIN - 1)).
-        let computedPageOffset: UInt64 = 0 &- (1 << UInt64(vaBits))
-        let pageEnd: UInt64 = 0 &- (1 << UInt64(Arm64Paging.vaBitsMin(vaBits: vaBits, pageShift: pageShift) - 1))
+        let (computedPageOffset, pageEnd) = Arm64Paging.linearMap(vaBits: vaBits, pageShift: pageShift)
 
         let swapperVA = try requireSymbol(session, "swapper_pg_dir")
         let swapper = PhysicalAddress(swapperVA &- kimageVoffset)
@@ -63,8 +61,7 @@ public struct Arm64KernelLayout: KernelLayout {
         // 4 levels: pgtable_l5_enabled() is false, pgd_none() and pgd_bad() are
         // false, and p4d_offset() is pgd_to_folded_p4d(), so swapper_pg_dir is
         // the hardware's 512-entry top table, which note_page() prints as PGD
-        // (Linux 6.9, "arm64: mm: Add 5 level paging support to fixmap and
-        // swapper handling"). The walk starts at _PAGE_OFFSET(vabits_actual).
+        // (arch/arm64/include/asm/pgtable.h, with LPA2; checked in 7.3's source).
         let runtimeFolded = Arm64Paging.levels(vaBits: vaBits, pageShift: pageShift)
             > Arm64Paging.levels(vaBits: actual, pageShift: pageShift)
         var paging = Arm64Paging(pageShift: pageShift, vaBits: runtimeFolded ? actual : vaBits, lpa2: lpa2,
@@ -73,11 +70,14 @@ public struct Arm64KernelLayout: KernelLayout {
 
         var markers = MarkerTable([])
         var markersSource = ""
-        var pageOffset = runtimeFolded ? 0 &- (1 << UInt64(actual)) : computedPageOffset
+        let (fallbackStart, startWarning) = walkStart(vaBits: vaBits, actualVABits: actual, release: info.osRelease ?? "")
+        var pageOffset = fallbackStart
+        var startFromKernel = false
         if let ptinfo = session.readPtdumpInfo("kernel_ptdump_info", hasEnd: false),
            let table = try? session.readMarkerArray(at: ptinfo.markers, stride: 16, hasMaxLines: false, name: "address_markers") {
             markers = table
             pageOffset = ptinfo.baseAddress
+            startFromKernel = true
             markersSource = "the kernel's kernel_ptdump_info and address_markers[] in memory"
         } else if let symbol = session.symbols.staticVariable("address_markers"),
                   let table = try? session.readMarkerArray(at: symbol.address, stride: 16, hasMaxLines: false, name: symbol.name,
@@ -94,11 +94,31 @@ public struct Arm64KernelLayout: KernelLayout {
                 : "computed from VMCOREINFO"
             session.warn("the kernel's address_markers[] is not readable; markers \(markersSource) (Fixmap start estimated, KASAN not shown)")
         }
+        if !startFromKernel, let startWarning { session.warn(startWarning) }
         return Arm64KernelLayout(
             pageShift: pageShift, vaBits: vaBits, actualVABits: actual, kimageVoffset: kimageVoffset,
             physOffset: physOffset, paging: paging, attributes: attributes, attributesSource: attributesSource,
             markers: markers, markersSource: markersSource, pageOffset: pageOffset, swapper: swapper,
             swapperVA: swapperVA)
+    }
+
+    /// Where ptdump's walk of init_mm starts when the kernel's own
+    /// `kernel_ptdump_info.base_addr` cannot be read. The two differ only on a
+    /// CPU with fewer VA bits than the kernel was built for: Linux 6.1 walks
+    /// from PAGE_OFFSET (`.base_addr = PAGE_OFFSET`), 6.12 and 7.3 from
+    /// `_PAGE_OFFSET(vabits_actual)` (ptdump_init(); read in both sources,
+    /// judged on the 6.1 and 7.3 fixtures). Between those releases, or with
+    /// no release, the later rule is taken and the warning says so.
+    static func walkStart(vaBits: Int, actualVABits: Int, release: String) -> (UInt64, warning: String?) {
+        let pageOffset: UInt64 = 0 &- (1 << UInt64(vaBits))
+        guard actualVABits < vaBits else { return (pageOffset, nil) }
+        let actualStart: UInt64 = 0 &- (1 << UInt64(actualVABits))
+        guard let v = KernelVersion(release: release) else {
+            return (actualStart, "the release is unknown: the walk of a \(vaBits)-bit kernel running with \(actualVABits)-bit VA is taken to start at _PAGE_OFFSET(vabits_actual) \(hex(actualStart)), as 6.12 and later do (6.1 starts at PAGE_OFFSET)")
+        }
+        if v < KernelVersion(6, 2) { return (pageOffset, nil) }
+        if v >= KernelVersion(6, 12) { return (actualStart, nil) }
+        return (actualStart, "Linux \(release): where ptdump's walk starts on a CPU with fewer VA bits than the kernel (\(actualVABits) of \(vaBits)) was read in 6.1 (PAGE_OFFSET) and 6.12 (_PAGE_OFFSET(vabits_actual)) only; taken as 6.12's, \(hex(actualStart))")
     }
 
     /// The marker list of arch/arm64/mm/ptdump.c from the VMCOREINFO region

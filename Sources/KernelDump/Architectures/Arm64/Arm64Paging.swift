@@ -82,6 +82,12 @@ public struct Arm64Paging: PagingArchitecture {
         vaBits > 48 ? (pageShift == 14 ? 47 : 48) : vaBits
     }
 
+    /// The linear map's bounds (memory.h since the 5.4 flip): PAGE_OFFSET =
+    /// -(1 << VA_BITS), PAGE_END = -(1 << (VA_BITS_MIN - 1)).
+    public static func linearMap(vaBits: Int, pageShift: Int) -> (pageOffset: UInt64, pageEnd: UInt64) {
+        (0 &- (1 << UInt64(vaBits)), 0 &- (1 << UInt64(vaBitsMin(vaBits: vaBits, pageShift: pageShift) - 1)))
+    }
+
     /// `ARM64_HW_PGTABLE_LEVELS(va)`.
     public static func levels(vaBits: Int, pageShift: Int) -> Int {
         max(2, min(5, (vaBits - 4) / (pageShift - 3)))
