@@ -51,7 +51,10 @@ public struct CPUTask: Sendable {
 extension KernelSession {
     /// The dump's crash facts, read once (the panic CPU needs the symbols).
     public func crashContext() -> CrashContext {
-        if let cached = cachedCrash { return cached }
+        crashOnce.get { readCrashContext() }
+    }
+
+    private func readCrashContext() -> CrashContext {
         let pids = CrashContext.pids(from: notes, order: bigEndian ? .big : .little)
         // Only the crashing kernel writes CRASHTIME (crash_save_vmcoreinfo());
         // a note QEMU took from a running kernel through fw_cfg has none.
@@ -73,7 +76,6 @@ extension KernelSession {
         } catch {
             context.panicCPUProblem = "\(error)"
         }
-        cachedCrash = context
         return context
     }
 

@@ -27,35 +27,29 @@ extension KernelSession {
     /// The kernel's BTF, read once; nil (with the reason in `btfProblem`) when
     /// the kernel has none or it cannot be read.
     func kernelBTF() -> (types: BTFTypes, source: String)? {
-        if let cached = cachedBTF { return cached }
-        let result = readBTF()
-        cachedBTF = .some(result)
-        return result
+        btfOnce.get { readBTF() }.found
     }
 
-    private func readBTF() -> (types: BTFTypes, source: String)? {
+    private func readBTF() -> (found: (types: BTFTypes, source: String)?, problem: String?) {
         do {
             if isLive {
                 let bytes = try FileBytes.readWhole("/sys/kernel/btf/vmlinux", limit: Int(Self.maximumBTFBytes))
-                return (try BTFTypes(bytes), "BTF (/sys/kernel/btf/vmlinux)")
+                return ((try BTFTypes(bytes), "BTF (/sys/kernel/btf/vmlinux)"), nil)
             }
             guard let start = symbols["__start_BTF"], let stop = symbols["__stop_BTF"] else {
-                btfProblem = symbols.hasFullTable
+                return (nil, symbols.hasFullTable
                     ? "no __start_BTF/__stop_BTF symbols (a kernel without CONFIG_DEBUG_INFO_BTF)"
-                    : "no symbol table gives __start_BTF/__stop_BTF (\(kallsymsProblem ?? "VMCOREINFO names no kallsyms"))"
-                return nil
+                    : "no symbol table gives __start_BTF/__stop_BTF (\(kallsymsProblem ?? "VMCOREINFO names no kallsyms"))")
             }
             guard stop > start, stop - start <= Self.maximumBTFBytes else {
-                btfProblem = "__start_BTF..__stop_BTF spans \(stop &- start) bytes"
-                return nil
+                return (nil, "__start_BTF..__stop_BTF spans \(stop &- start) bytes")
             }
             let bytes = try readKernelImage(start, count: Int(stop - start), name: "__start_BTF")
-            return (try BTFTypes(bytes), "BTF in the dump (\(stop - start) bytes at \(hex(start)))")
+            return ((try BTFTypes(bytes), "BTF in the dump (\(stop - start) bytes at \(hex(start)))"), nil)
         } catch let error as DumpError {
-            btfProblem = error.description
+            return (nil, error.description)
         } catch {
-            btfProblem = "\(error)"
+            return (nil, "\(error)")
         }
-        return nil
     }
 }

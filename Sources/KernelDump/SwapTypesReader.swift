@@ -12,10 +12,7 @@ extension KernelSession {
     /// given only when those agree with the 32 - MAX_SWAPFILES reserved types;
     /// otherwise, as without a vmlinux, entries keep their raw type.
     public func swapTypes() -> SwapTypes {
-        if let cached = cachedSwapTypes { return cached }
-        let result = readSwapTypes()
-        cachedSwapTypes = result
-        return result
+        swapTypesOnce.get { readSwapTypes() }
     }
 
     private func readSwapTypes() -> SwapTypes {
@@ -24,7 +21,6 @@ extension KernelSession {
             max = length
         }
         guard let max, max > 0, max <= 32 else { return SwapTypes() }
-        cachedFacts["MAX_SWAPFILES"] = max
         guard symbols.hasFullTable else { return SwapTypes(maxSwapfiles: max) }
         let layout = SwapTypes.layout(maxSwapfiles: max,
                                       memoryFailure: symbols["memory_failure"] != nil,

@@ -127,10 +127,7 @@ extension KernelSession {
     /// The task walk's structure offsets: DWARF first, then a snapshot's note,
     /// then VMCOREINFO. nil when none has them all.
     public func taskLayout() -> TaskLayout? {
-        if let cached = cachedTaskLayout { return cached }
-        let layout = readTaskLayout()
-        cachedTaskLayout = .some(layout)
-        return layout
+        taskLayoutOnce.get { readTaskLayout() }
     }
 
     private func readTaskLayout() -> TaskLayout? {

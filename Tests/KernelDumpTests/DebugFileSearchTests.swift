@@ -49,7 +49,7 @@ import Testing
         try Self.place(binary, at: "usr/lib/debug/boot/vmlinux-\(Self.release)", under: root)
         let info = VmcoreInfo(text: "OSRELEASE=\(Self.release)\nBUILD-ID=\(id)\n")
         var report = DebugFileReport()
-        let found = KernelSession.findVmlinux(DebugFileSearch(root: root.path), release: Self.release, info: info,
+        let found = KernelFacts.findVmlinux(DebugFileSearch(root: root.path), release: Self.release, info: info,
                                               dump: "dump", report: &report)
         #expect(found?.path == root.path + "/usr/lib/debug/boot/vmlinux-\(Self.release)")
         #expect(report.skipped.count == 1)
@@ -63,7 +63,7 @@ import Testing
         try Self.place(binary, at: "usr/lib/debug/boot/vmlinux-\(Self.release)", under: root)
         let info = VmcoreInfo(text: "OSRELEASE=\(Self.release)\nBUILD-ID=00112233445566778899aabbccddeeff00112233\n")
         var report = DebugFileReport()
-        let found = KernelSession.findVmlinux(DebugFileSearch(root: root.path), release: Self.release, info: info,
+        let found = KernelFacts.findVmlinux(DebugFileSearch(root: root.path), release: Self.release, info: info,
                                               dump: "dump", report: &report)
         #expect(found == nil)
         #expect(report.skipped.count == 1 && report.skipped[0].contains("does not match dump: BUILD-ID"))
@@ -78,7 +78,7 @@ import Testing
             .write(to: boot.appendingPathComponent("System.map-\(Self.release)"), atomically: true, encoding: .utf8)
         let info = VmcoreInfo(text: "OSRELEASE=\(Self.release)\nSYMBOL(init_uts_ns)=ffffffff82bfb000\nKERNELOFFSET=1000000\n")
         var report = DebugFileReport()
-        #expect(KernelSession.findSystemMap(DebugFileSearch(root: root.path), release: Self.release, info: info, report: &report) == nil)
+        #expect(KernelFacts.findSystemMap(DebugFileSearch(root: root.path), release: Self.release, info: info, report: &report) == nil)
         #expect(report.skipped.first?.contains("placeholder") == true)
 
         // The -dbg package's own map: init_uts_ns plus the KASLR offset must be VMCOREINFO's.
@@ -88,13 +88,13 @@ import Testing
         lines.append("ffffffff81bfb000 D init_uts_ns")
         try lines.joined(separator: "\n").write(to: debug.appendingPathComponent("System.map-\(Self.release)"), atomically: true, encoding: .utf8)
         report = DebugFileReport()
-        let map = KernelSession.findSystemMap(DebugFileSearch(root: root.path), release: Self.release, info: info, report: &report)
+        let map = KernelFacts.findSystemMap(DebugFileSearch(root: root.path), release: Self.release, info: info, report: &report)
         #expect(map?.path == debug.appendingPathComponent("System.map-\(Self.release)").path)
 
         // The same map against a dump whose init_uts_ns is elsewhere: skipped.
         let other = VmcoreInfo(text: "OSRELEASE=\(Self.release)\nSYMBOL(init_uts_ns)=ffffffff90000000\nKERNELOFFSET=1000000\n")
         report = DebugFileReport()
-        #expect(KernelSession.findSystemMap(DebugFileSearch(root: root.path), release: Self.release, info: other, report: &report)?.path == nil)
+        #expect(KernelFacts.findSystemMap(DebugFileSearch(root: root.path), release: Self.release, info: other, report: &report)?.path == nil)
         #expect(report.skipped.contains { $0.contains("init_uts_ns is") })
     }
 }
