@@ -181,7 +181,7 @@ extension Actions {
     static func perCPUOffset(_ session: KernelSession, cpu: Int) throws(DumpError) -> UInt64? {
         guard let offsets = session.symbols["__per_cpu_offset"] else { return nil }
         let bytes = try session.readKernelImage(offsets &+ UInt64(8 * cpu), count: 8, name: "__per_cpu_offset[\(cpu)]")
-        return decodeInteger(bytes, at: 0, size: 8, order: session.bigEndian ? .big : .little) ?? 0
+        return decodeInteger(bytes, at: 0, size: 8, order: session.byteOrder) ?? 0
     }
 
     /// The address of CPU `cpu`'s `struct rq`: the per-CPU `runqueues` plus

@@ -27,6 +27,11 @@ public struct KernelFacts {
     public let kallsymsProblem: String?
     /// What the user should know from this stage.
     public let warnings: [String]
+    /// The kernel's own byte order, for its variables in memory. Usually the
+    /// dump's, but QEMU writes a ppc64le guest's dump with a big-endian ELF
+    /// header and notes: then the kernel's VMCOREINFO note, found in memory,
+    /// or the vmlinux's ELF header says which it is.
+    public let byteOrder: ByteOrder
     /// The "KPTDUMP" note of a snapshot: symbols used, and facts derived when
     /// the original dump had no VMCOREINFO.
     public let snapshotFacts: VmcoreInfo?
@@ -52,6 +57,7 @@ public struct KernelFacts {
         var warnings: [String] = []
         var info: VmcoreInfo? = nil
         var infoSource: String? = nil
+        var order: ByteOrder = dump.bigEndian ? .big : .little
         if let note = notes.first(where: { $0.name == "VMCOREINFO" }) {
             info = VmcoreInfo(text: String(decoding: note.descriptor.prefix { $0 != 0 }, as: UTF8.self))
             if case .kdump = dump.format { infoSource = "the kdump header's notes" } else { infoSource = "ELF note" }
@@ -59,14 +65,16 @@ public struct KernelFacts {
             let text = String(decoding: bytes, as: UTF8.self)
             info = Self.liveVmcoreinfo(sysfsText: text, memory: dump.memory)
             infoSource = info == nil ? nil : "/sys/kernel/vmcoreinfo"
-        } else if let (found, pa) = Self.scanForVmcoreinfo(dump.memory) {
+        } else if let (found, pa, noteOrder) = Self.scanForVmcoreinfo(dump.memory) {
             // QEMU without -device vmcoreinfo (riscv cannot have it): the kernel's
-            // own note still sits in its memory.
+            // own note still sits in its memory, in the kernel's byte order.
             info = found
             infoSource = "note found in memory at physical \(hex(pa))"
+            order = noteOrder
         }
         self.vmcoreinfo = info
         self.vmcoreinfoSource = infoSource
+        self.byteOrder = order
         // The vmlinux is read once: its link-time symbols serve the match check,
         // the kernel-image search and the symbol table.
         var vmlinux: (path: String, symbols: SymbolIndex)? = nil
@@ -76,6 +84,7 @@ public struct KernelFacts {
         if let named = request.vmlinux {
             guard let elf = try ElfFile.probe(named) else { throw .notElf(path: named) }
             let linkSymbols = try elf.symbolIndex()
+            if let big = try? elf.isBigEndian() { order = big ? .big : .little }
             try Self.checkMatch(vmlinux: elf, symbols: linkSymbols, dump: path, info: info)
             vmlinux = (named, linkSymbols)
         } else if request.searchDebugFiles {
@@ -106,7 +115,7 @@ public struct KernelFacts {
         var kallsymsProblem: String? = nil
         if !symbols.hasFullTable, let info {
             let physBase = Self.physBase(info, imageOffset, snapshotFacts)
-            kallsymsProblem = Self.loadKallsyms(info, into: symbols, memory: memory, order: dump.bigEndian ? .big : .little) { va in
+            kallsymsProblem = Self.loadKallsyms(info, into: symbols, memory: memory, order: order) { va in
                 if let physBase, let pa = architecture.imagePhysical(va, physBase: physBase) { return pa }
                 return architecture.imagePhysical(va, vmcoreinfo: info)
             }
@@ -140,21 +149,22 @@ public struct KernelFacts {
     /// Finds the kernel's VMCOREINFO note in physical memory: its 12-byte header,
     /// the name "VMCOREINFO" padded to 12 bytes, then the text, which starts
     /// with OSRELEASE (kernel/crash_core.c writes it first).
-    static func scanForVmcoreinfo(_ memory: any DumpMemory) -> (VmcoreInfo, UInt64)? {
+    /// The header's name size (11) says the kernel's byte order.
+    static func scanForVmcoreinfo(_ memory: any DumpMemory) -> (VmcoreInfo, UInt64, ByteOrder)? {
         let pattern = Array("VMCOREINFO\0\0OSRELEASE=".utf8)
-        var found: VmcoreInfo?
+        var found: (VmcoreInfo, ByteOrder)?
         let at = memory.firstMatch(pattern) { hit in
             guard hit >= 12, let header = try? memory.read(PhysicalAddress(hit - 12), count: 12),
-                  decodeInteger(header, at: 0, size: 4, order: .little) == 11,
-                  let size = decodeInteger(header, at: 4, size: 4, order: .little), size > 10, size < 1 << 16,
+                  let order = [ByteOrder.little, .big].first(where: { decodeInteger(header, at: 0, size: 4, order: $0) == 11 }),
+                  let size = decodeInteger(header, at: 4, size: 4, order: order), size > 10, size < 1 << 16,
                   let text = try? memory.read(PhysicalAddress(hit + 12), count: Int(size)) else { return false }
             let info = VmcoreInfo(text: String(decoding: text.prefix { $0 != 0 }, as: UTF8.self))
             guard info.osRelease != nil else { return false }
-            found = info
+            found = (info, order)
             return true
         }
         guard let found, let at else { return nil }
-        return (found, at - 12)
+        return (found.0, at - 12, found.1)
     }
 
     /// /sys/kernel/vmcoreinfo holds "PHYS SIZE" of the note in memory.

@@ -7,8 +7,6 @@ import PageTables
 /// Each reader validates what it reads and returns nil when the data does not
 /// have the expected shape, so the caller falls back to a computed table.
 extension KernelSession {
-    var byteOrder: ByteOrder { bigEndian ? .big : .little }
-
     /// An `addr_marker[]` array ending with `{ -1, NULL }`: `{ unsigned long
     /// start; const char *name; }` on arm64 and riscv (stride 16), with `unsigned
     /// long max_lines` after them on x86 (stride 24).

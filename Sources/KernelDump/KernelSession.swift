@@ -68,7 +68,10 @@ public final class KernelSession {
     }
 
     public var machine: UInt16 { dump.machine }
+    /// The dump file's byte order (its headers and notes).
     public var bigEndian: Bool { dump.bigEndian }
+    /// The kernel's byte order, for its variables (`KernelFacts.byteOrder`).
+    public var byteOrder: ByteOrder { facts.byteOrder }
     public var notes: [ElfFile.Note] { dump.notes }
     /// The dump's program headers (ELF only); some pair a kernel virtual address
     /// with its physical one (kexec-tools' kernel-text segment, /proc/kcore's KCORE_TEXT).
@@ -155,7 +158,7 @@ public final class KernelSession {
     public func readVariable(_ name: String, size: Int = 8, translate: ((UInt64) -> UInt64?)? = nil) throws(DumpError) -> UInt64? {
         guard let va = symbols[name] else { return nil }
         let bytes = try readKernelImage(va, count: size, name: name, translate: translate)
-        return decodeInteger(bytes, at: 0, size: size, order: bigEndian ? .big : .little)
+        return decodeInteger(bytes, at: 0, size: size, order: byteOrder)
     }
 
     /// A NUL-terminated string in the kernel image (at most `limit` bytes), read

@@ -30,7 +30,8 @@ extension Actions {
             let result = writeListing(spec, memory: session.memory) { _ in }
             zeroFilled.merge(result.zeroFilledTables) { max($0, $1) }
         }
-        for choice in TableChoice.allCases {
+        // The tables the architecture's kernels have (x86's current ones per CPU).
+        for choice in TableChoice.allCases where session.architecture.tables.contains(choice) {
             let cpuCount = session.cpus.isEmpty ? session.crashContext().cpuPIDs.count : session.cpus.count
             let cpus = (choice == .currentKernel || choice == .currentUser) ? Array(0..<cpuCount) : [0]
             for cpu in cpus {

@@ -88,7 +88,11 @@ public final class RangeMerger {
             firstEntry = entry
             problem = newProblem
             emit(.marker(index: 0, markers[0]))
-            if markerAdvance == .twicePerCallback { advanceMarker(ifReached: address) }
+            switch markerAdvance {
+            case .twicePerCallback: advanceMarker(ifReached: address)
+            case .untilCurrentFromFirst: while advanceMarker(ifReached: address) {}
+            case .oncePerFlush, .untilCurrent: break
+            }
             return
         }
         let changed = newProt != currentProt || newEffective != currentEffective
@@ -125,7 +129,7 @@ public final class RangeMerger {
             // Once inside the flush and once more after it, every callback.
             advanceMarker(ifReached: address)
             advanceMarker(ifReached: address)
-        case .untilCurrent:
+        case .untilCurrent, .untilCurrentFromFirst:
             while advanceMarker(ifReached: address) {}
         }
         start = address
@@ -218,4 +222,7 @@ public enum MarkerAdvance: Sendable, Equatable {
     case twicePerCallback
     /// riscv (arch/riscv/mm/ptdump.c): a `while` loop catches up completely.
     case untilCurrent
+    /// powerpc (arch/powerpc/mm/ptdump/ptdump.c): the same `while` loop, which
+    /// `note_page_update_state()` also runs at the first callback.
+    case untilCurrentFromFirst
 }

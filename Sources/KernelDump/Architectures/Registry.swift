@@ -5,4 +5,5 @@ public let kernelArchitectures: [any KernelArchitecture] = [
     X86_64Architecture(),
     Arm64Architecture(),
     Riscv64Architecture(),
+    Ppc64Architecture(),
 ]

@@ -1,0 +1,141 @@
+import PageTables
+
+/// The ppc64 (Book3S, 64-bit) facts one kernel's ptdump depends on, read from
+/// the kernel's memory: the index widths radix or hash set at boot, and, where
+/// the kernel was built with ptdump, its own walk bounds (`ptdump_range[]`),
+/// markers (`address_markers[]`) and flag table (`pg_level[]`).
+public struct Ppc64KernelLayout: KernelLayout {
+    public var paging: Ppc64Paging
+    public var mmuSource: String
+    public var format: Ppc64ListingFormat
+    public var flagsSource: String
+    public var markers: MarkerTable
+    public var markersSource: String
+    public var walkRange: WalkRange
+    public var swapper: PhysicalAddress
+
+    /// `PAGE_OFFSET` of Book3S 64: the linear map, kernel image included.
+    static let pageOffset: UInt64 = 0xc000_0000_0000_0000
+
+    public static func read(_ session: KernelSession) throws(DumpError) -> Ppc64KernelLayout {
+        let swapperVA = try requireSymbol(session, "swapper_pg_dir")
+        guard let pageSize = session.vmcoreinfo?.pageSize ?? session.snapshotFacts?.number("PAGESIZE"),
+              pageSize == 1 << 12 || pageSize == 1 << 16 else {
+            throw .noTable(name: "kernel", reason: "ppc64: the page size is not in VMCOREINFO")
+        }
+        let pageShift = pageSize.trailingZeroBitCount
+        var bits: [Int] = []
+        for name in ["__pgd_index_size", "__pud_index_size", "__pmd_index_size", "__pte_index_size"] {
+            guard let value = try session.readVariable(name), value > 0, value <= 16 else {
+                throw .noTable(name: "kernel", reason: "ppc64: \(name), the index width the MMU set at boot, is not readable")
+            }
+            bits.append(Int(value))
+        }
+        let (flagTables, flagsSource) = readFlags(session, pageShift: pageShift)
+        let mask = flagTables[TableLevel.pte.rawValue].reduce(0) { $0 | $1.mask }
+
+        // The walk: ptdump_init() starts it at PAGE_OFFSET under radix and at
+        // KERN_VIRT_START under hash; without the kernel's array, radix is
+        // told by its PGD of 2^13 entries (RADIX_PGD_INDEX_SIZE; hash's is 8 or 9).
+        var mmu: Ppc64Paging.MMU = bits[0] == 13 ? .radix : .hash
+        var mmuSource = "__pgd_index_size=\(bits[0]) (radix's is 13)"
+        let probe = Ppc64Paging(mmu: mmu, pageShift: pageShift, indexBits: (bits[0], bits[1], bits[2], bits[3]), protectionMask: mask)
+        let end = pageOffset &+ (1 << UInt64(probe.spanBits))
+        var range = WalkRange(mmu == .radix ? pageOffset : (try session.readVariable("__kernel_virt_start") ?? pageOffset), end)
+        if let va = session.symbols["ptdump_range"], let bytes = try? session.readKernelImage(va, count: 16, name: "ptdump_range"),
+           let start = decodeInteger(bytes, at: 0, size: 8, order: session.byteOrder),
+           let stop = decodeInteger(bytes, at: 8, size: 8, order: session.byteOrder), start >= pageOffset, stop &- 1 >= start {
+            range = WalkRange(start, stop)
+            mmu = start == pageOffset ? .radix : .hash
+            mmuSource = "the kernel's ptdump_range[] starts at \(hex16(start))"
+        }
+        let paging = Ppc64Paging(mmu: mmu, pageShift: pageShift, indexBits: (bits[0], bits[1], bits[2], bits[3]), protectionMask: mask)
+
+        var markers = MarkerTable([AddressMarker(start: range.start, name: "Start of kernel VM")])
+        var markersSource = "none found"
+        if let va = session.symbols["address_markers"],
+           let table = try? session.readMarkerArray(at: va, stride: 16, hasMaxLines: false, name: "address_markers"),
+           table.markers.first?.start == pageOffset {
+            markers = table
+            markersSource = "the kernel's address_markers[] in memory"
+        } else {
+            session.warn("the kernel's address_markers[] is not readable (no ptdump in this kernel?): one marker")
+        }
+        return Ppc64KernelLayout(
+            paging: paging, mmuSource: mmuSource, format: Ppc64ListingFormat(flags: flagTables, rpnMask: paging.rpnMask),
+            flagsSource: flagsSource, markers: markers, markersSource: markersSource, walkRange: range,
+            swapper: PhysicalAddress(swapperVA &- pageOffset))
+    }
+
+    /// `pg_level[5]` (`{ const struct flag_info *flag; size_t num; u64 mask; }`)
+    /// and the `flag_info` rows it points at (`{ u64 mask; u64 val; const char
+    /// *set; const char *clear; bool is_val; int shift; }`, 40 bytes); the
+    /// built-in 6.12 table when the kernel's cannot be read.
+    static func readFlags(_ session: KernelSession, pageShift: Int) -> ([[Ppc64Flag]], String) {
+        let builtIn = Ppc64ListingFormat.builtInFlags(pageShift: pageShift)
+        let fallback = (Array(repeating: builtIn, count: 5), "built-in table (Linux 6.12's book3s64.c)")
+        let order = session.byteOrder
+        guard let va = session.symbols["pg_level"],
+              let levels = try? session.readKernelImage(va, count: 5 * 24, name: "pg_level") else { return fallback }
+        var tables: [[Ppc64Flag]] = []
+        for level in 0..<5 {
+            guard let pointer = decodeInteger(levels, at: level * 24, size: 8, order: order),
+                  let count = decodeInteger(levels, at: level * 24 + 8, size: 8, order: order),
+                  count > 0, count <= 64,
+                  let rows = try? session.readKernelImage(pointer, count: Int(count) * 40, name: "flag_array") else { return fallback }
+            var table: [Ppc64Flag] = []
+            for i in 0..<Int(count) {
+                let at = i * 40
+                guard let mask = decodeInteger(rows, at: at, size: 8, order: order),
+                      let value = decodeInteger(rows, at: at + 8, size: 8, order: order),
+                      let setPointer = decodeInteger(rows, at: at + 16, size: 8, order: order),
+                      let clearPointer = decodeInteger(rows, at: at + 24, size: 8, order: order),
+                      let shift = decodeInteger(rows, at: at + 36, size: 4, order: order), shift < 64 else { return fallback }
+                let set = setPointer == 0 ? nil : session.readCString(setPointer, limit: 32)
+                let clear = clearPointer == 0 ? nil : session.readCString(clearPointer, limit: 32)
+                if (setPointer != 0 && set == nil) || (clearPointer != 0 && clear == nil) { return fallback }
+                table.append(Ppc64Flag(mask: mask, value: value, set: set, clear: clear,
+                                       isValue: rows[at + 32] != 0, shift: Int(shift)))
+            }
+            tables.append(table)
+        }
+        return (tables, "the kernel's pg_level[] in memory")
+    }
+
+    public func table(_ choice: TableChoice, session: KernelSession, cpu: Int) throws(DumpError) -> TableSpec? {
+        guard choice == .kernel else {
+            throw .noTable(name: choice.rawValue, reason: "ppc64 has kernel_page_tables only")
+        }
+        return TableSpec(name: "kernel", root: swapper, ranges: [walkRange], architecture: paging,
+                         markers: markers, kasan: nil, origin: "init_mm: swapper_pg_dir at physical \(swapper)",
+                         format: format, markerAdvance: .untilCurrentFromFirst)
+    }
+
+    /// `ptdump_check_wx()` walks the same range with one marker.
+    public func wxCheckTables(_ session: KernelSession) throws(DumpError) -> [(preface: String?, spec: TableSpec)] {
+        guard var spec = try table(.kernel, session: session, cpu: 0) else { return [] }
+        spec.markers = MarkerTable([AddressMarker(start: 0, name: "")])
+        return [(nil, spec)]
+    }
+
+    public func processTable(root: PhysicalAddress, session: KernelSession) throws(DumpError) -> TableSpec {
+        throw .noTable(name: "process", reason: "ppc64: process tables are not read yet")
+    }
+
+    public func describe(_ session: KernelSession) -> [(String, String)] {
+        let g = paging.geometry
+        let widths = [TableLevel.pgd, .pud, .pmd, .pte].map { String(g[$0].entries.trailingZeroBitCount) }.joined(separator: "/")
+        return [
+            ("dump", session.path + (session.isLive ? " (live)" : "")),
+            ("architecture", "ppc64 (\(session.byteOrder == .little ? "little" : "big")-endian kernel)"),
+            ("paging", "\(paging.mmu.rawValue), \(g.pageSize >> 10)K pages, index bits \(widths) (MMU from \(mmuSource))"),
+            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
+            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
+            ("symbols", session.symbols.sources.joined(separator: ", ")),
+            ("walk", "\(hex16(walkRange.start))-\(hex16(walkRange.end))"),
+            ("markers from", markersSource),
+            ("flags from", flagsSource),
+            ("swapper_pg_dir", swapper.description),
+        ]
+    }
+}
