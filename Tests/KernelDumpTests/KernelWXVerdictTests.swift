@@ -8,7 +8,7 @@ import Testing
 /// ("Checking user space page tables", the user copy of init_top_pgt).
 @Suite struct KernelWXVerdictTests {
     static var states: [String] {
-        ["x86_64", "arm64", "riscv64"].flatMap { arch in
+        kernelArchitectures.map(\.name).flatMap { arch in
             Fixtures.states(arch)
                 .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("wx-check.txt").path) }
                 .map { "\(arch)/\($0.lastPathComponent)" }

@@ -8,13 +8,14 @@ import PageTables
 @Suite struct RealKernelListingTests {
     /// debugfs file name -> our table: x86's page_tables/ directory, and the
     /// arm64 and riscv files of the debugfs root.
-    static let files: [(String, TableChoice)] = [
+    static let files: [(String, TableChoice)] = [   // ppc64's is kernel_page_tables too
         ("kernel.txt", .kernel), ("current_kernel.txt", .currentKernel),
         ("current_user.txt", .currentUser), ("efi.txt", .efi),
         ("kernel_page_tables.txt", .kernel), ("efi_page_tables.txt", .efi),
     ]
 
-    static let architectures = ["x86_64", "arm64", "riscv64"]
+    /// Every registered architecture; its fixtures live in a folder of its name.
+    static let architectures = kernelArchitectures.map(\.name)
 
     struct Case: CustomStringConvertible, Sendable {
         var arch: String
@@ -36,8 +37,8 @@ import PageTables
     }
 
     /// x86-64: 4-level, 5-level, PTI, EFI. arm64: 4K/48, 16K/47, 64K/42.
-    /// riscv64: Sv39, Sv48, Sv57.
-    @Test(arguments: [("x86_64", 3), ("arm64", 3), ("riscv64", 3)])
+    /// riscv64: Sv39, Sv48, Sv57. ppc64: radix and hash.
+    @Test(arguments: [("x86_64", 3), ("arm64", 3), ("riscv64", 3), ("ppc64", 2)])
     func thereAreEnoughKernelStates(_ arch: String, _ minimum: Int) {
         let states = Set(Self.cases.filter { $0.arch == arch }.map(\.state))
         #expect(states.count >= minimum, "\(arch) states with the kernel's own text: \(states.sorted())")
