@@ -90,12 +90,12 @@ public struct DumpFile {
         path = source.path
         format = .kdump(header, memory, flattened: flattened)
         self.machine = machine
-        bigEndian = false
+        bigEndian = header.byteOrder == .big
         segments = []
         self.memory = memory
         var notes: [ElfFile.Note] = []
         if let area = header.notes {
-            notes = parseNoteBytes(try source.read(offset: area.offset, count: Int(area.size)))
+            notes = parseNoteBytes(try source.read(offset: area.offset, count: Int(area.size)), order: header.byteOrder)
         }
         // The sub-header keeps VMCOREINFO's text apart too; use it when the
         // notes lack it.

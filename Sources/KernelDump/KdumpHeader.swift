@@ -4,7 +4,10 @@ import PageTables
 /// makedumpfile's diskdump_mod.h lays them out for 64-bit kernels: the
 /// disk_dump_header in block 0, the kdump_sub_header in block 1, then the two
 /// bitmaps (`bitmap_blocks` blocks for both), then one page_desc per dumped page.
-/// Every field is checked against the file before it is used.
+/// makedumpfile writes the headers and page descriptors in the dumped
+/// machine's byte order (big-endian for s390x and ppc64 BE); `header_version`,
+/// a small number, tells which. Every field is checked against the file before
+/// it is used.
 public struct KdumpHeader: Sendable {
     public static let signature = Array("KDUMP   ".utf8)
 
@@ -12,6 +15,8 @@ public struct KdumpHeader: Sendable {
     public static let statusIncomplete: UInt32 = 0x8
 
     public var headerVersion: Int
+    /// The byte order of every multi-byte field.
+    public var byteOrder: ByteOrder
     public var machine: String
     public var status: UInt32
     public var blockSize: Int
@@ -40,9 +45,11 @@ public struct KdumpHeader: Sendable {
     public init(_ source: any ByteSource) throws(DumpError) {
         let path = source.path
         let block0 = try Self.readHeader(source, offset: 0, count: 464, what: "disk_dump_header")
-        let le = ByteOrder.little
-        func u32(_ b: [UInt8], _ at: Int) -> UInt64 { decodeInteger(b, at: at, size: 4, order: le) ?? 0 }
-        func u64(_ b: [UInt8], _ at: Int) -> UInt64 { decodeInteger(b, at: at, size: 8, order: le) ?? 0 }
+        let versionField = { (order: ByteOrder) in decodeInteger(block0, at: 8, size: 4, order: order) ?? 0 }
+        let order: ByteOrder = (1..<64).contains(versionField(.little)) ? .little : .big
+        byteOrder = order
+        func u32(_ b: [UInt8], _ at: Int) -> UInt64 { decodeInteger(b, at: at, size: 4, order: order) ?? 0 }
+        func u64(_ b: [UInt8], _ at: Int) -> UInt64 { decodeInteger(b, at: at, size: 8, order: order) ?? 0 }
         func text(_ at: Int) -> String {
             String(decoding: block0[at..<at + 65].prefix { $0 != 0 }, as: UTF8.self)
         }
@@ -54,10 +61,7 @@ public struct KdumpHeader: Sendable {
         }
         let version = u32(block0, 8)
         guard version >= 1, version < 64 else {
-            if version.byteSwapped32 >= 1 && version.byteSwapped32 < 64 {
-                throw .unsupportedDump(path: path, reason: "a big-endian kdump-compressed dump; only little-endian ones are read")
-            }
-            throw .badFormat(path: path, offset: 8, what: "header_version", reason: "\(version)")
+            throw .badFormat(path: path, offset: 8, what: "header_version", reason: "\(versionField(.little)), in neither byte order a version from 1 to 63")
         }
         headerVersion = Int(version)
         machine = text(12 + 4 * 65)
@@ -126,11 +130,6 @@ public struct KdumpHeader: Sendable {
             .filter { level & $0.0 != 0 }.map(\.1)
         return kinds.isEmpty ? "\(level) (nothing excluded)" : "\(level) (excludes \(kinds.joined(separator: ", ")) pages)"
     }
-}
-
-extension UInt64 {
-    /// The low 32 bits with their bytes reversed.
-    var byteSwapped32: UInt64 { UInt64(UInt32(truncatingIfNeeded: self).byteSwapped) }
 }
 
 /// Parses a run of ELF notes (Elf64_Nhdr: namesz, descsz, type; name and

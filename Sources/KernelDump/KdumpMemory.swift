@@ -81,9 +81,9 @@ public final class KdumpMemory: DumpMemory {
         do { descriptor = try source.read(offset: at, count: 24) } catch {
             throw .unreadable(pa, reason: error.description)
         }
-        let offset = decodeInteger(descriptor, at: 0, size: 8, order: .little) ?? 0
-        let size = Int(decodeInteger(descriptor, at: 8, size: 4, order: .little) ?? 0)
-        let flags = UInt32(decodeInteger(descriptor, at: 12, size: 4, order: .little) ?? 0)
+        let offset = decodeInteger(descriptor, at: 0, size: 8, order: header.byteOrder) ?? 0
+        let size = Int(decodeInteger(descriptor, at: 8, size: 4, order: header.byteOrder) ?? 0)
+        let flags = UInt32(decodeInteger(descriptor, at: 12, size: 4, order: header.byteOrder) ?? 0)
         if offset == 0 && header.isIncomplete {
             throw .unreadable(pa, reason: "never written (makedumpfile marked the dump incomplete)")
         }

@@ -84,7 +84,8 @@ extension Actions {
         notes.append(SnapshotWriter.symbolNote(session.symbols.used, sizes: session.symbols.usedSizes,
                                                 complete: session.symbols.hasFullTable, facts: facts,
                                                 offsets: taskLayout?.named ?? [:]))
-        let writer = SnapshotWriter(machine: session.machine, notes: notes, ranges: ranges)
+        let writer = SnapshotWriter(machine: session.machine, notes: notes, ranges: ranges,
+                                    bigEndian: session.byteOrder == .big)
         if FileSystem.sameFile(output, session.path) {
             throw .cannotOpen(path: output, reason: "refusing to overwrite the input dump")
         }

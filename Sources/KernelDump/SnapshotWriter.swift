@@ -7,11 +7,15 @@ public struct SnapshotWriter {
     public var machine: UInt16
     public var notes: [ElfFile.Note]
     public var ranges: [(start: UInt64, bytes: [UInt8])]
+    /// The file's byte order: the kernel's, so that a reader takes the
+    /// kernel's variables in the order the file declares (s390x is big-endian).
+    public var bigEndian: Bool
 
-    public init(machine: UInt16, notes: [ElfFile.Note], ranges: [(start: UInt64, bytes: [UInt8])]) {
+    public init(machine: UInt16, notes: [ElfFile.Note], ranges: [(start: UInt64, bytes: [UInt8])], bigEndian: Bool = false) {
         self.machine = machine
         self.notes = notes
         self.ranges = ranges
+        self.bigEndian = bigEndian
     }
 
     /// The "KPTDUMP" note text: `SYMBOL(name)=hex` and `SYMBOL_SIZE(name)=dec` lines.
@@ -32,7 +36,7 @@ public struct SnapshotWriter {
     /// The whole file's bytes.
     public func bytes() -> [UInt8] {
         var out = Self.header(machine: machine, notes: notes,
-                              segments: ranges.map { (start: $0.start, size: UInt64($0.bytes.count)) })
+                              segments: ranges.map { (start: $0.start, size: UInt64($0.bytes.count)) }, bigEndian: bigEndian)
         out.reserveCapacity(out.count + ranges.reduce(0) { $0 + $1.bytes.count })
         for r in ranges { out += r.bytes }
         return out
@@ -42,13 +46,15 @@ public struct SnapshotWriter {
     /// PT_LOAD segments (physical `start`, `size` bytes) follow the notes back to
     /// back in the order given. Writers that stream the segments' bytes (the
     /// benchmark's scale generator) append them after this.
-    public static func header(machine: UInt16, notes: [ElfFile.Note], segments: [(start: UInt64, size: UInt64)]) -> [UInt8] {
+    public static func header(machine: UInt16, notes: [ElfFile.Note], segments: [(start: UInt64, size: UInt64)],
+                              bigEndian: Bool = false) -> [UInt8] {
+        var w = FieldWriter(bigEndian: bigEndian)
         var noteBlob: [UInt8] = []
         for n in notes {
             let name = Array(n.name.utf8) + [0]
-            append32(&noteBlob, UInt32(name.count))
-            append32(&noteBlob, UInt32(n.descriptor.count))
-            append32(&noteBlob, n.type)
+            w.append32(&noteBlob, UInt32(name.count))
+            w.append32(&noteBlob, UInt32(n.descriptor.count))
+            w.append32(&noteBlob, n.type)
             noteBlob += name
             pad4(&noteBlob)
             noteBlob += n.descriptor
@@ -58,26 +64,26 @@ public struct SnapshotWriter {
         let headerSize = 64 + 56 * phnum
         var out: [UInt8] = []
         out.reserveCapacity(headerSize + noteBlob.count)
-        // ELF header: ELFCLASS64, ELFDATA2LSB, EV_CURRENT, ET_CORE.
-        out += [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 8)
-        append16(&out, 4)
-        append16(&out, machine)
-        append32(&out, 1)
-        append64(&out, 0)              // e_entry
-        append64(&out, 64)             // e_phoff
-        append64(&out, 0)              // e_shoff
-        append32(&out, 0)              // e_flags
-        append16(&out, 64)             // e_ehsize
-        append16(&out, 56)             // e_phentsize
-        append16(&out, UInt16(min(phnum, 0xffff)))
-        append16(&out, 64)             // e_shentsize
-        append16(&out, 0)
-        append16(&out, 0)
+        // ELF header: ELFCLASS64, ELFDATA2LSB or ELFDATA2MSB, EV_CURRENT, ET_CORE.
+        out += [0x7f, 0x45, 0x4c, 0x46, 2, bigEndian ? 2 : 1, 1, 0] + [UInt8](repeating: 0, count: 8)
+        w.append16(&out, 4)
+        w.append16(&out, machine)
+        w.append32(&out, 1)
+        w.append64(&out, 0)              // e_entry
+        w.append64(&out, 64)             // e_phoff
+        w.append64(&out, 0)              // e_shoff
+        w.append32(&out, 0)              // e_flags
+        w.append16(&out, 64)             // e_ehsize
+        w.append16(&out, 56)             // e_phentsize
+        w.append16(&out, UInt16(min(phnum, 0xffff)))
+        w.append16(&out, 64)             // e_shentsize
+        w.append16(&out, 0)
+        w.append16(&out, 0)
         var offset = UInt64(headerSize)
-        phdr(&out, type: 4, offset: offset, paddr: 0, size: UInt64(noteBlob.count))
+        phdr(&out, w, type: 4, offset: offset, paddr: 0, size: UInt64(noteBlob.count))
         offset += UInt64(noteBlob.count)
         for s in segments {
-            phdr(&out, type: 1, offset: offset, paddr: s.start, size: s.size)
+            phdr(&out, w, type: 1, offset: offset, paddr: s.start, size: s.size)
             offset += s.size
         }
         out += noteBlob
@@ -89,19 +95,30 @@ public struct SnapshotWriter {
         try OutputFile(path: path).write(bytes())
     }
 
-    private static func phdr(_ out: inout [UInt8], type: UInt32, offset: UInt64, paddr: UInt64, size: UInt64) {
-        append32(&out, type)
-        append32(&out, 0)          // p_flags
-        append64(&out, offset)
-        append64(&out, 0)          // p_vaddr: unknown, and not needed
-        append64(&out, paddr)
-        append64(&out, size)
-        append64(&out, size)
-        append64(&out, type == 4 ? 4 : 0)
+    private static func phdr(_ out: inout [UInt8], _ w: FieldWriter, type: UInt32, offset: UInt64, paddr: UInt64, size: UInt64) {
+        w.append32(&out, type)
+        w.append32(&out, 0)          // p_flags
+        w.append64(&out, offset)
+        w.append64(&out, 0)          // p_vaddr: unknown, and not needed
+        w.append64(&out, paddr)
+        w.append64(&out, size)
+        w.append64(&out, size)
+        w.append64(&out, type == 4 ? 4 : 0)
     }
 }
 
-private func append16(_ b: inout [UInt8], _ v: UInt16) { for i in 0..<2 { b.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
-private func append32(_ b: inout [UInt8], _ v: UInt32) { for i in 0..<4 { b.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
-private func append64(_ b: inout [UInt8], _ v: UInt64) { for i in 0..<8 { b.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+/// Appends ELF fields in one byte order.
+private struct FieldWriter {
+    var bigEndian: Bool
+    func append(_ b: inout [UInt8], _ v: UInt64, bytes: Int) {
+        for i in 0..<bytes {
+            let shift = UInt64(8 * (bigEndian ? bytes - 1 - i : i))
+            b.append(UInt8(truncatingIfNeeded: v >> shift))
+        }
+    }
+    func append16(_ b: inout [UInt8], _ v: UInt16) { append(&b, UInt64(v), bytes: 2) }
+    func append32(_ b: inout [UInt8], _ v: UInt32) { append(&b, UInt64(v), bytes: 4) }
+    func append64(_ b: inout [UInt8], _ v: UInt64) { append(&b, v, bytes: 8) }
+}
+
 private func pad4(_ b: inout [UInt8]) { while b.count % 4 != 0 { b.append(0) } }

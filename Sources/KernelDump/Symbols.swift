@@ -14,6 +14,8 @@ public struct SymbolTable: Sendable {
     /// run-time ones.
     private let index: SymbolIndex?
     private let shift: UInt64
+    /// The lowest link-time address `shift` moves (`shifted(_:by:from:)`).
+    private let shiftFrom: UInt64
 
     public init(source: String, addresses: [String: UInt64], sizes: [String: UInt64] = [:], isComplete: Bool) {
         self.source = source
@@ -22,6 +24,7 @@ public struct SymbolTable: Sendable {
         self.sizes = sizes
         self.index = nil
         self.shift = 0
+        self.shiftFrom = 0
     }
 
     /// A whole table (the dump's kallsyms, a vmlinux, a map file) whose
@@ -33,26 +36,29 @@ public struct SymbolTable: Sendable {
         self.sizes = [:]
         self.index = index
         self.shift = shift
+        self.shiftFrom = min(index["_text"] ?? index["_stext"] ?? 1 << 63, 1 << 63)
     }
 
     public subscript(name: String) -> UInt64? {
         guard let index else { return addresses[name] }
-        return index[name].map { Self.shifted($0, by: shift) }
+        return index[name].map { Self.shifted($0, by: shift, from: shiftFrom) }
     }
     public func size(of name: String) -> UInt64? { index.map { $0.size(of: name) } ?? sizes[name] }
     /// Every (name, address) pair, in no particular order.
     public var all: [(name: String, address: UInt64)] {
         guard let index else { return addresses.map { ($0.key, $0.value) } }
-        return index.all.map { ($0.name, Self.shifted($0.address, by: shift)) }
+        return index.all.map { ($0.name, Self.shifted($0.address, by: shift, from: shiftFrom)) }
     }
     public var count: Int { index?.count ?? addresses.count }
     public var isEmpty: Bool { count == 0 }
 
     /// A link-time address at run time. KASLR moves the kernel's own
-    /// addresses (top bit set) only: x86-64's per-CPU symbols are offsets into
-    /// the per-CPU area (`runqueues` is 0x2f880 or so) and stay as they are.
-    static func shifted(_ value: UInt64, by offset: UInt64) -> UInt64 {
-        value >= 1 << 63 ? value &+ offset : value
+    /// addresses only: those with the top bit set, and, for a kernel linked
+    /// low (s390x's image links at 0x100000), those from its `_text` up.
+    /// x86-64's per-CPU symbols are offsets into the per-CPU area
+    /// (`runqueues` is 0x2f880 or so) and stay as they are.
+    static func shifted(_ value: UInt64, by offset: UInt64, from lowest: UInt64 = 1 << 63) -> UInt64 {
+        value >= lowest ? value &+ offset : value
     }
 
     /// The `SYMBOL(name)=hex` lines of VMCOREINFO (run-time addresses).

@@ -88,8 +88,8 @@ extension Actions {
                 out += "table " + hex(next.rawValue)
             case .leaf(let physical, let size):
                 let range = MappedRange(start: t.address, end: t.address, level: s.level,
-                                        protection: spec.architecture.protection(s.entry),
-                                        effective: spec.architecture.protection(s.entry), physicalStart: nil,
+                                        protection: spec.architecture.protection(s.entry, at: s.level),
+                                        effective: spec.architecture.protection(s.entry, at: s.level), physicalStart: nil,
                                         problem: nil, markerIndex: 0)
                 out += sizeName(size) + " page " + hex(physical.rawValue) + "  " + spec.format.words(range).joined(separator: " ")
             case .notPresent:

@@ -59,6 +59,7 @@ extension Actions {
             let result = walkEvents(spec, memory: session.memory, progress: progress) { event in
                 guard case .range(let range) = event else { return }
                 let wx = arch.isWritableAndExecutable(protection: range.protection, effective: range.effective)
+                    && !arch.isExpectedWX(start: range.start, end: range.end)
                 let uxn = arch.isUserExecutable(protection: range.protection)
                 guard range.problem == nil, wx || uxn else { return }
                 var line = spec.format.line(range)

@@ -46,6 +46,12 @@ public protocol PagingArchitecture: Sendable {
     /// The bits that the listing compares and prints (x86: `val & PTE_FLAGS_MASK`).
     func protection(_ entry: UInt64) -> UInt64
 
+    /// The same for an entry noted at `level` (nil: the final flush). Only an
+    /// architecture whose ptdump reads the bits differently by level needs it
+    /// (s390: a PTE's invalid bit is an upper entry's large-page bit, and a
+    /// hole above the PTEs is noted as invalid); the default is `protection`.
+    func protection(_ entry: UInt64, at level: TableLevel?) -> UInt64
+
     /// Whether the architecture's ptdump has an `effective_prot` hook (x86 does;
     /// arm64 and riscv compare only the entry's own bits).
     var tracksEffectiveProtection: Bool { get }
@@ -70,6 +76,11 @@ public protocol PagingArchitecture: Sendable {
     /// True for a kernel range that user space could execute, which arm64's
     /// W+X check counts as "non-UXN" pages; false elsewhere.
     func isUserExecutable(protection: UInt64) -> Bool
+
+    /// Whether the kernel's W+X check leaves this writable and executable
+    /// range out (s390 lets the first lowcore page be W+X where its entry code
+    /// needs it). False by default.
+    func isExpectedWX(start: UInt64, end: UInt64) -> Bool
 
     /// The verdict line the kernel's boot-time W+X check prints for these counts.
     func wxVerdict(writableExecutablePages: UInt64, nonUXNPages: UInt64) -> String
@@ -124,6 +135,10 @@ extension PagingArchitecture {
     @inlinable public func invalidEncoding(_ entry: UInt64, at level: TableLevel) -> String? { nil }
 
     @inlinable public func isUserExecutable(protection: UInt64) -> Bool { false }
+
+    @inlinable public func isExpectedWX(start: UInt64, end: UInt64) -> Bool { false }
+
+    @inlinable public func protection(_ entry: UInt64, at level: TableLevel?) -> UInt64 { protection(entry) }
 
     @inlinable public func pteRunEnd(_ entries: [UInt64], from start: Int, limit: Int) -> Int {
         let first = entries[start]

@@ -50,7 +50,7 @@ public final class RangeMerger {
     /// The kernel's `effective_prot()` hook, called for every upper entry that
     /// is not none and for every PTE, before `note`.
     public func effectiveProtection(level: TableLevel, entry: UInt64) {
-        let own = architecture.protection(entry)
+        let own = architecture.protection(entry, at: level)
         let higher: UInt64? = level == .pgd ? nil : protLevels[level.rawValue - 1]
         protLevels[level.rawValue] = architecture.effectiveProtection(higher: higher, own: own)
     }
@@ -58,7 +58,7 @@ public final class RangeMerger {
     /// The kernel's `note_page()`. `level` is nil for the final flush.
     public func note(address: UInt64, level newLevel: TableLevel?, entry: UInt64, problem newProblem: WalkProblem?) {
         let levelNumber = newLevel?.rawValue ?? -1
-        let newProt = architecture.protection(entry)
+        let newProt = architecture.protection(entry, at: newLevel)
         let newEffective: UInt64
         if entry == 0 || newLevel == nil {
             newEffective = 0
@@ -114,7 +114,8 @@ public final class RangeMerger {
                 problem: problem, markerIndex: markerIndex,
                 physicallyContiguous: physicalStart != nil && contiguous)
             let pages = range.size >> pageShift
-            if problem == nil && architecture.isWritableAndExecutable(protection: currentProt, effective: currentEffective) {
+            if problem == nil && architecture.isWritableAndExecutable(protection: currentProt, effective: currentEffective)
+                && !architecture.isExpectedWX(start: start, end: address) {
                 writableExecutablePages &+= pages
             }
             if problem == nil && architecture.isUserExecutable(protection: currentProt) {

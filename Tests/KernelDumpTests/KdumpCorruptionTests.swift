@@ -42,7 +42,8 @@ import PageTables
     static let breaks: [Break] = [
         Break(name: "old diskdump signature", expected: "old diskdump driver") { $0.replaceSubrange(0..<8, with: Array("DISKDUMP".utf8)) },
         Break(name: "header_version 0", expected: "bad header_version at offset 0x8") { put(&$0, 0, at: 8, size: 4) },
-        Break(name: "big-endian header", expected: "big-endian") { put(&$0, 0x0600_0000, at: 8, size: 4) },
+        // A big-endian version over little-endian fields: the next field read big-endian is refused.
+        Break(name: "half big-endian header", expected: "bad block_size at offset 0x1ac") { put(&$0, 0x0600_0000, at: 8, size: 4) },
         Break(name: "block_size 1000", expected: "bad block_size at offset 0x1ac") { put(&$0, 1000, at: 428, size: 4) },
         Break(name: "block_size 0", expected: "bad block_size") { put(&$0, 0, at: 428, size: 4) },
         Break(name: "sub_hdr_size 0", expected: "bad sub_hdr_size") { put(&$0, 0, at: 432, size: 4) },

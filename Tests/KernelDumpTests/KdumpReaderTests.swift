@@ -14,8 +14,10 @@ import PageTables
         var codec: PageCodec?
         var flattened = false
         var excludeZero = false
+        /// makedumpfile on a big-endian machine writes big-endian headers.
+        var bigEndian = false
         var description: String {
-            "\(fixture)/\(file) \(codec?.description ?? "raw")\(flattened ? " flattened" : "")\(excludeZero ? " -d 1" : "")"
+            "\(fixture)/\(file) \(codec?.description ?? "raw")\(flattened ? " flattened" : "")\(excludeZero ? " -d 1" : "")\(bigEndian ? " big-endian" : "")"
         }
     }
 
@@ -29,6 +31,9 @@ import PageTables
         Case(fixture: "x86_64/custom-5level", file: "kernel.txt", table: .kernel, codec: .zstd, excludeZero: true),
         Case(fixture: "arm64/64k-52", file: "kernel_page_tables.txt", table: .kernel, codec: .snappy, flattened: true),
         Case(fixture: "riscv64/sv48", file: "kernel_page_tables.txt", table: .kernel, codec: .lzo, excludeZero: true),
+        Case(fixture: "s390x/6.12-plain", file: "kernel_page_tables.txt", table: .kernel, codec: .zlib, bigEndian: true),
+        Case(fixture: "s390x/6.12-r2", file: "kernel_page_tables.txt", table: .kernel, codec: .lzo, flattened: true, bigEndian: true),
+        Case(fixture: "ppc64/6.12-radix-64k", file: "kernel_page_tables.txt", table: .kernel, codec: .zstd),
     ]
 
     static func write(_ c: Case) throws -> URL {
@@ -37,10 +42,10 @@ import PageTables
         let dump = try DumpFile(path: snapshot.path)
         let info = VmcoreInfo(text: String(decoding: dump.notes.first { $0.name == "VMCOREINFO" }?.descriptor ?? [], as: UTF8.self))
         let pageSize = Int(info.pageSize ?? 4096)
-        let machine = ["x86_64": "x86_64", "arm64": "aarch64", "riscv64": "riscv64"][String(c.fixture.split(separator: "/")[0])]!
+        let machine = ["x86_64": "x86_64", "arm64": "aarch64", "riscv64": "riscv64", "s390x": "s390x", "ppc64": "ppc64le"][String(c.fixture.split(separator: "/")[0])]!
         let out = FileManager.default.temporaryDirectory
             .appendingPathComponent("kptdump-kdump-\(getpid())-\(UUID().uuidString)")
-        let writer = KdumpWriter(codec: c.codec, flattened: c.flattened, excludeZeroPages: c.excludeZero)
+        let writer = KdumpWriter(codec: c.codec, flattened: c.flattened, excludeZeroPages: c.excludeZero, bigEndian: c.bigEndian)
         try writer.write(from: dump, pageSize: pageSize, release: info.osRelease ?? "", machine: machine, to: out)
         return out
     }
@@ -55,6 +60,7 @@ import PageTables
             return
         }
         #expect(flattened == c.flattened)
+        #expect(header.byteOrder == (c.bigEndian ? .big : .little))
         #expect(header.codecs == (c.codec.map { [$0] } ?? []))
         let kernels = try String(contentsOf: Fixtures.root.appendingPathComponent("\(c.fixture)/page_tables/\(c.file)"), encoding: .utf8)
         var ours = ""

@@ -15,6 +15,9 @@ struct KdumpWriter {
     /// Pages to store uncompressed even with a codec (makedumpfile does this
     /// when compression does not shrink a page).
     var storeRawWhenLarger = true
+    /// makedumpfile writes its headers and page descriptors in the dumped
+    /// machine's byte order (big-endian for s390x); the bitmaps are bytes.
+    var bigEndian = false
 
     func write(from dump: DumpFile, pageSize: Int, release: String, machine: String, to url: URL) throws {
         // Pages the ELF dump holds, from its PT_LOAD segments.
@@ -131,6 +134,9 @@ struct KdumpWriter {
         try Data(out).write(to: url)
     }
 
-    private func le(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+    private func le(_ v: UInt64, _ n: Int) -> [UInt8] {
+        let bytes = (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
+        return bigEndian ? bytes.reversed() : bytes
+    }
     private func be(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64(7 - $0))) } }
 }

@@ -78,4 +78,32 @@ import TestSupport
         #expect(radix.isWritableAndExecutable(protection: P.write | P.exec, effective: 0))
         #expect(radix.wxVerdict(writableExecutablePages: 3, nonUXNPages: 0) == "Checked W+X mappings: FAILED, 3 W+X pages found")
     }
+
+    /// `pg_level[]`'s layouts: the bytes after `flag` are `size_t num` in 6.12
+    /// (13 rows in book3s64.c's 64K table) and `char name[4]` ("PGD") later.
+    @Test func levelNamesAreToldFromTheFieldAfterFlag() {
+        var old = [UInt8](repeating: 0, count: 16)
+        old[8] = 13                                   // little-endian num
+        var oldBig = [UInt8](repeating: 0, count: 16)
+        oldBig[15] = 13                               // big-endian num
+        let new = [UInt8](repeating: 0, count: 8) + Array("PGD".utf8) + [0, 0, 0, 0, 0]
+        #expect(Ppc64KernelLayout.levelName(old, at: 8) == nil)
+        #expect(Ppc64KernelLayout.levelName(oldBig, at: 8) == nil)
+        #expect(Ppc64KernelLayout.levelName(new, at: 8) == "PGD")
+        #expect(Ppc64KernelLayout.levelName(Array("PTEX".utf8), at: 0) == nil)   // no NUL: not a name
+    }
+
+    /// With names, each line has the level's name and a blank after the size
+    /// (`pt_dump_seq_printf(st->seq, "%s ", pg_level[st->level].name)`).
+    @Test func levelNameFollowsTheSize() {
+        let flags = Ppc64ListingFormat.builtInFlags(pageShift: 16)
+        let arch = P(mmu: .radix, pageShift: 16, indexBits: (13, 9, 9, 5), protectionMask: flags.reduce(0) { $0 | $1.mask })
+        let format = Ppc64ListingFormat(flags: Array(repeating: flags, count: 5), rpnMask: arch.rpnMask,
+                                        levelNames: ["PGD", "P4D", "PUD", "PMD", "PTE"])
+        var formatter = format.makeFormatter(physicalColumn: false)
+        let range = MappedRange(start: 0xc000_0000_0000_0000, end: 0xc000_0000_0020_0000, level: .pmd,
+                                protection: Self.kernelRW, effective: 0, firstEntry: Self.kernelRW | 0x100_0000)
+        #expect(formatter.format(.range(range)) ==
+                "0xc000000000000000-0xc0000000001fffff  0x0000000001000000         2M PMD \(Self.rwColumns)\n")
+    }
 }

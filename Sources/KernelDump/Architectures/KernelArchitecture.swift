@@ -10,12 +10,17 @@ import PageTables
 /// 1. A folder `Architectures/<Name>/` holding everything of it.
 /// 2. A `PagingArchitecture`: geometry, the `p?d_none/bad/leaf/present`
 ///    predicates of its pgtable.h, table and leaf addresses, protection bits,
-///    the W+X rule and verdict text of its DEBUG_WX check, and, if it decodes
-///    user entries, `describeUserEntry` (swap, migration, hwpoison, markers).
+///    the W+X rule and verdict text of its DEBUG_WX check (with
+///    `isExpectedWX` for ranges its check skips, as s390's lowcore), the
+///    protection bits per level where they differ (`protection(_:at:)`:
+///    s390's segment and page entries), the entry byte order (big-endian
+///    tables on s390x, and ppc64's whatever the kernel's order), and, if it
+///    decodes user entries, `describeUserEntry` (swap, migration, hwpoison).
 /// 3. A `ListingFormat` for its ptdump's lines: `TableDrivenFormatter.Style`
 ///    (attribute table, level names, optional physical column) when its
 ///    ptdump prints like arm64's and riscv's, or a formatter of its own
-///    (inclusive ends, a break when the physical address jumps).
+///    (ppc64: inclusive ends, the physical column, holes not printed; s390x:
+///    holes as `I`, marker pairs).
 /// 4. A `KernelLayout`: the tables it lists (kernel, efi, current, a process's),
 ///    each a `TableSpec` with root, walk ranges, markers (from the dump: its
 ///    VMCOREINFO, symbols, the kernel's own marker array), merge policy

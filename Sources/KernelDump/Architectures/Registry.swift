@@ -6,4 +6,5 @@ public let kernelArchitectures: [any KernelArchitecture] = [
     Arm64Architecture(),
     Riscv64Architecture(),
     Ppc64Architecture(),
+    S390xArchitecture(),
 ]

@@ -31,7 +31,7 @@ public struct Ppc64KernelLayout: KernelLayout {
             }
             bits.append(Int(value))
         }
-        let (flagTables, flagsSource) = readFlags(session, pageShift: pageShift)
+        let (flagTables, levelNames, flagsSource) = readFlags(session, pageShift: pageShift)
         let mask = flagTables[TableLevel.pte.rawValue].reduce(0) { $0 | $1.mask }
 
         // The walk: ptdump_init() starts it at PAGE_OFFSET under radix and at
@@ -62,25 +62,37 @@ public struct Ppc64KernelLayout: KernelLayout {
             session.warn("the kernel's address_markers[] is not readable (no ptdump in this kernel?): one marker")
         }
         return Ppc64KernelLayout(
-            paging: paging, mmuSource: mmuSource, format: Ppc64ListingFormat(flags: flagTables, rpnMask: paging.rpnMask),
+            paging: paging, mmuSource: mmuSource, format: Ppc64ListingFormat(flags: flagTables, rpnMask: paging.rpnMask, levelNames: levelNames),
             flagsSource: flagsSource, markers: markers, markersSource: markersSource, walkRange: range,
             swapper: PhysicalAddress(swapperVA &- pageOffset))
     }
 
-    /// `pg_level[5]` (`{ const struct flag_info *flag; size_t num; u64 mask; }`)
-    /// and the `flag_info` rows it points at (`{ u64 mask; u64 val; const char
-    /// *set; const char *clear; bool is_val; int shift; }`, 40 bytes); the
-    /// built-in 6.12 table when the kernel's cannot be read.
-    static func readFlags(_ session: KernelSession, pageShift: Int) -> ([[Ppc64Flag]], String) {
+    /// `pg_level[5]` and the `flag_info` rows it points at (`{ u64 mask; u64
+    /// val; const char *set; const char *clear; bool is_val; int shift; }`, 40
+    /// bytes); the built-in 6.12 table when the kernel's cannot be read.
+    ///
+    /// `struct pgtable_level` is `{ const struct flag_info *flag; size_t num;
+    /// u64 mask; }` (24 bytes) until powerpc's ptdump learned to print level
+    /// names ("powerpc/ptdump: Dump PXX level info for kernel_page_tables"),
+    /// which put `char name[4]` after `flag` (32 bytes). The bytes after `flag`
+    /// tell the two apart: a name is three capitals and a NUL ("PGD"), while
+    /// the older `num` is a small count whose first four bytes are never that.
+    static func readFlags(_ session: KernelSession, pageShift: Int) -> (flags: [[Ppc64Flag]], names: [String]?, source: String) {
         let builtIn = Ppc64ListingFormat.builtInFlags(pageShift: pageShift)
-        let fallback = (Array(repeating: builtIn, count: 5), "built-in table (Linux 6.12's book3s64.c)")
+        let fallback = (Array(repeating: builtIn, count: 5), [String]?.none, "built-in table (Linux 6.12's book3s64.c, no level names)")
         let order = session.byteOrder
         guard let va = session.symbols["pg_level"],
-              let levels = try? session.readKernelImage(va, count: 5 * 24, name: "pg_level") else { return fallback }
+              let levels = try? session.readKernelImage(va, count: 5 * 32, name: "pg_level") ?? session.readKernelImage(va, count: 5 * 24, name: "pg_level")
+        else { return fallback }
+        let names = levelName(levels, at: 8).map { _ in (0..<5).compactMap { levelName(levels, at: $0 * 32 + 8) } }
+        guard names == nil || names?.count == 5 else { return fallback }
+        let stride = names == nil ? 24 : 32
+        let numberAt = names == nil ? 8 : 16
         var tables: [[Ppc64Flag]] = []
         for level in 0..<5 {
-            guard let pointer = decodeInteger(levels, at: level * 24, size: 8, order: order),
-                  let count = decodeInteger(levels, at: level * 24 + 8, size: 8, order: order),
+            guard levels.count >= (level + 1) * stride,
+                  let pointer = decodeInteger(levels, at: level * stride, size: 8, order: order),
+                  let count = decodeInteger(levels, at: level * stride + numberAt, size: 8, order: order),
                   count > 0, count <= 64,
                   let rows = try? session.readKernelImage(pointer, count: Int(count) * 40, name: "flag_array") else { return fallback }
             var table: [Ppc64Flag] = []
@@ -99,7 +111,17 @@ public struct Ppc64KernelLayout: KernelLayout {
             }
             tables.append(table)
         }
-        return (tables, "the kernel's pg_level[] in memory")
+        return (tables, names, "the kernel's pg_level[] in memory" + (names == nil ? "" : ", with level names"))
+    }
+
+    /// A `char name[4]` at `offset`: up to three capitals or digits, then NULs.
+    static func levelName(_ bytes: [UInt8], at offset: Int) -> String? {
+        guard offset + 4 <= bytes.count else { return nil }
+        let field = bytes[offset..<offset + 4]
+        let text = field.prefix { $0 != 0 }
+        guard !text.isEmpty, text.count < 4, field.dropFirst(text.count).allSatisfy({ $0 == 0 }),
+              text.allSatisfy({ (0x41...0x5a).contains($0) || (0x30...0x39).contains($0) }) else { return nil }
+        return String(decoding: text, as: UTF8.self)
     }
 
     public func table(_ choice: TableChoice, session: KernelSession, cpu: Int) throws(DumpError) -> TableSpec? {

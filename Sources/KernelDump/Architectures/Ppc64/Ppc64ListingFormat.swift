@@ -34,16 +34,22 @@ public struct Ppc64Flag: Sendable, Equatable {
 /// How powerpc's ptdump prints (arch/powerpc/mm/ptdump/ptdump.c, 6.12):
 /// `0x%016lx-0x%016lx ` with an inclusive end, ` 0x%016lx ` with the first
 /// entry's `pte_val & PTE_RPN_MASK`, the size as `%9lu%c ` over units
-/// ` KMGTPE`, then each flag row's word after two spaces (blanks for most
-/// clear flags). Ranges with no flags (holes) are not printed; no level name.
+/// ` KMGTPE`, then, where the kernel's `pg_level[]` has names (a later
+/// release's `struct pgtable_level` gained `char name[4]`, printed as `%s `
+/// after the size), the level's name, then each flag row's word after two
+/// spaces (blanks for most clear flags). Ranges with no flags (holes) are not
+/// printed.
 public struct Ppc64ListingFormat: ListingFormat {
     /// `pg_level[level].flag`, PGD first.
     public var flags: [[Ppc64Flag]]
     public var rpnMask: UInt64
+    /// `pg_level[level].name`, PGD first; nil for kernels whose ptdump prints none.
+    public var levelNames: [String]?
 
-    public init(flags: [[Ppc64Flag]], rpnMask: UInt64) {
+    public init(flags: [[Ppc64Flag]], rpnMask: UInt64, levelNames: [String]? = nil) {
         self.flags = flags
         self.rpnMask = rpnMask
+        self.levelNames = levelNames
     }
 
     public func makeFormatter(physicalColumn: Bool) -> any ListingFormatter { Formatter(format: self) }
@@ -104,6 +110,10 @@ public struct Ppc64ListingFormat: ListingFormat {
             out.decimal(size, width: 9)
             out.append(byte: units[unit])
             out.append(" ")
+            if let names = format.levelNames {
+                out.append(text: names[range.level.rawValue])
+                out.append(" ")
+            }
             if let problem = range.problem {
                 out.append("  ")
                 out.append(text: problem.tag)
