@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """The one ELF-core reader of the recipes (python3 stdlib only): QEMU's
-dump-guest-memory and /proc/vmcore files, little-endian ELF64; and the page
-walks the recipes check kptdump and the kernel's listings by.
+dump-guest-memory and /proc/vmcore files, ELF64 of either byte order; and the
+page walks the recipes check kptdump and the kernel's listings by.
 
 As a script:
   elfcore.py vmcore.elf          -> VMCOREINFO note text on stdout
   elfcore.py --list vmcore.elf   -> one line per note: name, type, size
 As a module:
   notes(path)          (name, type, desc) of every note of the PT_NOTE segments
+  memory_note(core, pa, size)   one note in guest memory, either byte order
   Core(path)           .header (64 bytes), .machine (e_machine), .phdrs (raw),
+                       .order (the file's "<" or ">"), .mem_order (for .q/.u64v;
+                       the file's unless set),
                        .loads [(paddr, filesz, offset, vaddr)],
                        .read(pa, n) (KeyError outside the dump), .q(pa) (u64),
                        .read_phys(pa, n) (across adjacent PT_LOADs) /
@@ -44,14 +47,19 @@ class Core:
         self.path = path
         self.f = open(path, "rb")
         hdr = self.f.read(64)
-        if hdr[:4] != b"\x7fELF" or hdr[4] != 2 or hdr[5] != 1:
-            raise SystemExit("%s: not a little-endian ELF64 file" % path)
+        if hdr[:4] != b"\x7fELF" or hdr[4] != 2 or hdr[5] not in (1, 2):
+            raise SystemExit("%s: not an ELF64 file" % path)
+        # s390x dumps are big-endian throughout; QEMU writes ppc64le's headers and
+        # notes big-endian over little-endian memory: mem_order is the caller's to set.
+        self.order = "<" if hdr[5] == 1 else ">"
+        self.mem_order = self.order
+        e = self.order
         self.header = hdr
-        self.machine, = struct.unpack_from("<H", hdr, 18)
-        phoff, = struct.unpack_from("<Q", hdr, 32)
-        phentsize, phnum = struct.unpack_from("<HH", hdr, 54)
+        self.machine, = struct.unpack_from(e + "H", hdr, 18)
+        phoff, = struct.unpack_from(e + "Q", hdr, 32)
+        phentsize, phnum = struct.unpack_from(e + "HH", hdr, 54)
         self.f.seek(phoff)
-        self.phdrs = [struct.unpack("<IIQQQQQQ", self.f.read(phentsize)[:56]) for _ in range(phnum)]
+        self.phdrs = [struct.unpack(e + "IIQQQQQQ", self.f.read(phentsize)[:56]) for _ in range(phnum)]
         self.loads = [(p[4], p[5], p[2], p[3]) for p in self.phdrs if p[0] == PT_LOAD]
 
     def read_phys(self, pa, n):
@@ -75,7 +83,7 @@ class Core:
         return data
 
     def q(self, pa):
-        return struct.unpack("<Q", self.read(pa, 8))[0]
+        return struct.unpack(self.mem_order + "Q", self.read(pa, 8))[0]
 
     def read_virt(self, va, n):
         for _pa, size, off, base in self.loads:
@@ -94,7 +102,7 @@ class Core:
         data = self.read_virt(va, 8)
         if data is None:
             raise KeyError(f"{va:#x} not in the dump")
-        return struct.unpack("<Q", data)[0]
+        return struct.unpack(self.mem_order + "Q", data)[0]
 
 
 def notes(path):
@@ -106,13 +114,27 @@ def notes(path):
         data = core.f.read(p_filesz)
         off = 0
         while off + 12 <= len(data):
-            namesz, descsz, ntype = struct.unpack_from("<III", data, off)
+            namesz, descsz, ntype = struct.unpack_from(core.order + "III", data, off)
             off += 12
             name = data[off:off + namesz].rstrip(b"\0").decode("ascii", "replace")
             off += (namesz + 3) & ~3
             desc = data[off:off + descsz]
             off += (descsz + 3) & ~3
             yield name, ntype, desc
+
+
+def memory_note(core, pa, size):
+    """The ELF note at PA in guest memory (the kernel's VMCOREINFO note, where
+    /sys/kernel/vmcoreinfo points): (name, type, desc). Its header is in the
+    guest's byte order, taken as the one whose namesz is sane."""
+    data = core.read(pa, size)
+    for order in "<>":
+        namesz, descsz, ntype = struct.unpack_from(order + "III", data, 0)
+        if 0 < namesz < 64 and 12 + namesz <= size:
+            break
+    name = data[12:12 + namesz].rstrip(b"\0").decode("ascii", "replace")
+    off = 12 + ((namesz + 3) & ~3)
+    return name, ntype, data[off:off + descsz]
 
 
 # An upper-level entry's table (physical), or None when it is no table.

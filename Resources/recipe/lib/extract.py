@@ -6,19 +6,19 @@ recipe.
 Usage: extract.py ARCH SERIAL_LOG OUTDIR [OUTDIR2 ...] [--need NAME,...]
        extract.py --flat SERIAL_LOG OUTDIR
 
-ARCH (x86_64, arm64, riscv64) picks the shape every page-table line must have
-(PTDUMP_LINE below). Page-table sections (kernel, current_kernel, current_user,
-efi; kernel_page_tables, efi_page_tables) go to OUTDIR/page_tables/<name>.txt,
-every other section to OUTDIR/<name>.txt (vmcoreinfo, cmdline, maps, dmesg,
-iomem, victim, pagemap, ...); a `victim` section also gives victim-pid.txt (its
-pid line). The serial line discipline's CRLF is turned back into LF, so the
-files hold the bytes the guest printed.
+ARCH (x86_64, arm64, riscv64, s390x, ppc64) picks the shape every page-table
+line must have (PTDUMP_LINE below). Page-table sections (kernel,
+current_kernel, current_user, efi; kernel_page_tables, efi_page_tables) go to
+OUTDIR/page_tables/<name>.txt, every other section to OUTDIR/<name>.txt
+(vmcoreinfo, cmdline, maps, dmesg, iomem, victim, pagemap, ...); a `victim`
+section also gives victim-pid.txt (its pid line). The serial line discipline's
+CRLF is turned back into LF, so the files hold the bytes the guest printed.
 With more than one OUTDIR the log is split at the lines READY1, READY2, ...
 (lib/init.c's moments scenario) and moment N goes to OUTDIR N.
---need: sections that must be there (arm64 and riscv64: kernel_page_tables).
+--need: sections that must be there (default, all but x86_64: kernel_page_tables).
 --flat: every section to OUTDIR/<name> as it is, no checks (live-churn).
 Exit 1 on a missing section, a stray CR, a page-table line that is not
-ptdump-shaped (interleaved printk output), or (arm64, riscv64) a listing that
+ptdump-shaped (interleaved printk output), or (all but x86_64) a listing that
 is (nearly) empty or does not end with a newline.
 """
 import os
@@ -41,6 +41,15 @@ PTDUMP_LINE = {
         rb"^(0x[0-9a-f]{16}-0x[0-9a-f]{16}    0x[0-9a-f]{16} +\d+[KMGTPE] (PGD|P4D|PUD|PMD|PTE)"
         rb"( (RSW|   )| [N.] (MT\((NC|IO|\?\?)\)|  \.\.  ) (RSW\(\d\)|  \.\.  ))"
         rb" [D.] [A.] [G.] [U.] [X.] [W.] [R.] [V.]"
+        rb"|---\[ [^\]]+ \]---)$"),
+    # arch/s390/mm/dump_pagetables.c: holes as "I"; markers "---[ name Start|End ]---"
+    "s390x": re.compile(
+        rb"^(0x[0-9a-f]{16}-0x[0-9a-f]{16} +\d+[KMGTPE] (ASCE|PGD|PUD|PMD|PTE) (I|R[OW] N?X)"
+        rb"|---\[ [^\]]+ \]---)$"),
+    # arch/powerpc/mm/ptdump/ptdump.c: inclusive end, physical address, size, the
+    # level name (7.x; 6.12 had none), then blank-padded flag words
+    "ppc64": re.compile(
+        rb"^(0x[0-9a-f]{16}-0x[0-9a-f]{16}  0x[0-9a-f]{16} +\d+[KMGTPE] ((PGD|P4D|PUD|PMD|PTE) )? .*"
         rb"|---\[ [^\]]+ \]---)$"),
 }
 PAGE_TABLES = {"kernel", "current_kernel", "current_user", "efi",
@@ -115,7 +124,7 @@ def main():
     if arch == "--flat":
         return flat(data, outdirs[0])
     if arch not in PTDUMP_LINE:
-        sys.exit(f"unknown ARCH {arch} (x86_64, arm64, riscv64)")
+        sys.exit(f"unknown ARCH {arch} ({', '.join(PTDUMP_LINE)})")
     if arch != "x86_64" and "--need" not in sys.argv:
         need = ["kernel_page_tables"]
     if len(outdirs) == 1:

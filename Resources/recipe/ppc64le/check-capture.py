@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""check-capture.py CAPTURE STATE KVER: a ppc64le capture is what STATE says.
+
+- the kernel's VMCOREINFO note, read out of guest memory (little-endian; the
+  dump's own headers are big-endian) at the address init printed
+  (vmcoreinfo.txt), to vmcoreinfo-note.txt; its OSRELEASE must be KVER's and
+  PAGESIZE 65536;
+- the MMU: radix when dmesg says "Using radix MMU under hypervisor", hash when
+  it says "Initializing hash mmu"; and the listing agrees (radix lists the
+  linear map from 0xc000000000000000; hash starts at the vmalloc area);
+- summary.txt: MMU, the first ranges, the listing's size.
+"""
+import os
+import re
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from elfcore import Core, memory_note  # noqa: E402
+
+
+def main():
+    d, state, kver = sys.argv[1:4]
+    ok, summary = True, []
+    core = Core(os.path.join(d, "vmcore.elf"))
+    core.mem_order = "<"
+    addr, size = (int(x, 16) for x in open(os.path.join(d, "vmcoreinfo.txt")).read().split())
+    name, _t, desc = memory_note(core, addr, size)
+    text = desc.rstrip(b"\0").decode("ascii", "replace")
+    open(os.path.join(d, "vmcoreinfo-note.txt"), "w").write(text)
+    rel = re.search(r"^OSRELEASE=(\S+)", text, re.M)
+    page = re.search(r"^PAGESIZE=(\d+)", text, re.M)
+    print(f"note {name} at {addr:#x}: OSRELEASE={rel and rel.group(1)} PAGESIZE={page and page.group(1)}"
+          f" (dump header {'big' if core.order == '>' else 'little'}-endian, e_machine {core.machine})")
+    if name != "VMCOREINFO" or not rel or not rel.group(1).startswith(kver + ".") or \
+            not page or page.group(1) != "65536":
+        print("FAIL: no VMCOREINFO of " + kver + " with 64K pages")
+        ok = False
+    dmesg = open(os.path.join(d, "dmesg.txt"), errors="replace").read()
+    mmu = "radix" if "Using radix MMU under hypervisor" in dmesg else \
+        "hash" if "Initializing hash mmu" in dmesg else "unknown"
+    lines = open(os.path.join(d, "page_tables", "kernel_page_tables.txt")).read().splitlines()
+    ranges = [l for l in lines if l.startswith("0x")]
+    linear = bool(ranges) and ranges[0].startswith("0xc000000000000000-")
+    summary += [f"MMU (dmesg): {mmu}; linear map listed: {linear}"] + \
+        ["first: " + r.rstrip() for r in ranges[:2]] + [f"listing: {len(lines)} lines"]
+    if mmu != state or linear != (state == "radix"):
+        print(f"FAIL: {state} wanted")
+        ok = False
+    open(os.path.join(d, "summary.txt"), "w").write("\n".join(summary) + "\n")
+    print("\n".join(summary))
+    print("check-capture: " + ("OK" if ok else "FAILED"))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

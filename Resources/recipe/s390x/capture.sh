@@ -1,0 +1,12 @@
+#!/bin/bash
+# capture.sh plain|r2|r2-nokaslr: boot build-kernel.sh's kernel of that layout
+# (build, build-r2, build-r2-nokaslr) under qemu-system-s390x (TCG) and capture,
+# at one stop, the kernel's own /sys/kernel/debug/kernel_page_tables and an ELF
+# dump: ../lib/run-profile.sh profile STATE capture. KVER defaults to 7.3 here
+# (6.12 too); BUILD_DIR, SRC_DIR, OUT_ROOT as in run-profile.sh.
+# Produces in /work/big/s390x-KVER/STATE: vmcore.elf, serial.log, page_tables/,
+# vmcoreinfo.txt, vmcoreinfo-note.txt, cmdline.txt, maps.txt, dmesg.txt,
+# wx-check.txt, info-registers.txt, summary.txt, check.log, checks.txt,
+# qemu-cmd.txt, timings.txt, and links vmlinux, System.map, bzImage.
+export KVER=${KVER:-7.3}
+exec "$(dirname "$0")/../lib/run-profile.sh" "$(dirname "$0")/profile" "${1:?usage: capture.sh plain|r2|r2-nokaslr}" capture

@@ -1,0 +1,7 @@
+#!/bin/bash
+# judge.sh plain|r2 (or a capture folder): ../lib/judge-listing.sh on
+# /work/big/s390x-KVER/STATE (KVER default 7.3): snapshot, kernel_page_tables
+# four ways vs the kernel's own text, check-wx, info.
+C=${1:?usage: judge.sh plain|r2|CAPTURE_DIR}
+[ -d "$C" ] || C=/work/big/s390x-${KVER:-7.3}/$C
+exec "$(dirname "$0")/../lib/judge-listing.sh" "$C"
