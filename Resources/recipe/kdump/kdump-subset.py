@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Cut a kdump-compressed dump down to the pages a page-table walk reads.
 
-    kdump-subset.py IN.kdump SNAPSHOT.core OUT [--flatten]
+    kdump-subset.py IN.kdump SNAPSHOT.core OUT [--flatten] [HEXPA:HEXSIZE ...]
 
 IN is a dump written by makedumpfile or QEMU (plain or flattened). SNAPSHOT is
 `kptdump snapshot` of the same state (its PT_LOAD segments are exactly the
@@ -10,7 +10,9 @@ kdump_sub_header, notes, VMCOREINFO) and 1st bitmap byte for byte, and for
 each kept page its page_desc and its compressed bytes as the original writer
 produced them; only the 2nd bitmap shrinks. So what makedumpfile left out
 stays left out, and every kept page is decoded from the original writer's
-compressed stream. --flatten writes makedumpfile's flattened form.
+compressed stream. --flatten writes makedumpfile's flattened form. Each
+HEXPA:HEXSIZE keeps that physical range's pages too (the kernel's kallsyms, so
+the cut dump lists without a System.map). Either byte order.
 
 The format is read by kdumpinfo.py beside it. Never writes to IN.
 """
@@ -27,10 +29,13 @@ def main():
         sys.exit(__doc__)
     src_path, snap_path, out_path = sys.argv[1:4]
     flatten = "--flatten" in sys.argv[4:]
+    extra = [a.split(":") for a in sys.argv[4:] if ":" in a]  # HEXPA:HEXSIZE pages to keep too
     k = Kdump(src_path)
     block = k.block_size
     keep = set()
     for pa, size, _ in elf_loads(snap_path):
+        keep.update(range(pa // block, (pa + size - 1) // block + 1))
+    for pa, size in ((int(a, 16), int(b, 16)) for a, b in extra):
         keep.update(range(pa // block, (pa + size - 1) // block + 1))
 
     kept = [pfn for pfn in range(k.max_mapnr) if pfn in keep and k.dumped(pfn)]
@@ -45,7 +50,7 @@ def main():
     data = bytearray()
     for pfn in kept:
         off, size, flags, page_flags = k.desc(pfn)
-        descs += DESC.pack(data_off + len(data), size, flags, page_flags)
+        descs += k.DESC.pack(data_off + len(data), size, flags, page_flags)
         data += k.data[off:off + size]
 
     pieces = [(0, k.data[:bitmap_off]), (bitmap_off, k.bitmap1 + bytes(new_second)),

@@ -90,14 +90,16 @@ class Kdump:
         d = self.data
         if d[:8] != b"KDUMP   ":
             sys.exit(f"{path}: signature {d[:8]!r}, not 'KDUMP   '")
-        self.version = struct.unpack_from("<i", d, 8)[0]
+        e = ">" if struct.unpack_from("<I", d, 8)[0] > 0xFFFF else "<"  # s390x: big-endian
+        self.order, self.DESC = e, struct.Struct(e + "qIIQ")
+        self.version = struct.unpack_from(e + "i", d, 8)[0]
         self.uts = [d[12 + 65 * i:12 + 65 * (i + 1)].split(b"\0")[0].decode() for i in range(6)]
-        self.tv_sec, self.tv_usec = struct.unpack_from("<qq", d, 408)
+        self.tv_sec, self.tv_usec = struct.unpack_from(e + "qq", d, 408)
         (self.status, self.block_size, self.sub_hdr_size, self.bitmap_blocks,
          self.max_mapnr32, self.total_ram_blocks, self.device_blocks,
-         self.written_blocks, self.current_cpu, self.nr_cpus) = struct.unpack_from("<IiiIIIIIIi", d, 424)
+         self.written_blocks, self.current_cpu, self.nr_cpus) = struct.unpack_from(e + "IiiIIIIIIi", d, 424)
         bs = self.block_size
-        s = struct.unpack_from("<QiiQQqQqQqQQQQ", d, bs)
+        s = struct.unpack_from(e + "QiiQQqQqQqQQQQ", d, bs)
         self.sub = dict(zip(("phys_base dump_level split start_pfn end_pfn offset_vmcoreinfo "
                              "size_vmcoreinfo offset_note size_note offset_eraseinfo "
                              "size_eraseinfo start_pfn_64 end_pfn_64 max_mapnr_64").split(), s))
@@ -127,7 +129,7 @@ class Kdump:
         if not self.dumped(pfn):
             return None
         i = self.rank[pfn >> 3] + bin(self.bitmap2[pfn >> 3] & ((1 << (pfn & 7)) - 1)).count("1")
-        return DESC.unpack_from(self.data, self.desc_off + DESC.size * i)
+        return self.DESC.unpack_from(self.data, self.desc_off + DESC.size * i)
 
     def page(self, pfn):
         """The page's bytes, or None when not dumped; raises on unknown compression."""
@@ -170,7 +172,7 @@ class Kdump:
         print(f"descriptors at:   {self.desc_off:#x}, end {self.desc_off + DESC.size * n2:#x}, file {len(d):#x}")
         kinds, offsets = {}, {}
         for i in range(n2):
-            off, size, fl, _ = DESC.unpack_from(d, self.desc_off + DESC.size * i)
+            off, size, fl, _ = self.DESC.unpack_from(d, self.desc_off + DESC.size * i)
             name = "raw" if fl == 0 else "+".join(v for k, v in COMP.items() if fl & k) or hex(fl)
             kinds[name] = kinds.get(name, 0) + 1
             offsets[off] = offsets.get(off, 0) + 1
@@ -185,13 +187,13 @@ class Kdump:
             print(f"VMCOREINFO:       {n} bytes at {o:#x}: {', '.join(rel)}")
         o, n = self.sub["offset_note"], self.sub["size_note"]
         if self.version >= 4 and n:
-            print(f"ELF notes:        {n} bytes at {o:#x}: {', '.join(notes(d[o:o + n]))}")
+            print(f"ELF notes:        {n} bytes at {o:#x}: {', '.join(notes(d[o:o + n], self.order))}")
 
 
-def notes(buf):
+def notes(buf, e="<"):
     out, pos = [], 0
     while pos + 12 <= len(buf):
-        nsz, dsz, typ = struct.unpack_from("<III", buf, pos)
+        nsz, dsz, typ = struct.unpack_from(e + "III", buf, pos)
         if nsz == 0 and dsz == 0 and typ == 0:
             break
         name = buf[pos + 12:pos + 12 + nsz].rstrip(b"\0").decode("ascii", "replace")
@@ -213,7 +215,7 @@ def cmd_ranges(k, core):
     bs = k.block_size
     uses = {}
     for i in range(k.rank[-1]):
-        off = DESC.unpack_from(k.data, k.desc_off + DESC.size * i)[0]
+        off = k.DESC.unpack_from(k.data, k.desc_off + DESC.size * i)[0]
         uses[off] = uses.get(off, 0) + 1
     missing = zeros = 0
     for pa, sz, _ in elf_loads(core):
