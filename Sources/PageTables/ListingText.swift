@@ -1,6 +1,7 @@
 /// A ptdump listing read back from its text: the kernel's own debugfs file
-/// (x86's `page_tables/*`, arm64's and riscv's `*_page_tables`) or ours, which is
-/// the same text. `diff` compares two of these.
+/// (x86's `page_tables/*`, the `*_page_tables` of arm64, riscv, s390 and
+/// powerpc from the release that prints level names) or ours, which is the same
+/// text. `diff` compares two of these.
 public struct ParsedListing: Sendable, Equatable {
     public var regions: [ListingRegion]
 
@@ -99,7 +100,9 @@ extension ParsedListing {
         self.regions = regions
     }
 
-    /// `0x%016lx-0x%016lx   [0x%016lx ] %9lu%c <rest>`.
+    /// `0x%016lx-0x%016lx   [0x%016lx ] %9lu%c <rest>`. powerpc prints the
+    /// end inclusive (`addr - 1`): a page-aligned start with an end whose page
+    /// offset is all ones is read so. s390 prints a hole as the word `I`.
     static func rangeLine(_ line: Substring) -> ListingLine? {
         let words = line.split(separator: " ")
         guard words.count >= 2 else { return nil }
@@ -131,7 +134,9 @@ extension ParsedListing {
             mark = rest[bang...].joined(separator: " ")
             rest = Array(rest[..<bang])
         }
-        return ListingLine(start: start, size: end &- start, level: level, attributes: rest,
+        if rest == ["I"] { rest = [] }
+        let inclusive = start & 0xfff == 0 && end & 0xfff == 0xfff
+        return ListingLine(start: start, size: end &- start &+ (inclusive ? 1 : 0), level: level, attributes: rest,
                            physical: physical, mark: mark)
     }
 

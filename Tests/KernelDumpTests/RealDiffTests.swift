@@ -46,6 +46,21 @@ import PageTables
         }
     }
 
+    /// powerpc's text (inclusive ends, from 7.x with level names) and s390's
+    /// (holes as `I`) read back: the kernel's own file and the snapshot of the
+    /// same moment are the same listing.
+    @Test(arguments: ["ppc64/7.3-radix-64k", "ppc64/7.3-hash-64k", "s390x/6.12-plain", "s390x/7.3-plain", "s390x/7.3-r2"])
+    func kernelsTextOfOtherFormsEqualsTheDump(_ state: String) throws {
+        let dir = Fixtures.root.appendingPathComponent(state)
+        let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
+        let text = dir.appendingPathComponent("page_tables/kernel_page_tables.txt")
+        let outcome = try Actions.diff(request(snapshot.path), request(text.path), table: .kernel, cpu: 0, details: true)
+        #expect(outcome.same, "\(state):\n\(outcome.report)")
+        #expect(outcome.report.contains("ranges: no differences"))
+        let parsed = try ParsedListing(text: String(contentsOf: text, encoding: .utf8))
+        #expect(parsed.lineCount > 20)
+    }
+
     /// Two boots of one kernel, both 4-level and 1 GiB but with 2 CPUs and 1,
     /// then 4-level against 5-level: the randomised bases (page_offset_base,
     /// vmalloc_base, vmemmap_base, the kernel text) cause no difference. What
