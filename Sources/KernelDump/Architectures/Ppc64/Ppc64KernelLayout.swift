@@ -31,7 +31,13 @@ public struct Ppc64KernelLayout: KernelLayout {
             }
             bits.append(Int(value))
         }
-        let (flagTables, levelNames, flagsSource) = readFlags(session, pageShift: pageShift)
+        var (flagTables, levelNames, flagsSource) = (Array(repeating: Ppc64ListingFormat.builtInFlags(pageShift: pageShift), count: 5),
+                                                      [String]?.none, "built-in table (Linux 6.12's book3s64.c, no level names)")
+        if let read = readFlags(session) {
+            (flagTables, levelNames, flagsSource) = read
+        } else {
+            session.warn("ppc64: the kernel's pg_level[] is not readable: flag words from Linux 6.12's table, no level names (later kernels print them)")
+        }
         let mask = flagTables[TableLevel.pte.rawValue].reduce(0) { $0 | $1.mask }
 
         // The walk: ptdump_init() starts it at PAGE_OFFSET under radix and at
@@ -69,7 +75,7 @@ public struct Ppc64KernelLayout: KernelLayout {
 
     /// `pg_level[5]` and the `flag_info` rows it points at (`{ u64 mask; u64
     /// val; const char *set; const char *clear; bool is_val; int shift; }`, 40
-    /// bytes); the built-in 6.12 table when the kernel's cannot be read.
+    /// bytes); nil when the kernel's cannot be read.
     ///
     /// `struct pgtable_level` is `{ const struct flag_info *flag; size_t num;
     /// u64 mask; }` (24 bytes) until powerpc's ptdump learned to print level
@@ -77,15 +83,14 @@ public struct Ppc64KernelLayout: KernelLayout {
     /// which put `char name[4]` after `flag` (32 bytes). The bytes after `flag`
     /// tell the two apart: a name is three capitals and a NUL ("PGD"), while
     /// the older `num` is a small count whose first four bytes are never that.
-    static func readFlags(_ session: KernelSession, pageShift: Int) -> (flags: [[Ppc64Flag]], names: [String]?, source: String) {
-        let builtIn = Ppc64ListingFormat.builtInFlags(pageShift: pageShift)
-        let fallback = (Array(repeating: builtIn, count: 5), [String]?.none, "built-in table (Linux 6.12's book3s64.c, no level names)")
+    static func readFlags(_ session: KernelSession) -> (flags: [[Ppc64Flag]], names: [String]?, source: String)? {
         let order = session.byteOrder
         guard let va = session.symbols["pg_level"],
-              let levels = try? session.readKernelImage(va, count: 5 * 32, name: "pg_level") ?? session.readKernelImage(va, count: 5 * 24, name: "pg_level")
-        else { return fallback }
+              let levels = (try? session.readKernelImage(va, count: 5 * 32, name: "pg_level"))
+                ?? (try? session.readKernelImage(va, count: 5 * 24, name: "pg_level"))
+        else { return nil }
         let names = levelName(levels, at: 8).map { _ in (0..<5).compactMap { levelName(levels, at: $0 * 32 + 8) } }
-        guard names == nil || names?.count == 5 else { return fallback }
+        guard names == nil || names?.count == 5 else { return nil }
         let stride = names == nil ? 24 : 32
         let numberAt = names == nil ? 8 : 16
         var tables: [[Ppc64Flag]] = []
@@ -94,7 +99,7 @@ public struct Ppc64KernelLayout: KernelLayout {
                   let pointer = decodeInteger(levels, at: level * stride, size: 8, order: order),
                   let count = decodeInteger(levels, at: level * stride + numberAt, size: 8, order: order),
                   count > 0, count <= 64,
-                  let rows = try? session.readKernelImage(pointer, count: Int(count) * 40, name: "flag_array") else { return fallback }
+                  let rows = try? session.readKernelImage(pointer, count: Int(count) * 40, name: "flag_array") else { return nil }
             var table: [Ppc64Flag] = []
             for i in 0..<Int(count) {
                 let at = i * 40
@@ -102,10 +107,10 @@ public struct Ppc64KernelLayout: KernelLayout {
                       let value = decodeInteger(rows, at: at + 8, size: 8, order: order),
                       let setPointer = decodeInteger(rows, at: at + 16, size: 8, order: order),
                       let clearPointer = decodeInteger(rows, at: at + 24, size: 8, order: order),
-                      let shift = decodeInteger(rows, at: at + 36, size: 4, order: order), shift < 64 else { return fallback }
+                      let shift = decodeInteger(rows, at: at + 36, size: 4, order: order), shift < 64 else { return nil }
                 let set = setPointer == 0 ? nil : session.readCString(setPointer, limit: 32)
                 let clear = clearPointer == 0 ? nil : session.readCString(clearPointer, limit: 32)
-                if (setPointer != 0 && set == nil) || (clearPointer != 0 && clear == nil) { return fallback }
+                if (setPointer != 0 && set == nil) || (clearPointer != 0 && clear == nil) { return nil }
                 table.append(Ppc64Flag(mask: mask, value: value, set: set, clear: clear,
                                        isValue: rows[at + 32] != 0, shift: Int(shift)))
             }

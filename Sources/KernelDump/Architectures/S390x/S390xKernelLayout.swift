@@ -30,6 +30,8 @@ public struct S390xKernelLayout: KernelLayout {
         if let value = try? session.readVariable("max_addr"), value != 0, value & (value - 1) == 0 {
             maxAddress = value
             maxAddressSource = "the kernel's max_addr"
+        } else {
+            session.warn("s390x: the kernel's max_addr is not readable: the walk ends where the top table's span does (\(hex16(maxAddress)))")
         }
 
         // The BEAR facility, and expolines (their thunks in the symbols) unless
@@ -42,6 +44,8 @@ public struct S390xKernelLayout: KernelLayout {
                 && ((try? session.readVariable("nospec_disable", size: 4)) ?? 0) == 0
             lowcoreMayBeWX = bear == 0 || expolines
             lowcoreSource = "cpu_has_bear=\(bear), expolines \(expolines ? "in use" : "not in use")"
+        } else {
+            session.warn("s390x: cpu_has_bear is not readable: check-wx assumes the first lowcore page may be W+X")
         }
         let paging = S390xPaging(top: top, lowcoreMayBeWX: lowcoreMayBeWX)
 
@@ -60,20 +64,17 @@ public struct S390xKernelLayout: KernelLayout {
     /// `markers` (kvrealloc'd: a pointer) and `markers_cnt`: rows of `{ int
     /// is_start; unsigned long start_address; unsigned long size; const char
     /// *name; }` (32 bytes), row 0 the `add_marker(0, -1UL, NULL)` start, the
-    /// rest sorted; the kernel prints row 0 as the listing's header.
+    /// rest sorted; the kernel prints row 0 as the listing's header. The array
+    /// may be kmalloc'd or vmalloc'd, so it is read through the kernel's own
+    /// tables, page by page.
     static func readMarkers(_ session: KernelSession, paging: S390xPaging, root: PhysicalAddress) -> MarkerTable? {
         guard let pointer = try? session.readVariable("markers"), pointer != 0,
               let count = try? session.readVariable("markers_cnt", size: 4), count >= 2, count <= 256 else { return nil }
-        let bytes: [UInt8]
-        if let pa = session.kernelImagePhysical(pointer), let b = try? session.memory.read(pa, count: Int(count) * 32) {
-            bytes = b
-        } else if let pa = translate(pointer, paging: paging, root: root, session: session),
-                  let b = try? session.memory.read(pa, count: Int(count) * 32) {
-            // A vmalloc'd array, through the kernel's own tables (one page at most here).
-            bytes = b
-        } else {
-            return nil
-        }
+        let spec = TableSpec(name: "kernel", root: root, ranges: [], architecture: paging,
+                             markers: MarkerTable([AddressMarker(start: 0, name: "")]), kasan: nil, origin: "swapper_pg_dir",
+                             format: S390xListingFormat(levelNames: paging.levelNames), markerAdvance: .untilCurrentFromFirst)
+        guard let bytes = try? KernelVirtualReader(spec: spec, memory: session.memory)
+            .read(pointer, count: Int(count) * 32, what: "markers") else { return nil }
         var list = [AddressMarker(start: 0, name: "Kernel Virtual Address Space")]
         for i in 1..<Int(count) {
             let at = i * 32
@@ -86,18 +87,6 @@ public struct S390xKernelLayout: KernelLayout {
             list.append(AddressMarker(start: start, name: "\(text) \(isStart != 0 ? "Start" : "End")"))
         }
         return MarkerTable(list)
-    }
-
-    /// A kernel virtual address's physical address, by the kernel's tables.
-    static func translate(_ va: UInt64, paging: S390xPaging, root: PhysicalAddress, session: KernelSession) -> PhysicalAddress? {
-        let page = va & ~UInt64(0xfff)
-        var found: UInt64?
-        let collector = LeafCollector(architecture: paging) { leaf in
-            if found == nil { found = leaf.physical.rawValue &+ (va & (leaf.size &- 1)) }
-        }
-        PageWalker(architecture: paging, memory: session.memory)
-            .walk(root: root, ranges: [WalkRange(page, page &+ 0x1000)], into: collector)
-        return found.map { PhysicalAddress($0) }
     }
 
     var format: S390xListingFormat { S390xListingFormat(levelNames: paging.levelNames) }
