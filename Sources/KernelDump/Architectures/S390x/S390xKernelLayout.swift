@@ -37,15 +37,27 @@ public struct S390xKernelLayout: KernelLayout {
         // The BEAR facility, and expolines (their thunks in the symbols) unless
         // nospec_disable: without the first or with the second, the kernel's
         // check lets the first lowcore page be W+X and says "unexpected".
+        // 6.x keeps the facility in `cpu_has_bear`; 7.x tests facility 193
+        // (BEAR enhancement, Principles of Operation) in `stfle_fac_list`,
+        // numbered from the first byte's top bit.
         var lowcoreMayBeWX = true
-        var lowcoreSource = "assumed (cpu_has_bear not readable)"
-        if let bear = try? session.readVariable("cpu_has_bear", size: 4) {
+        var lowcoreSource = "assumed (neither cpu_has_bear nor stfle_fac_list readable)"
+        var bear: UInt64?
+        var bearSource = ""
+        if let value = try? session.readVariable("cpu_has_bear", size: 4) {
+            (bear, bearSource) = (value, "cpu_has_bear=\(value)")
+        } else if let list = session.symbols["stfle_fac_list"],
+                  let byte = try? session.readKernelImage(list &+ 193 / 8, count: 1, name: "stfle_fac_list") {
+            let has: UInt64 = byte[0] & (0x80 >> (193 % 8)) != 0 ? 1 : 0
+            (bear, bearSource) = (has, "facility 193 (BEAR) \(has == 1 ? "installed" : "not installed")")
+        }
+        if let bear {
             let expolines = session.symbols["__s390_indirect_jump_r14"] != nil
                 && ((try? session.readVariable("nospec_disable", size: 4)) ?? 0) == 0
             lowcoreMayBeWX = bear == 0 || expolines
-            lowcoreSource = "cpu_has_bear=\(bear), expolines \(expolines ? "in use" : "not in use")"
+            lowcoreSource = "\(bearSource), expolines \(expolines ? "in use" : "not in use")"
         } else {
-            session.warn("s390x: cpu_has_bear is not readable: check-wx assumes the first lowcore page may be W+X")
+            session.warn("s390x: neither cpu_has_bear nor stfle_fac_list is readable: check-wx assumes the first lowcore page may be W+X")
         }
         let paging = S390xPaging(top: top, lowcoreMayBeWX: lowcoreMayBeWX)
 
