@@ -105,10 +105,8 @@ extension Actions {
         guard let offsets = session.taskLayout() else {
             throw .noTable(name: "current", reason: session.missingTypesMessage("the current tables of a crash dump"))
         }
-        guard let spec = try layout.table(.kernel, session: session, cpu: 0) else {
-            throw .noTable(name: "kernel", reason: "no kernel page table")
-        }
-        let reader = KernelVirtualReader(spec: spec, memory: session.memory)
+        let spec = try layout.kernelTable(session)
+        let reader = KernelVirtualReader(spec: spec, session: session)
         var task = KernelTask(pid: notedPID, comm: "?", address: 0, mm: 0)
         var how = "NT_PRSTATUS of CPU \(cpu)"
         // A dump filtered with -d 31 can lack the task_struct (makedumpfile

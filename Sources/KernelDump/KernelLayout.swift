@@ -31,6 +31,29 @@ public struct TableSpec {
     public var finalAddress: UInt64 = 0
     /// The state the kernel's note_page() starts from (`RangeMerger.startsAtPGDZero`).
     public var startsAtPGDZero = false
+    /// Kernel addresses the kernel reaches without an entry in this table; read
+    /// by `KernelVirtualReader` (task structs, `mm->pgd`), never listed.
+    public var linearMap: LinearMapping? = nil
+}
+
+/// A kernel virtual range at a fixed distance from the physical addresses it
+/// maps, with no entries in the Linux page table: ppc64's linear map under the
+/// hash MMU is bolted into the hashed page table, which is the hypervisor's
+/// (QEMU's) and not in the dump.
+public struct LinearMapping: Sendable, Equatable {
+    public var start: UInt64
+    public var end: UInt64
+    /// The physical address of `start`.
+    public var physicalStart: UInt64
+
+    public init(start: UInt64, end: UInt64, physicalStart: UInt64) {
+        (self.start, self.end, self.physicalStart) = (start, end, physicalStart)
+    }
+
+    /// `va`'s physical address, when `va` is in the range.
+    public func physical(_ va: UInt64) -> UInt64? {
+        va >= start && va < end ? physicalStart &+ (va &- start) : nil
+    }
 }
 
 /// What one architecture reads out of a kernel: the tables it can list and the
@@ -80,6 +103,22 @@ extension KernelLayout {
     /// Only x86's PTI keeps a second, user-mode table.
     public func userTable(of spec: TableSpec, session: KernelSession) throws(DumpError) -> TableSpec {
         throw .noTable(name: "current-user", reason: "this architecture keeps no separate user-mode table")
+    }
+
+    /// The kernel's own table (init_mm's), which every layout has.
+    public func kernelTable(_ session: KernelSession) throws(DumpError) -> TableSpec {
+        guard let kernel = try table(.kernel, session: session, cpu: 0) else {
+            throw .noTable(name: "kernel", reason: "no kernel page table")
+        }
+        return kernel
+    }
+
+    /// The kernel's table under one unnamed marker: what powerpc's and s390's
+    /// `ptdump_check_wx()` walk.
+    public func kernelTableUnderOneMarker(_ session: KernelSession) throws(DumpError) -> TableSpec {
+        var spec = try kernelTable(session)
+        spec.markers = MarkerTable([AddressMarker(start: 0, name: "")])
+        return spec
     }
 
     /// arm64 and riscv check init_mm's table once.

@@ -76,16 +76,21 @@ public struct TaskLayout: Sendable, Equatable {
 }
 
 /// Reads kernel virtual memory by translating through the kernel's own page
-/// table (`TableChoice.kernel`), so slab and vmalloc addresses read the same
-/// way on every architecture.
+/// table (`TableChoice.kernel`, and its `linearMap` where the table has no
+/// entries), so slab and vmalloc addresses read the same way on every
+/// architecture.
 final class KernelVirtualReader {
     let spec: TableSpec
     let memory: any PhysicalMemory
+    /// The kernel's own byte order, for its variables: not the table entries'
+    /// (ppc64le keeps big-endian entries).
+    let byteOrder: ByteOrder
     private var pages: [UInt64: UInt64] = [:]
 
-    init(spec: TableSpec, memory: any PhysicalMemory) {
+    init(spec: TableSpec, session: KernelSession) {
         self.spec = spec
-        self.memory = memory
+        memory = session.memory
+        byteOrder = session.byteOrder
     }
 
     func read(_ va: UInt64, count: Int, what: String) throws(DumpError) -> [UInt8] {
@@ -110,6 +115,10 @@ final class KernelVirtualReader {
     /// The physical address of the page-aligned `page`, translated once.
     func physical(_ page: UInt64, what: String) throws(DumpError) -> UInt64 {
         if let known = pages[page] { return known }
+        if let linear = spec.linearMap?.physical(page) {
+            pages[page] = linear
+            return linear
+        }
         let t = AddressTranslation(page, root: spec.root, architecture: spec.architecture, memory: memory)
         guard case .mapped(let pa, _, _, _) = t.outcome else {
             throw .unreadableVariable(name: what, address: page, reason: "not mapped in the kernel's page table (\(t.outcome))")
@@ -119,7 +128,7 @@ final class KernelVirtualReader {
     }
 
     func read64(_ va: UInt64, what: String) throws(DumpError) -> UInt64 {
-        decodeInteger(try read(va, count: 8, what: what), at: 0, size: 8, order: spec.architecture.geometry.byteOrder) ?? 0
+        decodeInteger(try read(va, count: 8, what: what), at: 0, size: 8, order: byteOrder) ?? 0
     }
 }
 
@@ -167,10 +176,8 @@ extension Actions {
         guard let initTask = session.symbols["init_task"] else {
             throw .missingSymbol(name: "init_task", source: session.symbols.sources.joined(separator: ", "))
         }
-        guard let spec = try layout.table(.kernel, session: session, cpu: 0) else {
-            throw .noTable(name: "kernel", reason: "no kernel page table")
-        }
-        let reader = KernelVirtualReader(spec: spec, memory: session.memory)
+        let spec = try layout.kernelTable(session)
+        let reader = KernelVirtualReader(spec: spec, session: session)
         var tasks: [KernelTask] = []
         var seen: Set<UInt64> = [initTask]
         // Forward from init_task along tasks.next; where a task cannot be read
@@ -212,9 +219,8 @@ extension Actions {
 
     static func readTask(_ task: UInt64, offsets: TaskLayout, reader: KernelVirtualReader,
                          session: KernelSession) throws(DumpError) -> KernelTask {
-        let order = reader.spec.architecture.geometry.byteOrder
         let pidBytes = try reader.read(task &+ offsets.pid, count: 4, what: "task_struct.pid")
-        let pid = Int32(truncatingIfNeeded: decodeInteger(pidBytes, at: 0, size: 4, order: order) ?? 0)
+        let pid = Int32(truncatingIfNeeded: decodeInteger(pidBytes, at: 0, size: 4, order: reader.byteOrder) ?? 0)
         let commBytes = try reader.read(task &+ offsets.comm, count: 16, what: "task_struct.comm")
         let comm = String(decoding: commBytes.prefix { $0 != 0 }, as: UTF8.self)
         let mm = try reader.read64(task &+ offsets.mm, what: "task_struct.mm")
@@ -264,8 +270,8 @@ extension Actions {
     /// `rq.idle` of each CPU, when the runqueues' layout is known.
     static func idleTasks(_ session: KernelSession, _ layout: any KernelLayout, cpuCount: Int) -> [KernelTask] {
         guard let offsets = session.taskLayout(), let idleOffset = offsets.runqueueIdle,
-              let spec = try? layout.table(.kernel, session: session, cpu: 0) else { return [] }
-        let reader = KernelVirtualReader(spec: spec, memory: session.memory)
+              let spec = try? layout.kernelTable(session) else { return [] }
+        let reader = KernelVirtualReader(spec: spec, session: session)
         return (0..<cpuCount).compactMap { cpu in
             guard let rq = try? runqueue(session, cpu: cpu),
                   let address = try? reader.read64(rq &+ idleOffset, what: "rq.idle of CPU \(cpu)") else { return nil }

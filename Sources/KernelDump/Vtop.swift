@@ -81,7 +81,7 @@ extension Actions {
         if !argument.hasPrefix("0x") && UInt64(argument, radix: 16) == nil { out += " (\(argument))" }
         out += "  [\(spec.name) table: \(spec.origin)]\n"
         for s in t.steps {
-            out += "  " + s.level.name + "  " + hex16(s.table.rawValue) + "[" + String(s.index) + "]"
+            out += "  " + spec.architecture.tableName(s.level) + "  " + hex16(s.table.rawValue) + "[" + String(s.index) + "]"
             out += String(repeating: " ", count: max(1, 6 - String(s.index).count)) + hex16(s.entry) + "  "
             switch s.reading {
             case .table(let next):
@@ -106,13 +106,13 @@ extension Actions {
         }
         switch t.outcome {
         case .mapped(let physical, let size, let level, _):
-            out += "  physical " + hex16(physical.rawValue) + " (" + sizeName(size) + " page at " + level.name + ")\n"
+            out += "  physical " + hex16(physical.rawValue) + " (" + sizeName(size) + " page at " + spec.architecture.tableName(level) + ")\n"
         case .notMapped(let level):
-            out += "  not mapped (\(level.name) entry not present)\n"
+            out += "  not mapped (\(spec.architecture.tableName(level)) entry not present)\n"
         case .invalid(let level, let reason):
-            out += "  not mapped (\(level.name) entry invalid: \(reason))\n"
+            out += "  not mapped (\(spec.architecture.tableName(level)) entry invalid: \(reason))\n"
         case .unreadable(let level, let table, let reason):
-            out += "  unknown: \(level.name) table \(hex(table.rawValue)) unreadable: \(reason)\n"
+            out += "  unknown: \(spec.architecture.tableName(level)) table \(hex(table.rawValue)) unreadable: \(reason)\n"
         }
         return out
     }

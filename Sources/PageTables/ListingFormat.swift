@@ -59,14 +59,15 @@ public enum PtdumpSize {
     }
 
     static let byteUnits: [UInt8] = Array("BKMGTPE".utf8)
-    static let kilobyteUnits: [UInt8] = Array("KMGTPE".utf8)
+    /// The units of the ptdumps that print `size >> 10` (arm64, riscv, s390).
+    public static let kilobyteUnits: [UInt8] = Array("KMGTPE".utf8)
 
     public static func append(_ size: UInt64, to out: inout ASCIILine) {
         append(scaled: size, units: byteUnits, to: &out)
     }
 
     /// `delta` in `units[0]`, divided by 1024 while it stays whole.
-    static func append(scaled delta: UInt64, units: [UInt8], to out: inout ASCIILine) {
+    public static func append(scaled delta: UInt64, units: [UInt8], to out: inout ASCIILine) {
         var delta = delta
         var unit = 0
         while delta & 1023 == 0 && unit + 1 < units.count {

@@ -82,6 +82,11 @@ public protocol PagingArchitecture: Sendable {
     /// needs it). False by default.
     func isExpectedWX(start: UInt64, end: UInt64) -> Bool
 
+    /// What `vtop` calls the table read at `level`: the generic name ("pgd")
+    /// by default, the architecture's own where its tables have other names
+    /// (s390's region and segment tables).
+    func tableName(_ level: TableLevel) -> String
+
     /// The verdict line the kernel's boot-time W+X check prints for these counts.
     func wxVerdict(writableExecutablePages: UInt64, nonUXNPages: UInt64) -> String
 
@@ -137,6 +142,8 @@ extension PagingArchitecture {
     @inlinable public func isUserExecutable(protection: UInt64) -> Bool { false }
 
     @inlinable public func isExpectedWX(start: UInt64, end: UInt64) -> Bool { false }
+
+    public func tableName(_ level: TableLevel) -> String { level.name }
 
     @inlinable public func protection(_ entry: UInt64, at level: TableLevel?) -> UInt64 { protection(entry) }
 

@@ -2,7 +2,7 @@
 /// (arch/arm64/mm/ptdump.c) and riscv (arch/riscv/mm/ptdump.c). Both print
 /// `0x%016lx-0x%016lx   `, the size as `%9lu%c` with units `KMGTPE`, the level
 /// name and the attribute table; they differ in the columns described here.
-public struct TableDrivenFormatter: ListingFormatter, Sendable {
+public struct TableDrivenFormatter: LineFormatter, Sendable {
     public struct Style: ListingFormat {
         /// `pg_level[].name`, PGD first.
         public var levelNames: [String]
@@ -35,42 +35,21 @@ public struct TableDrivenFormatter: ListingFormatter, Sendable {
     /// kernel does not print.
     public func format(_ event: ListingEvent) -> String {
         var out = ASCIILine()
-        format(event, into: &out)
+        var copy = self
+        copy.format(event, into: &out)
         return out.string
     }
 
-    /// Appends the text for one event to `out`.
-    public func format(_ event: ListingEvent, into out: inout ASCIILine) {
-        switch event {
-        case .marker(_, let marker):
-            out.append("---[ ")
-            out.append(text: marker.name)
-            out.append(" ]---\n")
-        case .range(let range):
-            if range.problem == nil && range.protection == 0 && !style.printsEmptyRanges { return }
-            appendLine(range, to: &out)
-        }
+    public func prints(_ range: MappedRange) -> Bool {
+        range.problem != nil || range.protection != 0 || style.printsEmptyRanges
     }
 
-    public func record(_ event: ListingEvent, into listing: inout ParsedListing) {
-        switch event {
-        case .marker(_, let marker):
-            listing.startRegion(marker.name)
-        case .range(let range):
-            if range.problem == nil && range.protection == 0 && !style.printsEmptyRanges { return }
-            listing.append(ListingLine(range, levelName: style.levelNames[range.level.rawValue],
-                                       attributes: style.words(range),
-                                       physical: style.physicalColumn.map { $0(range.firstEntry) }))
-        }
+    public func parsed(_ range: MappedRange) -> ListingLine {
+        ListingLine(range, levelName: style.levelNames[range.level.rawValue], attributes: style.words(range),
+                    physical: style.physicalColumn.map { $0(range.firstEntry) })
     }
 
-    public func line(_ range: MappedRange) -> String {
-        var out = ASCIILine()
-        appendLine(range, to: &out)
-        return out.string
-    }
-
-    func appendLine(_ range: MappedRange, to out: inout ASCIILine) {
+    public func appendLine(_ range: MappedRange, to out: inout ASCIILine) {
         out.hex16(range.start)
         out.append("-")
         out.hex16(range.end)

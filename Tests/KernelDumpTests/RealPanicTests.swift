@@ -154,7 +154,7 @@ import PageTables
     static func withoutPages(_ snapshot: String, of addresses: [UInt64], _ name: String) throws -> String {
         let (session, layout) = try Actions.open(DumpRequest(core: snapshot))
         let spec = try #require(try layout.table(.kernel, session: session, cpu: 0))
-        let reader = KernelVirtualReader(spec: spec, memory: session.memory)
+        let reader = KernelVirtualReader(spec: spec, session: session)
         let cut = try Set(addresses.map { try reader.physical($0, what: "task") & ~0xfff })
         let file = try #require(try ElfFile.probe(snapshot))
         var ranges: [(start: UInt64, bytes: [UInt8])] = []

@@ -4,7 +4,7 @@
 - the kernel's VMCOREINFO note, read out of guest memory (little-endian; the
   dump's own headers are big-endian) at the address init printed
   (vmcoreinfo.txt), to vmcoreinfo-note.txt; its OSRELEASE must be KVER's and
-  PAGESIZE 65536;
+  PAGESIZE 65536 (radix, hash) or 4096 (radix-4k, hash-4k: the PAGES=4K build);
 - the MMU: radix when dmesg says "Using radix MMU under hypervisor", hash when
   it says "Initializing hash mmu"; and the listing agrees (radix lists the
   linear map from 0xc000000000000000; hash starts at the vmalloc area);
@@ -21,6 +21,8 @@ from elfcore import Core, memory_note  # noqa: E402
 
 def main():
     d, state, kver = sys.argv[1:4]
+    mmu_want, _, pages = state.partition("-")
+    want_page = {"": 65536, "4k": 4096}[pages]
     ok, summary = True, []
     core = Core(os.path.join(d, "vmcore.elf"))
     core.mem_order = "<"
@@ -33,8 +35,8 @@ def main():
     print(f"note {name} at {addr:#x}: OSRELEASE={rel and rel.group(1)} PAGESIZE={page and page.group(1)}"
           f" (dump header {'big' if core.order == '>' else 'little'}-endian, e_machine {core.machine})")
     if name != "VMCOREINFO" or not rel or not rel.group(1).startswith(kver + ".") or \
-            not page or page.group(1) != "65536":
-        print("FAIL: no VMCOREINFO of " + kver + " with 64K pages")
+            not page or page.group(1) != str(want_page):
+        print(f"FAIL: no VMCOREINFO of {kver} with PAGESIZE {want_page}")
         ok = False
     dmesg = open(os.path.join(d, "dmesg.txt"), errors="replace").read()
     mmu = "radix" if "Using radix MMU under hypervisor" in dmesg else \
@@ -43,8 +45,9 @@ def main():
     ranges = [l for l in lines if l.startswith("0x")]
     linear = bool(ranges) and ranges[0].startswith("0xc000000000000000-")
     summary += [f"MMU (dmesg): {mmu}; linear map listed: {linear}"] + \
-        ["first: " + r.rstrip() for r in ranges[:2]] + [f"listing: {len(lines)} lines"]
-    if mmu != state or linear != (state == "radix"):
+        ["first: " + r.rstrip() for r in ranges[:2]] + \
+        [f"PAGESIZE (VMCOREINFO): {page and page.group(1)}", f"listing: {len(lines)} lines"]
+    if mmu != mmu_want or linear != (mmu_want == "radix"):
         print(f"FAIL: {state} wanted")
         ok = False
     open(os.path.join(d, "summary.txt"), "w").write("\n".join(summary) + "\n")

@@ -301,9 +301,7 @@ public struct Arm64KernelLayout: KernelLayout {
 
     /// TTBR0's table: user space is `[0, 1 << vabits_actual)` (TASK_SIZE_64).
     public func processTable(root: PhysicalAddress, session: KernelSession) throws(DumpError) -> TableSpec {
-        guard let kernel = try table(.kernel, session: session, cpu: 0) else {
-            throw .noTable(name: "kernel", reason: "no kernel page table")
-        }
+        let kernel = try kernelTable(session)
         return kernel.userSpace(root: root, taskSize: 1 << UInt64(actualVABits))
     }
 

@@ -8,7 +8,7 @@ struct Ppc64Architecture: KernelArchitecture {
     var elfMachine: UInt16 { 21 }   // EM_PPC64
     var utsMachines: [String] { ["ppc64le", "ppc64"] }
     var tables: [TableChoice] { [.kernel] }
-    var processTableExtent: String { "not read yet" }
+    var processTableExtent: String { "its user space (quadrant 0), either MMU" }
     var wxRule: String { "_PAGE_WRITE and _PAGE_EXEC, in init_mm" }
 
     /// The linear map's reach: `MAX_PHYSMEM_BITS` from VMCOREINFO, else 46

@@ -133,20 +133,29 @@ public struct Ppc64KernelLayout: KernelLayout {
         guard choice == .kernel else {
             throw .noTable(name: choice.rawValue, reason: "ppc64 has kernel_page_tables only")
         }
-        return TableSpec(name: "kernel", root: swapper, ranges: [walkRange], architecture: paging,
-                         markers: markers, kasan: nil, origin: "init_mm: swapper_pg_dir at physical \(swapper)",
-                         format: format, markerAdvance: .untilCurrentFromFirst)
+        var spec = TableSpec(name: "kernel", root: swapper, ranges: [walkRange], architecture: paging,
+                             markers: markers, kasan: nil, origin: "init_mm: swapper_pg_dir at physical \(swapper)",
+                             format: format, markerAdvance: .untilCurrentFromFirst)
+        // Under hash the linear map (slab: tasks, mm_structs, their PGDs) is
+        // bolted into the hashed page table, not in swapper_pg_dir.
+        if paging.mmu == .hash && walkRange.start > Self.pageOffset {
+            spec.linearMap = LinearMapping(start: Self.pageOffset, end: walkRange.start, physicalStart: 0)
+        }
+        return spec
     }
 
     /// `ptdump_check_wx()` walks the same range with one marker.
     public func wxCheckTables(_ session: KernelSession) throws(DumpError) -> [(preface: String?, spec: TableSpec)] {
-        guard var spec = try table(.kernel, session: session, cpu: 0) else { return [] }
-        spec.markers = MarkerTable([AddressMarker(start: 0, name: "")])
-        return [(nil, spec)]
+        [(nil, try kernelTableUnderOneMarker(session))]
     }
 
+    /// A process's table under either MMU: the same tree of the same entry
+    /// format as the kernel's, indexed from address 0 (quadrant 0). User space
+    /// is what the tree spans (`PGDIR_SIZE * PTRS_PER_PGD`): the kernel's
+    /// TASK_SIZE_USER64 is the whole span (4PB with 64K pages, 64TB with 4K).
     public func processTable(root: PhysicalAddress, session: KernelSession) throws(DumpError) -> TableSpec {
-        throw .noTable(name: "process", reason: "ppc64: process tables are not read yet")
+        let kernel = try kernelTable(session)
+        return kernel.userSpace(root: root, taskSize: 1 << UInt64(paging.spanBits))
     }
 
     public func describe(_ session: KernelSession) -> [(String, String)] {

@@ -52,6 +52,8 @@ public struct Ppc64ListingFormat: ListingFormat {
         self.levelNames = levelNames
     }
 
+    static let sizeUnits: [UInt8] = Array(" KMGTPE".utf8)
+
     public func makeFormatter(physicalColumn: Bool) -> any ListingFormatter { Formatter(format: self) }
 
     public func words(_ range: MappedRange) -> [String] {
@@ -60,36 +62,15 @@ public struct Ppc64ListingFormat: ListingFormat {
             .flatMap { $0.split(separator: " ").map(String.init) }
     }
 
-    struct Formatter: ListingFormatter {
+    struct Formatter: LineFormatter {
         let format: Ppc64ListingFormat
 
-        mutating func format(_ event: ListingEvent, into out: inout ASCIILine) {
-            switch event {
-            case .marker(_, let marker):
-                out.append("---[ ")
-                out.append(text: marker.name)
-                out.append(" ]---\n")
-            case .range(let range):
-                guard range.problem != nil || range.protection != 0 else { return }
-                appendLine(range, to: &out)
-            }
-        }
+        /// Holes (no flags) are not printed.
+        func prints(_ range: MappedRange) -> Bool { range.problem != nil || range.protection != 0 }
 
-        func line(_ range: MappedRange) -> String {
-            var out = ASCIILine()
-            appendLine(range, to: &out)
-            return out.string
-        }
-
-        mutating func record(_ event: ListingEvent, into listing: inout ParsedListing) {
-            switch event {
-            case .marker(_, let marker):
-                listing.startRegion(marker.name)
-            case .range(let range):
-                guard range.problem != nil || range.protection != 0 else { return }
-                listing.append(ListingLine(range, levelName: range.level.name, attributes: format.words(range),
-                                           physical: range.firstEntry & format.rpnMask))
-            }
+        func parsed(_ range: MappedRange) -> ListingLine {
+            ListingLine(range, levelName: range.level.name, attributes: format.words(range),
+                        physical: range.firstEntry & format.rpnMask)
         }
 
         func appendLine(_ range: MappedRange, to out: inout ASCIILine) {
@@ -100,15 +81,7 @@ public struct Ppc64ListingFormat: ListingFormat {
             out.hex16(range.firstEntry & format.rpnMask)
             out.append(" ")
             // pt_dump_size(): bytes, divided by 1024 while whole, units " KMGTPE".
-            var size = range.size
-            var unit = 0
-            let units: [UInt8] = Array(" KMGTPE".utf8)
-            while size & 1023 == 0 && unit + 1 < units.count {
-                size >>= 10
-                unit += 1
-            }
-            out.decimal(size, width: 9)
-            out.append(byte: units[unit])
+            PtdumpSize.append(scaled: range.size, units: Ppc64ListingFormat.sizeUnits, to: &out)
             out.append(" ")
             if let names = format.levelNames {
                 out.append(text: names[range.level.rawValue])

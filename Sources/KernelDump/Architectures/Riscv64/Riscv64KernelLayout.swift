@@ -165,9 +165,7 @@ public struct Riscv64KernelLayout: KernelLayout {
     /// A process's satp table: user space is the lower half, TASK_SIZE =
     /// PGDIR_SIZE * PTRS_PER_PGD / 2 (2^38, 2^47 or 2^56).
     public func processTable(root: PhysicalAddress, session: KernelSession) throws(DumpError) -> TableSpec {
-        guard let kernel = try table(.kernel, session: session, cpu: 0) else {
-            throw .noTable(name: "kernel", reason: "no kernel page table")
-        }
+        let kernel = try kernelTable(session)
         return kernel.userSpace(root: root, taskSize: 1 << UInt64(paging.mode.vaBits - 1))
     }
 

@@ -10,7 +10,7 @@ struct S390xArchitecture: KernelArchitecture {
     var elfMachine: UInt16 { 22 }   // EM_S390
     var utsMachines: [String] { ["s390x"] }
     var tables: [TableChoice] { [.kernel] }
-    var processTableExtent: String { "not read yet" }
+    var processTableExtent: String { "its user space (its own ASCE)" }
     var wxRule: String { "valid, not protected, not no-exec, in init_mm" }
 
     static func physical(_ va: UInt64, _ info: VmcoreInfo?) -> UInt64 {

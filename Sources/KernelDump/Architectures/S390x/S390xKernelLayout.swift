@@ -85,7 +85,7 @@ public struct S390xKernelLayout: KernelLayout {
         let spec = TableSpec(name: "kernel", root: root, ranges: [], architecture: paging,
                              markers: MarkerTable([AddressMarker(start: 0, name: "")]), kasan: nil, origin: "swapper_pg_dir",
                              format: S390xListingFormat(levelNames: paging.levelNames), markerAdvance: .untilCurrentFromFirst)
-        guard let bytes = try? KernelVirtualReader(spec: spec, memory: session.memory)
+        guard let bytes = try? KernelVirtualReader(spec: spec, session: session)
             .read(pointer, count: Int(count) * 32, what: "markers") else { return nil }
         var list = [AddressMarker(start: 0, name: "Kernel Virtual Address Space")]
         for i in 1..<Int(count) {
@@ -117,13 +117,28 @@ public struct S390xKernelLayout: KernelLayout {
 
     /// `ptdump_check_wx()` walks the same range under one marker.
     public func wxCheckTables(_ session: KernelSession) throws(DumpError) -> [(preface: String?, spec: TableSpec)] {
-        guard var spec = try table(.kernel, session: session, cpu: 0) else { return [] }
-        spec.markers = MarkerTable([AddressMarker(start: 0, name: "")])
-        return [(nil, spec)]
+        [(nil, try kernelTableUnderOneMarker(session))]
     }
 
+    /// A process's table (its own ASCE's, in the primary space): its top
+    /// table's type is in the first entry, as for swapper_pg_dir (an exec'd
+    /// mm starts as region-third, 4TB, and grows a level when mapped above),
+    /// and user space is what that table spans (`mm->context.asce_limit`).
     public func processTable(root: PhysicalAddress, session: KernelSession) throws(DumpError) -> TableSpec {
-        throw .noTable(name: "process", reason: "s390x: process tables are not read yet")
+        let kernel = try kernelTable(session)
+        let first: [UInt8]
+        do { first = try session.memory.read(root, count: 8) } catch {
+            throw .noTable(name: "process", reason: "s390x: the process's top table at \(root) is not in the dump (\(error))")
+        }
+        let type = (decodeInteger(first, at: 0, size: 8, order: .big) ?? 0) & S390xPaging.typeMask
+        guard let top = S390xPaging.Top(rawValue: Int(type >> 2)) else {
+            throw .noTable(name: "process", reason: "s390x: the process's top table at \(root) is a segment table (a 2G address space), which kptdump does not walk")
+        }
+        let paging = S390xPaging(top: top, lowcoreMayBeWX: false)
+        var spec = kernel.userSpace(root: root, taskSize: top.spanBits.map { 1 << UInt64($0) } ?? 0)
+        spec.architecture = paging
+        spec.format = S390xListingFormat(levelNames: paging.levelNames)
+        return spec
     }
 
     public func describe(_ session: KernelSession) -> [(String, String)] {

@@ -20,37 +20,19 @@ public struct S390xListingFormat: ListingFormat {
         return [p & S390xPaging.pageProtect != 0 ? "RO" : "RW", p & S390xPaging.pageNoExec != 0 ? "NX" : "X"]
     }
 
-    struct Formatter: ListingFormatter {
+    struct Formatter: LineFormatter {
         let format: S390xListingFormat
         /// `--phys`: the address mapped at the range's start, which the kernel does not print.
         let physicalColumn: Bool
 
-        mutating func format(_ event: ListingEvent, into out: inout ASCIILine) {
-            switch event {
-            case .marker(_, let marker):
-                out.append("---[ ")
-                out.append(text: marker.name)
-                out.append(" ]---\n")
-            case .range(let range):
-                appendLine(range, to: &out)
-            }
-        }
+        /// Every range, holes included.
+        func prints(_ range: MappedRange) -> Bool { true }
 
-        func line(_ range: MappedRange) -> String {
-            var out = ASCIILine()
-            appendLine(range, to: &out)
-            return out.string
-        }
-
-        mutating func record(_ event: ListingEvent, into listing: inout ParsedListing) {
-            switch event {
-            case .marker(_, let marker):
-                listing.startRegion(marker.name)
-            case .range(let range):
-                let words = format.words(range)
-                listing.append(ListingLine(range, levelName: format.levelNames[range.level.rawValue],
-                                           attributes: words == ["I"] ? [] : words, physical: nil))
-            }
+        /// A hole's `I` is no attribute: the text reader reads it as none.
+        func parsed(_ range: MappedRange) -> ListingLine {
+            let words = format.words(range)
+            return ListingLine(range, levelName: format.levelNames[range.level.rawValue],
+                               attributes: words == ["I"] ? [] : words, physical: nil)
         }
 
         func appendLine(_ range: MappedRange, to out: inout ASCIILine) {
@@ -59,16 +41,7 @@ public struct S390xListingFormat: ListingFormat {
             out.hex16(range.end)
             out.append(" ")
             if physicalColumn { out.physicalColumn(range.physicalStart) }
-            // delta = size >> 10, divided by 1024 while whole, units "KMGTPE".
-            var delta = range.size >> 10
-            var unit = 0
-            let units: [UInt8] = Array("KMGTPE".utf8)
-            while delta & 0x3ff == 0 && unit + 1 < units.count {
-                delta >>= 10
-                unit += 1
-            }
-            out.decimal(delta, width: 9)
-            out.append(byte: units[unit])
+            PtdumpSize.append(scaled: range.size >> 10, units: PtdumpSize.kilobyteUnits, to: &out)
             out.append(" ")
             out.append(text: format.levelNames[range.level.rawValue])
             out.append(" ")

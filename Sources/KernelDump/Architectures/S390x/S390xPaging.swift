@@ -144,6 +144,18 @@ public struct S390xPaging: PagingArchitecture {
                     executable: protection & (Self.pageInvalid | Self.pageNoExec) == 0, user: false)
     }
 
+    /// The Principles of Operation's table names: the walker's PGD is the
+    /// top table, of whichever type the ASCE designates.
+    public func tableName(_ level: TableLevel) -> String {
+        switch level {
+        case .pgd: return ["region3", "region2", "region1"][top.rawValue - 1]
+        case .p4d: return "region2"
+        case .pud: return "region3"
+        case .pmd: return "segment"
+        case .pte: return "page"
+        }
+    }
+
     /// arch/s390/mm/dump_pagetables.c, `ptdump_check_wx()`.
     public func wxVerdict(writableExecutablePages: UInt64, nonUXNPages: UInt64) -> String {
         writableExecutablePages == 0
