@@ -145,10 +145,15 @@ public struct ListingDiff: Sendable {
     /// itself is compared instead.
     static let levelWords: Set<String> = ["PSE", "BLK"]
 
+    /// An unknown (empty) level agrees with any: a text that prints none.
+    static func sameLevel(_ a: String?, _ b: String?) -> Bool {
+        a == b || a == "" || b == ""
+    }
+
     /// How two lines covering the same stretch differ, or nil when they agree.
     static func difference(_ a: ListingLine?, _ b: ListingLine?) -> Kind? {
         if a?.mark != nil || b?.mark != nil {
-            return a?.mark == b?.mark && a?.level == b?.level ? nil : .marked
+            return a?.mark == b?.mark && sameLevel(a?.level, b?.level) ? nil : .marked
         }
         let presentA = a?.isPresent ?? false, presentB = b?.isPresent ?? false
         switch (presentA, presentB) {
@@ -160,8 +165,7 @@ public struct ListingDiff: Sendable {
         guard let a, let b else { return nil }
         let sameAttributes = a.attributes.filter { !levelWords.contains($0) }
             == b.attributes.filter { !levelWords.contains($0) }
-        let sameLevel = a.level == b.level
-        switch (sameAttributes, sameLevel) {
+        switch (sameAttributes, sameLevel(a.level, b.level)) {
         case (true, true): return nil
         case (false, true): return .attributes
         case (true, false): return .level

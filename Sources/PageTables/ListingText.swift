@@ -31,7 +31,8 @@ public struct ListingLine: Sendable, Equatable {
     /// `end - start`, wrapping as the kernel's unsigned arithmetic does (the last
     /// line of a listing ends at 0).
     public var size: UInt64
-    /// The level name, lower case: pgd, p4d, pud, pmd, pte.
+    /// The level name, lower case: pgd, p4d, pud, pmd, pte; empty where the
+    /// text does not say (powerpc's before 7.x).
     public var level: String
     /// The attribute words as printed (`RW`, `NX`, `GLB`, `MEM/NORMAL`, ...);
     /// empty for a hole.
@@ -126,6 +127,9 @@ extension ParsedListing {
         } else if let last = rest.last, levelNames.contains(last.lowercased()) {
             level = last.lowercased()
             rest.removeLast()
+        } else if physical != nil && start & 0xfff == 0 && end & 0xfff == 0xfff {
+            // powerpc before 7.x (inclusive end, physical column) prints no level.
+            level = ""
         } else {
             return nil
         }
