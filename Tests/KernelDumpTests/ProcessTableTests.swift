@@ -175,13 +175,15 @@ import PageTables
         #expect(!kernel.allMapped)
     }
 
-    /// arm64 and riscv64: init's table (user space only) against the guest's
+    /// arm64, riscv64, ppc64 and s390x: init's table (user space only) against the guest's
     /// /proc/1/maps of the same moment (lib/init.c prints it after mlockall):
     /// every present page in a VMA that allows it, every VMA but [vvar] fully
     /// mapped, and the kernel's own listing unchanged by the snapshot.
     /// arm64 marks a writable-clean page RDONLY (hardware dirty-bit
     /// management), so only "RW" must be in a writable VMA; its user-executable
-    /// pages are those without UXN. riscv prints its W, X and U bits.
+    /// pages are those without UXN. riscv prints its W, X and U bits, powerpc
+    /// `user`, `w` and ` X `, s390 RW/RO and X/NX (no user bit: a process's
+    /// table is an address space of its own).
     struct PidOneCapture: Sendable, CustomTestStringConvertible {
         var fixture: String
         /// The kernel's own listing, when the kernel has one.
@@ -202,11 +204,14 @@ import PageTables
                       taskSize: "0010000000000000"),
         PidOneCapture(fixture: "arm64/debian-7.2-stock", kernelFile: nil, comm: "init2",
                       taskSize: "0010000000000000"),
+        // s390x 7.3 (DWARF): init's own region-third table, 4TB.
+        PidOneCapture(fixture: "s390x/7.3-plain-pid", kernelFile: "kernel_page_tables.txt", comm: "init",
+                      taskSize: "0000040000000000"),
     ])
     func pidOneAgreesWithProcMapsOutsideX86(_ capture: PidOneCapture) throws {
         let fixture = capture.fixture
         let dir = Fixtures.root.appendingPathComponent(fixture)
-        let riscv = fixture.hasPrefix("riscv")
+        let arch = fixture.prefix { $0 != "/" }
         let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
         let vmas = Self.maps(try String(contentsOf: dir.appendingPathComponent("maps.txt"), encoding: .utf8))
         #expect(vmas.count >= 4)
@@ -230,9 +235,14 @@ import PageTables
         for line in present {
             let end = line.start + line.size
             let words = line.attributes
-            let user = riscv ? words.contains("U") : words.contains("USR")
-            let writable = riscv ? words.contains("W") : words.contains("RW")
-            let executable = riscv ? words.contains("X") : !words.contains("UXN")
+            let (user, writable, executable): (Bool, Bool, Bool)
+            switch arch {
+            case "riscv64": (user, writable, executable) = (words.contains("U"), words.contains("W"), words.contains("X"))
+            case "ppc64": (user, writable, executable) = (words.contains("user"), words.contains("w"), words.contains("X"))
+            // A process's own address space (its ASCE): no user bit.
+            case "s390x": (user, writable, executable) = (true, words.contains("RW"), words.contains("X"))
+            default: (user, writable, executable) = (words.contains("USR"), words.contains("RW"), !words.contains("UXN"))
+            }
             var inside: UInt64 = 0
             for vma in vmas where vma.start < end && line.start < vma.end {
                 let overlap = min(end, vma.end) - max(line.start, vma.start)
