@@ -1,20 +1,25 @@
 /// Where one kernel keeps the software bits of a user PTE and, when the entry
 /// is not present, the swap entry it holds: for architectures whose swap PTEs
-/// store `swp_entry_t` as is (`__swp_entry_to_pte()` is the identity on arm64
-/// and riscv; x86-64 inverts the offset and has its own decoder).
+/// keep type and offset as plain bit fields (arm64 and riscv store
+/// `swp_entry_t` as is; powerpc adds `_PAGE_PTE`, s390 its invalid and
+/// protect bits, neither in the fields); x86-64 inverts the offset and has
+/// its own decoder.
 ///
 /// The layout changed between releases, so the caller picks one by the dump's
 /// OSRELEASE (`Arm64Paging.swapPTEFormat(release:)`,
-/// `Riscv64Paging.swapPTEFormat(release:)`); a release no known layout covers
-/// gets none, and its entries stay undecoded.
+/// `Riscv64Paging.swapPTEFormat(release:)`, ...); a release no known layout
+/// covers gets none, and its entries stay undecoded.
 public struct SwapPTEFormat: Sendable, Equatable {
     /// The headers this layout comes from, for messages.
     public var name: String
     /// `pte_present()` for a non-none entry: any of these bits set.
     public var presentBits: UInt64
-    /// The bit the MMU reads: a present entry without it is PROT_NONE (or a
-    /// NUMA-hinting or otherwise invalidated page).
+    /// The bits the MMU reads (any one of them): a present entry with none of
+    /// them is PROT_NONE (or a NUMA-hinting or otherwise invalidated page).
+    /// One bit on arm64 and riscv; powerpc's R, W and X; s390's READ.
     public var validBit: UInt64
+    /// `pte_none()`'s value: 0, except s390's empty PTE (`_PAGE_INVALID`).
+    public var noneValue: UInt64 = 0
     /// Present entries: `pte_special()`, `pte_devmap()`, `pte_soft_dirty()`,
     /// `pte_uffd_wp()` (0 where the release has no such bit).
     public var special: UInt64
@@ -36,7 +41,8 @@ public struct SwapPTEFormat: Sendable, Equatable {
     public init(name: String, presentBits: UInt64, validBit: UInt64, special: UInt64, devmap: UInt64 = 0,
                 softDirty: UInt64 = 0, uffdWP: UInt64 = 0, typeShift: Int, typeBits: Int = 5,
                 offsetShift: Int, offsetBits: Int, swapExclusive: UInt64 = 0, swapSoftDirty: UInt64 = 0,
-                swapUffdWP: UInt64 = 0) {
+                swapUffdWP: UInt64 = 0, noneValue: UInt64 = 0) {
+        self.noneValue = noneValue
         self.name = name
         self.presentBits = presentBits
         self.validBit = validBit
@@ -59,7 +65,7 @@ public struct SwapPTEFormat: Sendable, Equatable {
     /// as PTEs on arm64 and riscv (`pmd_pte()` is a cast), and so do their
     /// swap and migration entries (`__pmd_to_swp_entry()`).
     public func describe(_ entry: UInt64, swapTypes: SwapTypes) -> EntryDescription? {
-        guard entry != 0 else { return nil }
+        guard entry != 0 && entry != noneValue else { return nil }
         if entry & presentBits != 0 {
             var kind: EntryDescription.Kind = .normal
             if entry & validBit == 0 { kind = .protNone }

@@ -1,10 +1,22 @@
 /*
- * Static /init for the user-entries capture on arm64 and riscv64 (built by
- * ../lib/initramfs.sh with aarch64-linux-gnu-gcc / riscv64-linux-gnu-gcc
+ * Static /init for the user-entries capture on arm64, riscv64, ppc64le and
+ * s390x (built by ../lib/initramfs.sh with aarch64-linux-gnu-gcc,
+ * riscv64-linux-gnu-gcc, powerpc64le-linux-gnu-gcc, s390x-linux-gnu-gcc
  * -static, called from capture.sh beside this file). Adapted from
  * ../debian-stock-swap/init.c: zram is built into these kernels (no modules;
  * boot with zram.num_devices=2), and there is no soft-dirty or userfaultfd-wp
- * (neither architecture has them in 6.1).
+ * on arm64 and riscv64 (neither has them in 6.1; ppc64le and s390x 7.3 have
+ * soft-dirty, which pagemap reports as bit 55).
+ *
+ * Page sizes: everything is counted in pages of the running kernel's size
+ * (sysconf(_SC_PAGESIZE), "pg" below): 4K on arm64, riscv64 and s390x, 64K on
+ * the ppc64le kernel. The THP region is one PMD leaf's size and alignment as
+ * the kernel says (/sys/kernel/mm/transparent_hugepage/hpage_pmd_size: 2M on
+ * arm64 4K, riscv64 and ppc64le 64K radix, 1M (a segment) on s390x, 16M on
+ * ppc64le 64K hash), THP_PAGES (512 pages of 4K) when that file is missing.
+ * The page-size-bound helpers of ../lib/guest.h (make_swap: swap header;
+ * dump_pagemap, dump_victim: pagemap) assume 4K at compile time; this file has
+ * its own with the runtime size (same bytes and lines on 4K kernels).
  *
  * 1. Mounts proc, sysfs, devtmpfs, debugfs.
  * 2. Makes /dev/zram0 and /dev/zram1 64 MiB swap devices: writes disksize,
@@ -16,8 +28,9 @@
  *      "region"  64 anonymous pages, MADV_NOHUGEPAGE, every page written;
  *      "zero"    16 anonymous pages, MADV_NOHUGEPAGE, only read: each PTE maps
  *                the shared zero page (pte_special);
- *      "thp"     512 pages at a 2 MiB boundary, MADV_HUGEPAGE, every page
- *                written: one PMD leaf;
+ *      "thp"     one PMD leaf's size (hpage_pmd_size; 2 MiB = 512 pages on
+ *                arm64 and riscv64), MADV_HUGEPAGE, every page written: one
+ *                PMD leaf;
  *    and then, on "region" (page numbers within it):
  *      0..15   MADV_PAGEOUT while only zram0 is on      -> swap type 0
  *              swapon zram1 with a higher priority (SWAP_FLAG_PREFER), swapoff
@@ -25,7 +38,7 @@
  *              caches, which still hold slots of zram0 otherwise
  *      50..53  MADV_PAGEOUT                              -> swap type 1
  *      20      MADV_HWPOISON                             -> hwpoison entry
- *              (EINVAL without CONFIG_MEMORY_FAILURE: riscv64 6.1). From 6.4
+ *              (EINVAL without CONFIG_MEMORY_FAILURE: riscv64, s390x). From 6.4
  *              madvise_inject_error() passes MF_ACTION_REQUIRED, and the
  *              kernel then sends the caller SIGBUS (BUS_MCEERR_AR), which
  *              killed the victim on 6.12: a handler notes it and returns.
@@ -80,13 +93,15 @@
 #define MADV_PAGEOUT 21
 #endif
 
+/* ../lib/guest.h's victim scaffolding is compiled for 4K pages (its swap header
+ * has static asserts on that); its page-size-bound helpers are not used here. */
 #define PG 4096UL
 #define NPAGES 64
 #define ZERO_PAGES 16
-#define THP_PAGES 512
+#define THP_PAGES 512 /* of 4K, when hpage_pmd_size cannot be read */
 #define REGION_AT 0x10000000UL
 #define ZERO_AT 0x20000000UL
-#define THP_AT 0x40000000UL /* 2 MiB aligned */
+#define THP_AT 0x40000000UL /* 1 GiB aligned: any PMD size up to that */
 #define ZRAM1_PRIO 10
 #define UFFD_AT 0x30000000UL
 #define UFFD_PAGES 8
@@ -95,6 +110,98 @@
 #endif
 
 #include "../lib/guest.h"
+
+/* The running kernel's page size and PMD leaf size (main sets them). */
+static unsigned long pg = PG, thp_size = THP_PAGES * PG;
+
+/* A 64 MiB zram device NAME: disksize, then the swap header (union
+ * swap_header of include/linux/swap.h, one page of pg bytes: version at 1024,
+ * last_page, nr_badpages, "SWAPSPACE2" at pg - 10); swapon is left to the
+ * caller. ../lib/guest.h's make_swap with the runtime page size. */
+static void make_swap_pg(const char *name)
+{
+	static unsigned char h[1 << 16];
+	const unsigned long size = 64UL << 20;
+	char path[64];
+	if (pg > sizeof h || pg < 4096) {
+		say("init: page size %lu: no swap header\n", pg);
+		return;
+	}
+	snprintf(path, sizeof path, "/sys/block/%s/disksize", name);
+	int e = write_file(path, "64M");
+	say("init: %s disksize 64M: %s\n", name, e ? strerror(-e) : "ok");
+	snprintf(path, sizeof path, "/dev/%s", name);
+	int fd = -1;
+	for (int i = 0; i < 50 && fd < 0; i++) {
+		fd = open(path, O_RDWR | O_SYNC);
+		if (fd < 0)
+			usleep(100000);
+	}
+	if (fd < 0) {
+		say("init: open %s: %s\n", path, strerror(errno));
+		return;
+	}
+	memset(h, 0, pg);
+	uint32_t info[3] = { 1, (uint32_t)(size / pg - 1), 0 }; /* version, last_page, nr_badpages */
+	memcpy(h + 1024, info, sizeof info);
+	memcpy(h + pg - 10, "SWAPSPACE2", 10);
+	if (pwrite(fd, h, pg, 0) != (ssize_t)pg)
+		say("init: write swap header on %s: %s\n", path, strerror(errno));
+	else
+		say("init: swap header on %s: ok\n", path);
+	fsync(fd);
+	close(fd);
+}
+
+/* One "VA PAGEMAP" line (16 hex digits each) per page of every VMA of pid:
+ * ../lib/guest.h's dump_pagemap with the runtime page size. */
+static void dump_pagemap_pg(pid_t pid)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/%d/maps", pid);
+	FILE *m = fopen(path, "r");
+	snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
+	int fd = open(path, O_RDONLY);
+	if (!m || fd < 0) {
+		say("init: open maps/pagemap of %d: %s\n", pid, strerror(errno));
+		return;
+	}
+	out("=== BEGIN pagemap ===\n");
+	while (fgets(line, sizeof line, m)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		for (unsigned long va = lo; va < hi; va += pg) {
+			uint64_t e;
+			if (pread(fd, &e, 8, (off_t)(va / pg * 8)) != 8) {
+				say("init: pagemap read at %lx: %s\n", va, strerror(errno));
+				break;
+			}
+			say("%016lx %016llx\n", va, (unsigned long long)e);
+		}
+	}
+	out("=== END pagemap ===\n");
+	fclose(m);
+	close(fd);
+}
+
+/* ../lib/guest.h's dump_victim, with dump_pagemap_pg. */
+static void dump_victim_pg(pid_t pid, const char *regions, const char *steps)
+{
+	char path[64];
+	out("=== BEGIN victim ===\n");
+	say("pid %d\n", pid);
+	out(regions);
+	out("=== END victim ===\n");
+	out("=== BEGIN steps ===\n");
+	out(steps);
+	out("=== END steps ===\n");
+	snprintf(path, sizeof path, "/proc/%d/maps", pid);
+	dump_file("maps", path);
+	dump_pagemap_pg(pid);
+	snprintf(path, sizeof path, "/proc/%d/smaps", pid);
+	dump_file("smaps", path);
+}
 
 /* ---------------------------------------------------------------- victim */
 
@@ -118,7 +225,7 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 static void fill(unsigned char *p, unsigned long tag, unsigned long page)
 {
 	uint64_t *w = (uint64_t *)p;
-	for (unsigned long i = 0; i < PG / 8; i++)
+	for (unsigned long i = 0; i < pg / 8; i++)
 		w[i] = (tag << 48) ^ (page << 20) ^ (i * 0x9e3779b1UL);
 }
 
@@ -134,15 +241,15 @@ static void *map_at(unsigned long at, size_t len)
 /* The "uffd" region (see the top of this file). */
 static void uffd_region(struct report *r)
 {
-	unsigned char *a = map_at(UFFD_AT, UFFD_PAGES * PG);
+	unsigned char *a = map_at(UFFD_AT, UFFD_PAGES * pg);
 	if (a == MAP_FAILED) {
 		step(r, "mmap uffd", -1);
 		return;
 	}
 	r->uffd = (unsigned long)a;
-	step(r, "uffd: madvise NOHUGEPAGE", madvise(a, UFFD_PAGES * PG, MADV_NOHUGEPAGE));
+	step(r, "uffd: madvise NOHUGEPAGE", madvise(a, UFFD_PAGES * pg, MADV_NOHUGEPAGE));
 	for (unsigned long i = 0; i < 4; i++)
-		fill(a + i * PG, 0x7566, i);
+		fill(a + i * pg, 0x7566, i);
 	int u = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (u < 0) {
 		step(r, "uffd: userfaultfd", -1);
@@ -151,7 +258,7 @@ static void uffd_region(struct report *r)
 	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_WP_UNPOPULATED };
 	step(r, "uffd: UFFDIO_API (WP_UNPOPULATED)", ioctl(u, UFFDIO_API, &api));
 	struct uffdio_register reg = {
-		.range = { .start = (unsigned long)a, .len = UFFD_PAGES * PG },
+		.range = { .start = (unsigned long)a, .len = UFFD_PAGES * pg },
 		.mode = UFFDIO_REGISTER_MODE_WP,
 	};
 	if (ioctl(u, UFFDIO_REGISTER, &reg) != 0) {
@@ -160,11 +267,11 @@ static void uffd_region(struct report *r)
 	}
 	step(r, "uffd: UFFDIO_REGISTER WP", 0);
 	struct uffdio_writeprotect wp = {
-		.range = { .start = (unsigned long)a, .len = UFFD_PAGES * PG },
+		.range = { .start = (unsigned long)a, .len = UFFD_PAGES * pg },
 		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
 	};
 	step(r, "uffd: UFFDIO_WRITEPROTECT pages 0..7", ioctl(u, UFFDIO_WRITEPROTECT, &wp));
-	step(r, "uffd: MADV_PAGEOUT pages 2..3", madvise(a + 2 * PG, 2 * PG, MADV_PAGEOUT));
+	step(r, "uffd: MADV_PAGEOUT pages 2..3", madvise(a + 2 * pg, 2 * pg, MADV_PAGEOUT));
 	/* u stays open: closing it would unregister the range and drop the bits. */
 }
 
@@ -172,24 +279,24 @@ static void victim(int tell)
 {
 	static struct report r;
 	prctl(PR_SET_NAME, "victim");
-	unsigned char *p = map_at(REGION_AT, NPAGES * PG);
+	unsigned char *p = map_at(REGION_AT, NPAGES * pg);
 	if (p == MAP_FAILED) {
 		step(&r, "mmap region", -1);
 		goto done;
 	}
 	r.region = (unsigned long)p;
-	step(&r, "region: madvise NOHUGEPAGE", madvise(p, NPAGES * PG, MADV_NOHUGEPAGE));
+	step(&r, "region: madvise NOHUGEPAGE", madvise(p, NPAGES * pg, MADV_NOHUGEPAGE));
 	for (unsigned long i = 0; i < NPAGES; i++)
-		fill(p + i * PG, 0x7669, i);
+		fill(p + i * pg, 0x7669, i);
 
 	/* Read, never written: every PTE maps the shared zero page. */
-	volatile unsigned char *z = map_at(ZERO_AT, ZERO_PAGES * PG);
+	volatile unsigned char *z = map_at(ZERO_AT, ZERO_PAGES * pg);
 	if (z != MAP_FAILED) {
 		r.zero = (unsigned long)z;
-		step(&r, "zero: madvise NOHUGEPAGE", madvise((void *)z, ZERO_PAGES * PG, MADV_NOHUGEPAGE));
+		step(&r, "zero: madvise NOHUGEPAGE", madvise((void *)z, ZERO_PAGES * pg, MADV_NOHUGEPAGE));
 		unsigned sum = 0;
 		for (unsigned long i = 0; i < ZERO_PAGES; i++)
-			sum += z[i * PG + 8];
+			sum += z[i * pg + 8];
 		errno = EIO;
 		step(&r, "zero: read every page (sum 0)", sum == 0 ? 0 : -1);
 	} else {
@@ -197,29 +304,29 @@ static void victim(int tell)
 	}
 
 	/* A transparent huge page (PMD leaf). */
-	unsigned char *t = map_at(THP_AT, THP_PAGES * PG);
+	unsigned char *t = map_at(THP_AT, thp_size);
 	if (t != MAP_FAILED) {
 		r.thp = (unsigned long)t;
-		step(&r, "thp: madvise HUGEPAGE", madvise(t, THP_PAGES * PG, MADV_HUGEPAGE));
-		for (unsigned long i = 0; i < THP_PAGES; i++)
-			t[i * PG] = (unsigned char)(i | 1);
+		step(&r, "thp: madvise HUGEPAGE", madvise(t, thp_size, MADV_HUGEPAGE));
+		for (unsigned long i = 0; i < thp_size / pg; i++)
+			t[i * pg] = (unsigned char)(i | 1);
 	} else {
 		step(&r, "mmap thp", -1);
 	}
 
-	step(&r, "MADV_PAGEOUT pages 0..15 (only zram0 on)", madvise(p, 16 * PG, MADV_PAGEOUT));
+	step(&r, "MADV_PAGEOUT pages 0..15 (only zram0 on)", madvise(p, 16 * pg, MADV_PAGEOUT));
 	int prio = SWAP_FLAG_PREFER | (ZRAM1_PRIO << SWAP_FLAG_PRIO_SHIFT);
 	step(&r, "swapon /dev/zram1 prio 10", swapon("/dev/zram1", prio));
 	step(&r, "swapoff /dev/zram1 (drains the swap slot caches)", swapoff("/dev/zram1"));
 	step(&r, "swapon /dev/zram1 prio 10 again", swapon("/dev/zram1", prio));
-	step(&r, "MADV_PAGEOUT pages 50..53", madvise(p + 50 * PG, 4 * PG, MADV_PAGEOUT));
+	step(&r, "MADV_PAGEOUT pages 50..53", madvise(p + 50 * pg, 4 * pg, MADV_PAGEOUT));
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_sigbus;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	step(&r, "sigaction SIGBUS", sigaction(SIGBUS, &sa, NULL));
-	step(&r, "MADV_HWPOISON page 20", madvise(p + 20 * PG, PG, MADV_HWPOISON));
+	step(&r, "MADV_HWPOISON page 20", madvise(p + 20 * pg, pg, MADV_HWPOISON));
 	if (bus_code != -1) {
 		size_t n = strlen(r.steps);
 		snprintf(r.steps + n, sizeof r.steps - n,
@@ -229,7 +336,7 @@ static void victim(int tell)
 		size_t n = strlen(r.steps);
 		snprintf(r.steps + n, sizeof r.steps - n, "no SIGBUS after MADV_HWPOISON\n");
 	}
-	step(&r, "mprotect PROT_NONE pages 40..41", mprotect(p + 40 * PG, 2 * PG, PROT_NONE));
+	step(&r, "mprotect PROT_NONE pages 40..41", mprotect(p + 40 * pg, 2 * pg, PROT_NONE));
 	uffd_region(&r);
 done:
 	victim_done(tell, &r, sizeof r);
@@ -242,8 +349,20 @@ int main(void)
 	guest_setup(1);
 
 	guest_fw_cfg();
-	make_swap("zram0");
-	make_swap("zram1");
+	long ps = sysconf(_SC_PAGESIZE);
+	if (ps > 0)
+		pg = (unsigned long)ps;
+	thp_size = THP_PAGES * PG;
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+	unsigned long h = 0;
+	if (f && fscanf(f, "%lu", &h) == 1 && h >= pg && h % pg == 0 && THP_AT % h == 0)
+		thp_size = h;
+	if (f)
+		fclose(f);
+	say("init: page size %lu, hpage_pmd_size %lu%s: thp region %lu pages\n", pg, h,
+	    thp_size == h ? "" : " (not usable: 2 MiB)", thp_size / pg);
+	make_swap_pg("zram0");
+	make_swap_pg("zram1");
 	if (swapon("/dev/zram0", 0) != 0)
 		say("init: swapon /dev/zram0: %s\n", strerror(errno));
 	else
@@ -258,8 +377,8 @@ int main(void)
 		 "zero %016lx %d pages\n"
 		 "thp %016lx %d pages\n"
 		 "uffd %016lx %d pages\n"
-		 , r.region, NPAGES, r.zero, ZERO_PAGES, r.thp, THP_PAGES, r.uffd, UFFD_PAGES);
-	dump_victim(pid, regions, r.steps);
+		 , r.region, NPAGES, r.zero, ZERO_PAGES, r.thp, (int)(thp_size / pg), r.uffd, UFFD_PAGES);
+	dump_victim_pg(pid, regions, r.steps);
 	dump_file("swaps", "/proc/swaps");
 	dump_file("meminfo", "/proc/meminfo");
 	dump_file("kernel_page_tables", "/sys/kernel/debug/kernel_page_tables");

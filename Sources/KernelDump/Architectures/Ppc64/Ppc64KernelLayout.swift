@@ -55,7 +55,8 @@ public struct Ppc64KernelLayout: KernelLayout {
             mmu = start == pageOffset ? .radix : .hash
             mmuSource = "the kernel's ptdump_range[] starts at \(hex16(start))"
         }
-        let paging = Ppc64Paging(mmu: mmu, pageShift: pageShift, indexBits: (bits[0], bits[1], bits[2], bits[3]), protectionMask: mask)
+        var paging = Ppc64Paging(mmu: mmu, pageShift: pageShift, indexBits: (bits[0], bits[1], bits[2], bits[3]), protectionMask: mask)
+        paging.swapPTEFormat = Ppc64Paging.swapPTEFormat(release: session.vmcoreinfo?.osRelease ?? "", pageShift: pageShift)
 
         var markers = MarkerTable([AddressMarker(start: range.start, name: "Start of kernel VM")])
         var markersSource = "none found"

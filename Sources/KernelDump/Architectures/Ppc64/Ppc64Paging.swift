@@ -25,6 +25,8 @@ public struct Ppc64Paging: PagingArchitecture {
     public static let accessed: UInt64 = 0x100
     /// `_PAGE_SPECIAL` (`_RPAGE_SW2`).
     public static let special: UInt64 = 0x400
+    /// `_PAGE_SOFT_DIRTY` (`_RPAGE_SW3`), also in swap entries.
+    public static let softDirty: UInt64 = 0x200
     /// `_PAGE_INVALID` (`_RPAGE_SW0`): present to the kernel, invalid to the MMU.
     public static let invalid: UInt64 = 0x2000_0000_0000_0000
     /// `_PAGE_PTE`: the entry maps memory (a leaf at PUD/PMD).
@@ -45,6 +47,9 @@ public struct Ppc64Paging: PagingArchitecture {
     public let protectionMask: UInt64
     /// `PTE_RPN_MASK`.
     public let rpnMask: UInt64
+    /// How this release encodes user entries (`swapPTEFormat(release:pageShift:)`);
+    /// nil leaves them undecoded.
+    public var swapPTEFormat: SwapPTEFormat?
 
     /// `indexBits`: `__pgd_index_size`, `__pud_index_size`, `__pmd_index_size`,
     /// `__pte_index_size` as the kernel set them.
@@ -123,8 +128,4 @@ public struct Ppc64Paging: PagingArchitecture {
             : "Checked W+X mappings: FAILED, \(writableExecutablePages) W+X pages found"
     }
 
-    public func describeUserEntry(_ entry: UInt64, at level: TableLevel, swapTypes: SwapTypes) -> EntryDescription? { nil }
-
-    /// User entries (swap, migration) are not decoded on ppc64 yet.
-    public var decodesUserEntries: Bool { false }
 }

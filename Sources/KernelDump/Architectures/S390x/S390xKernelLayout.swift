@@ -59,7 +59,8 @@ public struct S390xKernelLayout: KernelLayout {
         } else {
             session.warn("s390x: neither cpu_has_bear nor stfle_fac_list is readable: check-wx assumes the first lowcore page may be W+X")
         }
-        let paging = S390xPaging(top: top, lowcoreMayBeWX: lowcoreMayBeWX)
+        var paging = S390xPaging(top: top, lowcoreMayBeWX: lowcoreMayBeWX)
+        paging.swapPTEFormat = S390xPaging.swapPTEFormat(release: session.vmcoreinfo?.osRelease ?? "")
 
         var markers = MarkerTable([AddressMarker(start: 0, name: "Kernel Virtual Address Space")])
         var markersSource = "none found"
@@ -134,7 +135,8 @@ public struct S390xKernelLayout: KernelLayout {
         guard let top = S390xPaging.Top(rawValue: Int(type >> 2)) else {
             throw .noTable(name: "process", reason: "s390x: the process's top table at \(root) is a segment table (a 2G address space), which kptdump does not walk")
         }
-        let paging = S390xPaging(top: top, lowcoreMayBeWX: false)
+        var paging = S390xPaging(top: top, lowcoreMayBeWX: false)
+        paging.swapPTEFormat = self.paging.swapPTEFormat
         var spec = kernel.userSpace(root: root, taskSize: top.spanBits.map { 1 << UInt64($0) } ?? 0)
         spec.architecture = paging
         spec.format = S390xListingFormat(levelNames: paging.levelNames)

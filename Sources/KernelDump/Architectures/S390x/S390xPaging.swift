@@ -36,6 +36,9 @@ public struct S390xPaging: PagingArchitecture {
     /// Whether the kernel's W+X check lets the first lowcore page be W+X
     /// (entry code needs it without the BEAR facility or with expolines).
     public var lowcoreMayBeWX: Bool
+    /// How this release encodes user PTEs (`swapPTEFormat(release:)`); nil
+    /// leaves them undecoded.
+    public var swapPTEFormat: SwapPTEFormat?
 
     public init(top: Top, lowcoreMayBeWX: Bool = true) {
         self.top = top
@@ -162,9 +165,4 @@ public struct S390xPaging: PagingArchitecture {
             ? "Checked W+X mappings: passed, no \(lowcoreMayBeWX ? "unexpected " : "")W+X pages found"
             : "Checked W+X mappings: FAILED, \(writableExecutablePages) W+X pages found"
     }
-
-    public func describeUserEntry(_ entry: UInt64, at level: TableLevel, swapTypes: SwapTypes) -> EntryDescription? { nil }
-
-    /// User entries (swap, migration) are not decoded on s390x yet.
-    public var decodesUserEntries: Bool { false }
 }
