@@ -42,7 +42,7 @@ extension ListingDiff {
         let start = anchor &+ offset
         var out = hex16(start) + "-" + hex16(start &+ size) + "  "
         guard let line else { return out + "(no line)" }
-        out += line.level
+        out += line.level.isEmpty ? "?" : line.level   // a text that names no level
         if let mark = line.mark { return out + "  " + mark }
         out += line.isPresent ? "  " + line.attributes.joined(separator: " ") : "  (hole)"
         if line.start != start || line.size != size {
