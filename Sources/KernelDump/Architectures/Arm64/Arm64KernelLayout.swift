@@ -20,6 +20,8 @@ public struct Arm64KernelLayout: KernelLayout {
     public var pageOffset: UInt64
     public var swapper: PhysicalAddress
     public var swapperVA: UInt64
+    /// The KASAN early-shadow tables, nil without KASAN.
+    public var kasan: KasanEarlyShadow? = nil
 
     /// Reads the layout of the arm64 kernel in `session`.
     public static func read(_ session: KernelSession) throws(DumpError) -> Arm64KernelLayout {
@@ -99,7 +101,7 @@ public struct Arm64KernelLayout: KernelLayout {
             pageShift: pageShift, vaBits: vaBits, actualVABits: actual, kimageVoffset: kimageVoffset,
             physOffset: physOffset, paging: paging, attributes: attributes, attributesSource: attributesSource,
             markers: markers, markersSource: markersSource, pageOffset: pageOffset, swapper: swapper,
-            swapperVA: swapperVA)
+            swapperVA: swapperVA, kasan: try session.kasanEarlyShadow())
     }
 
     /// Where ptdump's walk of init_mm starts when the kernel's own
@@ -263,7 +265,7 @@ public struct Arm64KernelLayout: KernelLayout {
         switch choice {
         case .kernel:
             var spec = TableSpec(name: "kernel", root: swapper, ranges: [WalkRange(pageOffset, .max)],
-                                 architecture: paging, markers: markers, kasan: nil,
+                                 architecture: paging, markers: markers, kasan: kasan,
                                  origin: "init_mm: swapper_pg_dir at physical \(swapper)", format: format,
                                  markerAdvance: .twicePerCallback)
             spec.startsAtPGDZero = Self.pgStateStartsZeroed(session)
@@ -322,6 +324,7 @@ public struct Arm64KernelLayout: KernelLayout {
             ("markers from", markersSource),
             ("attributes from", attributesSource),
             ("swapper_pg_dir", swapper.description),
+            ("KASAN", kasan == nil ? "no" : "yes (early-shadow tables noted once)"),
         ]
     }
 }

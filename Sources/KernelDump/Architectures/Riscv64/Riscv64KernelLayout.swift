@@ -22,6 +22,8 @@ public struct Riscv64KernelLayout: KernelLayout {
     public var walkRange: WalkRange
     public var swapper: PhysicalAddress
     public var swapperVA: UInt64
+    /// The KASAN early-shadow tables, nil without KASAN.
+    public var kasan: KasanEarlyShadow? = nil
 
     public static func read(_ session: KernelSession) throws(DumpError) -> Riscv64KernelLayout {
         let swapperVA = try requireSymbol(session, "swapper_pg_dir")
@@ -57,7 +59,7 @@ public struct Riscv64KernelLayout: KernelLayout {
             mode: mode, modeSource: modeSource, imageOffset: offset, imageOffsetSource: offsetSource,
             paging: paging, attributes: attributes, attributesSource: attributesSource, markers: markers,
             markersSource: markersSource, walkRange: range, swapper: PhysicalAddress(swapperVA &- offset),
-            swapperVA: swapperVA)
+            swapperVA: swapperVA, kasan: try session.kasanEarlyShadow())
     }
 
     /// `va_kernel_pa_offset`, from a snapshot's facts, from a program header that
@@ -173,7 +175,7 @@ public struct Riscv64KernelLayout: KernelLayout {
         switch choice {
         case .kernel:
             return TableSpec(name: "kernel", root: swapper, ranges: [walkRange], architecture: paging,
-                             markers: markers, kasan: nil, origin: "init_mm: swapper_pg_dir at physical \(swapper)",
+                             markers: markers, kasan: kasan, origin: "init_mm: swapper_pg_dir at physical \(swapper)",
                              format: format, markerAdvance: .untilCurrent)
         case .efi:
             guard let efiMM = session.symbols["efi_mm"] else {
@@ -226,6 +228,7 @@ public struct Riscv64KernelLayout: KernelLayout {
             ("markers from", markersSource),
             ("attributes from", attributesSource),
             ("swapper_pg_dir", swapper.description),
+            ("KASAN", kasan == nil ? "no" : "yes (early-shadow tables noted once)"),
         ]
     }
 }

@@ -101,7 +101,7 @@ public struct X86KernelLayout: KernelLayout {
             layout.markers = computedMarkers(session, layout: layout)
             layout.markersSource = "computed from symbols and VMCOREINFO"
         }
-        layout.kasan = try kasanShadow(session)
+        layout.kasan = try session.kasanEarlyShadow()
         (layout.swapLayoutKnown, layout.swapLayoutSource) = swapLayout(session)
         layout.devmap = X86_64Paging.devmapBit(release: info?.osRelease)
         return layout
@@ -173,18 +173,6 @@ public struct X86KernelLayout: KernelLayout {
         session.warn("the Fixmap marker's address depends on the kernel's fixmap size, unknown without address_markers; estimated")
         m.append(AddressMarker(start: fixaddrTop - (0x1000 * 512), name: "Fixmap Area"))
         return MarkerTable(m)
-    }
-
-    /// The KASAN early-shadow tables, when the kernel has KASAN.
-    static func kasanShadow(_ session: KernelSession) throws(DumpError) -> KasanEarlyShadow? {
-        let s = session.symbols
-        guard let pteVA = s["kasan_early_shadow_pte"], let ptePA = session.kernelImagePhysical(pteVA) else { return nil }
-        var tables: [TableLevel: PhysicalAddress] = [.pte: ptePA]
-        for (level, name) in [(TableLevel.p4d, "kasan_early_shadow_p4d"), (.pud, "kasan_early_shadow_pud"), (.pmd, "kasan_early_shadow_pmd")] {
-            if let va = s[name], let pa = session.kernelImagePhysical(va) { tables[level] = pa }
-        }
-        let first = try session.readKernelImage(pteVA, count: 8, name: "kasan_early_shadow_pte")
-        return KasanEarlyShadow(tables: tables, pteValue: decodeInteger(first, at: 0, size: 8, order: .little) ?? 0)
     }
 
     /// The facts `--verbose` and `info` print: what was detected and from where.
