@@ -101,3 +101,19 @@ public struct AddressTranslation: Sendable, Equatable {
         return .notMapped(level: .pte)
     }
 }
+
+extension AddressTranslation.Outcome: CustomStringConvertible {
+    /// For messages: "pgd entry not present", "pte table 0x1000 unreadable: ...".
+    public var description: String {
+        switch self {
+        case .mapped(let physical, let size, let level, _):
+            return "mapped at \(physical) by a \(PtdumpSize.text(size)) \(level.name) entry"
+        case .notMapped(let level):
+            return "\(level.name) entry not present"
+        case .invalid(let level, let reason):
+            return "\(level.name) entry invalid: \(reason)"
+        case .unreadable(let level, let table, let reason):
+            return "\(level.name) table \(hex(table.rawValue)) unreadable: \(reason)"
+        }
+    }
+}

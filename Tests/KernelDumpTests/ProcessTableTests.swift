@@ -204,6 +204,12 @@ import PageTables
                       taskSize: "0010000000000000"),
         PidOneCapture(fixture: "arm64/debian-7.2-stock", kernelFile: nil, comm: "init2",
                       taskSize: "0010000000000000"),
+        // ppc64le 7.3 (DWARF), 64K pages: init's table under radix and hash
+        // (there the task walk reads slab through the bolted linear map).
+        PidOneCapture(fixture: "ppc64/7.3-radix-64k-pid", kernelFile: "kernel_page_tables.txt", comm: "init",
+                      taskSize: "0010000000000000"),
+        PidOneCapture(fixture: "ppc64/7.3-hash-64k-pid", kernelFile: "kernel_page_tables.txt", comm: "init",
+                      taskSize: "0010000000000000"),
         // s390x 7.3 (DWARF): init's own region-third table, 4TB.
         PidOneCapture(fixture: "s390x/7.3-plain-pid", kernelFile: "kernel_page_tables.txt", comm: "init",
                       taskSize: "0000040000000000"),
