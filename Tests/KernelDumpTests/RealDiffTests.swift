@@ -17,6 +17,7 @@ import PageTables
     static let elfOfState = [
         "debian-stock-makedumpfile": "x86_64/debian-stock-4level",
         "s390x-7.3-makedumpfile": "s390x/7.3-plain",
+        "ppc64le-7.3-makedumpfile": "ppc64/7.3-radix-64k-pid",
     ]
 
     /// Each kdump file (makedumpfile and QEMU) against the kernel's own text of
@@ -36,7 +37,9 @@ import PageTables
             let elf = try Fixtures.decompressed(Fixtures.root.appendingPathComponent("\(state)/snapshot.core.zst"))
             other = request(elf.path)
         }
-        let tables: [TableChoice] = c.state.hasPrefix("s390x") ? [.kernel] : [.kernel, .currentKernel]
+        // Only x86 (page_tables/kernel.txt, not kernel_page_tables.txt) has current tables.
+        let onlyKernel = FileManager.default.fileExists(atPath: dir.appendingPathComponent("page_tables/kernel_page_tables.txt").path)
+        let tables: [TableChoice] = onlyKernel ? [.kernel] : [.kernel, .currentKernel]
         for table in tables {
             let mine = table == .kernel || !hasText
                 ? other : request(dir.appendingPathComponent("page_tables/current_kernel.txt").path)
