@@ -4,10 +4,16 @@ import PageTables
 public struct VtopReport {
     public var translations: [AddressTranslation]
     public var text: String
+    /// Per translation, the physical address the table's `linearMap` gives an
+    /// address the table itself does not map (ppc64 hash's linear map).
+    public var linear: [UInt64?] = []
 
     /// True when every address mapped to a physical page.
     public var allMapped: Bool {
-        translations.allSatisfy { if case .mapped = $0.outcome { return true } else { return false } }
+        translations.indices.allSatisfy { i in
+            if case .mapped = translations[i].outcome { return true }
+            return i < linear.count && linear[i] != nil
+        }
     }
 
     /// True when some table on the way could not be read.
@@ -43,14 +49,21 @@ extension Actions {
         spec.swapTypes = session.swapTypes()
         warnIfUserEntriesUndecoded(session, spec)
         var translations: [AddressTranslation] = []
+        var linear: [UInt64?] = []
         var text = ""
         for argument in addresses {
             let va = try resolveAddress(argument, session: session)
             let t = AddressTranslation(va, root: spec.root, architecture: spec.architecture, memory: session.memory)
             translations.append(t)
             text += describe(t, argument: argument, spec: spec, session: session)
+            if case .notMapped = t.outcome, let pa = spec.linearMap?.physical(va) {
+                linear.append(pa)
+                text += "  linear map: physical " + hex16(pa) + " (mapped by a fixed offset outside this table)\n"
+            } else {
+                linear.append(nil)
+            }
         }
-        return VtopReport(translations: translations, text: text)
+        return VtopReport(translations: translations, text: text, linear: linear)
     }
 
     static func resolveAddress(_ argument: String, session: KernelSession) throws(DumpError) -> UInt64 {

@@ -175,6 +175,24 @@ import PageTables
         #expect(!kernel.allMapped)
     }
 
+    /// ppc64 under hash: the linear map (slab, task structs) is bolted into
+    /// the hashed page table, not in swapper_pg_dir. The task walk and vtop
+    /// reach it by its fixed offset; the Linux table itself says not mapped.
+    @Test func hashLinearMapReachesTasks() throws {
+        let snapshot = try Fixtures.decompressed(Fixtures.root.appendingPathComponent("ppc64/7.3-hash-64k-pid/snapshot.core.zst"))
+        let request = DumpRequest(core: snapshot.path)
+        let (session, layout) = try Actions.open(request)
+        let initTask = try #require(try Actions.tasks(session, layout).first { $0.pid == 1 })
+        #expect(initTask.address >> 60 == 0xc)
+        let report = try Actions.vtop(request, addresses: [hex(initTask.address)], table: .kernel, cpu: 0)
+        guard case .notMapped? = report.translations.first?.outcome else {
+            Issue.record("the Linux table maps the linear map under hash: \(report.text)")
+            return
+        }
+        #expect(report.linear == [initTask.address - 0xc000_0000_0000_0000])
+        #expect(report.allMapped && report.text.contains("  linear map: physical "))
+    }
+
     /// arm64, riscv64, ppc64 and s390x: init's table (user space only) against the guest's
     /// /proc/1/maps of the same moment (lib/init.c prints it after mlockall):
     /// every present page in a VMA that allows it, every VMA but [vvar] fully
