@@ -43,9 +43,22 @@ public protocol WalkObserver: AnyObject {
     /// that can handle a run at once (`RangeMerger`) override it, because a
     /// listing spends most of its time on PTEs that only extend a range.
     func notePTERun(address: UInt64, pageSize: UInt64, entries: ArraySlice<UInt64>)
+    /// A table already walked is about to be walked again from `base`: the
+    /// observer may stand in for the walk by replaying what an earlier walk of
+    /// the same subtree produced (true), or not (false: it is walked, between
+    /// `beginSubtree` and `endSubtree`, and the observer may record it).
+    func replaySubtree(_ id: SubtreeID, base: UInt64) -> Bool
+    func beginSubtree(_ id: SubtreeID, base: UInt64)
+    /// `clean`: the walk of the subtree met no problem and did not stop.
+    func endSubtree(_ id: SubtreeID, base: UInt64, clean: Bool)
 }
 
 extension WalkObserver {
+    /// Observers that keep no state across ranges walk every subtree.
+    public func replaySubtree(_ id: SubtreeID, base: UInt64) -> Bool { false }
+    public func beginSubtree(_ id: SubtreeID, base: UInt64) {}
+    public func endSubtree(_ id: SubtreeID, base: UInt64, clean: Bool) {}
+
     public func notePTERun(address: UInt64, pageSize: UInt64, entries: ArraySlice<UInt64>) {
         var a = address
         for e in entries {
@@ -63,6 +76,8 @@ public struct WalkStatistics: Sendable, Equatable {
     public var tablesRead = 0
     public var tableBytesRead = 0
     public var cacheHits = 0
+    /// Revisited subtrees whose ranges were replayed rather than walked.
+    public var replayedSubtrees = 0
     public var badEntries = 0
     public var problems = 0
     public init() {}
@@ -106,6 +121,15 @@ public final class PageWalker {
     /// Tables that could not be read, so a revisit does not read again.
     private var unreadable: [UInt64: WalkProblem] = [:]
     private var cache = TableCache(capacity: 256)
+    /// Whether a revisited subtree may be replayed by the observer (tests
+    /// compare listings with and without).
+    public var replaysSubtrees = true
+    /// What each clean walk of a revisited subtree cost: its table visits and
+    /// the tables it read, so that a replay counts the same visits and is
+    /// refused where one of its tables is an ancestor of the new visit.
+    private var walkedSubtrees: [SubtreeID: (visits: Int, tables: Set<UInt64>)] = [:]
+    /// The tables read by each subtree being walked again (innermost last).
+    private var subtreeTables: [Set<UInt64>] = []
 
     public init(architecture: any PagingArchitecture, memory: any PhysicalMemory, kasan: KasanEarlyShadow? = nil) {
         self.architecture = architecture
@@ -120,6 +144,8 @@ public final class PageWalker {
         self.merger = merger
         visited = []
         unreadable = [:]
+        walkedSubtrees = [:]
+        subtreeTables = []
         totalVisits = 0
         revisits = 0
         stopped = false
@@ -200,6 +226,37 @@ public final class PageWalker {
         }
         let tablePA = architecture.tableAddress(entry, at: level)
         if let progress, totalVisits % progressInterval == 0 { progress(address, totalVisits) }
+        guard replaysSubtrees, visited.contains(tablePA.rawValue) else {
+            descend(level, child: child, entry: entry, table: tablePA, address: address, next: next)
+            return
+        }
+        // A shared table walked again (x86's ESPfix maps one table from
+        // hundreds of entries): replayed when an earlier clean walk of it is
+        // known and the observer is in the state that walk started from.
+        let id = SubtreeID(table: tablePA.rawValue, level: child, span: next &- address)
+        if let done = walkedSubtrees[id], totalVisits + done.visits <= maxTotalVisits,
+           revisits + done.visits <= maxRevisits, !path.contains(where: done.tables.contains),
+           merger.replaySubtree(id, base: address) {
+            totalVisits += done.visits
+            revisits += done.visits
+            statistics.cacheHits += done.visits
+            statistics.replayedSubtrees += 1
+            for i in subtreeTables.indices { subtreeTables[i].formUnion(done.tables) }
+            return
+        }
+        let visitsBefore = totalVisits, problemsBefore = statistics.problems
+        merger.beginSubtree(id, base: address)
+        subtreeTables.append([])
+        descend(level, child: child, entry: entry, table: tablePA, address: address, next: next)
+        let tables = subtreeTables.removeLast()
+        for i in subtreeTables.indices { subtreeTables[i].formUnion(tables) }
+        let clean = !stopped && statistics.problems == problemsBefore
+        if clean { walkedSubtrees[id] = (totalVisits - visitsBefore, tables) }
+        merger.endSubtree(id, base: address, clean: clean)
+    }
+
+    private func descend(_ level: TableLevel, child: TableLevel, entry: UInt64, table tablePA: PhysicalAddress,
+                         address: UInt64, next: UInt64) {
         switch loadTable(tablePA, level: child) {
         case .entries(let entries):
             path.append(tablePA.rawValue)
@@ -249,6 +306,7 @@ public final class PageWalker {
 
     private func loadTable(_ pa: PhysicalAddress, level: TableLevel) -> Table {
         if path.contains(pa.rawValue) { return .problem(.tableCycle(pa, level: level)) }
+        if !subtreeTables.isEmpty { subtreeTables[subtreeTables.count - 1].insert(pa.rawValue) }
         guard countVisit(pa) else { return .problem(.walkStopped(visits: totalVisits - 1, revisits: revisits - 1)) }
         if let known = unreadable[pa.rawValue] { return .problem(known) }
         let bytes = geometry.tableBytes(level)

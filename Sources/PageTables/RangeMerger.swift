@@ -10,20 +10,24 @@ public final class RangeMerger {
     public let markers: MarkerTable
     public let markerAdvance: MarkerAdvance
     private let emit: (ListingEvent) -> Void
+    /// Subtrees being recorded (innermost last) and the last clean recording
+    /// of each subtree (RangeMergerReplay.swift).
+    var recordingStack: [SubtreeRecording] = []
+    var recordings: [SubtreeID: SubtreeRecording] = [:]
     /// The geometry's page shift, read once: `geometry` copies arrays each time.
     private let pageShift: UInt64
 
-    private var level: Int = -1
-    private var currentProt: UInt64 = 0
-    private var currentEffective: UInt64 = 0
-    private var protLevels = [UInt64](repeating: 0, count: 5)
-    private var start: UInt64 = 0
-    private var physicalStart: PhysicalAddress?
-    private var firstEntry: UInt64 = 0
-    private var problem: WalkProblem?
-    private var markerIndex = 0
-    private var contiguous = true
-    private var currentKey: UInt64 = 0
+    var level: Int = -1
+    var currentProt: UInt64 = 0
+    var currentEffective: UInt64 = 0
+    var protLevels = [UInt64](repeating: 0, count: 5)
+    var start: UInt64 = 0
+    var physicalStart: PhysicalAddress?
+    var firstEntry: UInt64 = 0
+    var problem: WalkProblem?
+    var markerIndex = 0
+    var contiguous = true
+    var currentKey: UInt64 = 0
 
     /// When set, a range also ends where this key of a user-space entry
     /// (below 2^63) changes: `--json` uses it so that a range's entry kind
@@ -34,9 +38,9 @@ public final class RangeMerger {
 
     /// Pages in ranges that are writable and executable by the architecture's rule,
     /// counted as the kernel's `note_wx()` counts them.
-    public private(set) var writableExecutablePages: UInt64 = 0
+    public internal(set) var writableExecutablePages: UInt64 = 0
     /// Pages in kernel ranges user space could execute (arm64's `note_prot_uxn()`).
-    public private(set) var nonUXNPages: UInt64 = 0
+    public internal(set) var nonUXNPages: UInt64 = 0
 
     public init(architecture: any PagingArchitecture, markers: MarkerTable,
                 markerAdvance: MarkerAdvance = .oncePerFlush, emit: @escaping (ListingEvent) -> Void) {
@@ -87,7 +91,7 @@ public final class RangeMerger {
             physicalStart = physicalAddress()
             firstEntry = entry
             problem = newProblem
-            emit(.marker(index: 0, markers[0]))
+            send(.marker(index: 0, markers[0]))
             switch markerAdvance {
             case .twicePerCallback: advanceMarker(ifReached: address)
             case .untilCurrentFromFirst: while advanceMarker(ifReached: address) {}
@@ -121,7 +125,7 @@ public final class RangeMerger {
             if problem == nil && architecture.isUserExecutable(protection: currentProt) {
                 nonUXNPages &+= pages
             }
-            emit(.range(range))
+            send(.range(range))
         }
         switch markerAdvance {
         case .oncePerFlush:
@@ -174,12 +178,18 @@ public final class RangeMerger {
         }
     }
 
+    /// Emits one event, and keeps it in every subtree being recorded.
+    func send(_ event: ListingEvent) {
+        if !recordingStack.isEmpty { record(event) }
+        emit(event)
+    }
+
     /// Moves to the next marker and emits its header when `address` reached it.
     @discardableResult
     private func advanceMarker(ifReached address: UInt64) -> Bool {
         guard address >= markers.start(markerIndex + 1), markerIndex < markers.markers.count else { return false }
         markerIndex += 1
-        emit(.marker(index: markerIndex, markers[markerIndex]))
+        send(.marker(index: markerIndex, markers[markerIndex]))
         return true
     }
 

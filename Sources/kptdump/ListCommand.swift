@@ -43,7 +43,7 @@ struct List: ParsableCommand {
         out.flush()
         if verbose {
             let s = result.statistics
-            diagnose("walk: \(s.tablesRead) table pages read (\(s.tableBytesRead) bytes), \(s.cacheHits) cache hits, \(s.badEntries) bad entries, \(s.problems) marked")
+            diagnose("walk: \(s.tablesRead) table pages read (\(s.tableBytesRead) bytes), \(s.cacheHits) cache hits, \(s.replayedSubtrees) shared subtrees replayed, \(s.badEntries) bad entries, \(s.problems) marked")
             if !result.zeroFilledTables.isEmpty {
                 diagnose("walk: \(result.zeroFilledTables.count) table pages were left out of the dump by its dump level; a live entry points to each, so each was a zero page and was read as zeros")
             }

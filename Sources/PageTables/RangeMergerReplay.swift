@@ -1,0 +1,109 @@
+/// One subtree of a walk: the table at `table`, entered at `level`, covering
+/// `span` bytes. Walked again from another address, it holds the same entries
+/// (it is the same table), so under the same merger state it yields the same
+/// ranges, shifted.
+public struct SubtreeID: Hashable, Sendable {
+    public var table: UInt64
+    public var level: TableLevel
+    public var span: UInt64
+
+    public init(table: UInt64, level: TableLevel, span: UInt64) {
+        (self.table, self.level, self.span) = (table, level, span)
+    }
+}
+
+/// What the merger needs to know of its state at a subtree's edge, with the
+/// open range's start relative to the subtree's base. Two walks of one subtree
+/// that start in equal states emit equal events and end in equal states.
+struct MergerState: Equatable {
+    var level: Int
+    var prot: UInt64
+    var effective: UInt64
+    var startOffset: UInt64
+    var physicalStart: PhysicalAddress?
+    var firstEntry: UInt64
+    var contiguous: Bool
+    var key: UInt64
+    var protLevels: [UInt64]
+    var markerIndex: Int
+}
+
+/// The events one walk of a subtree emitted, between its entry and exit states.
+struct SubtreeRecording {
+    var base: UInt64
+    var entry: MergerState
+    var exit: MergerState?
+    var ranges: [MappedRange] = []
+    var writableExecutablePages: UInt64
+    var nonUXNPages: UInt64
+    /// False once something the replay cannot reproduce happened: a marker
+    /// header, a marked range, a state that cannot be compared.
+    var replayable: Bool
+}
+
+extension RangeMerger {
+    func state(relativeTo base: UInt64) -> MergerState {
+        MergerState(level: level, prot: currentProt, effective: currentEffective, startOffset: start &- base,
+                    physicalStart: physicalStart, firstEntry: firstEntry, contiguous: contiguous, key: currentKey,
+                    protLevels: protLevels, markerIndex: markerIndex)
+    }
+
+    /// Whether this merger's state can be recorded and replayed at all: a
+    /// range is open, unmarked, and ranges are not split by user-entry kinds.
+    var statePortable: Bool { level != -1 && problem == nil && splitKey == nil }
+
+    func record(_ event: ListingEvent) {
+        for i in recordingStack.indices where recordingStack[i].replayable {
+            if case .range(let r) = event, r.problem == nil {
+                recordingStack[i].ranges.append(r)
+            } else {
+                recordingStack[i].replayable = false
+            }
+        }
+    }
+
+    /// The walker is about to walk a subtree again: record what it emits.
+    public func beginSubtree(_ id: SubtreeID, base: UInt64) {
+        recordingStack.append(SubtreeRecording(base: base, entry: state(relativeTo: base), writableExecutablePages: writableExecutablePages,
+                                               nonUXNPages: nonUXNPages, replayable: statePortable))
+    }
+
+    /// The subtree's walk ended; `clean` when the walker saw no problem in it.
+    public func endSubtree(_ id: SubtreeID, base: UInt64, clean: Bool) {
+        guard var r = recordingStack.popLast() else { return }
+        guard r.replayable, clean, statePortable else { return }
+        r.exit = state(relativeTo: base)
+        r.writableExecutablePages = writableExecutablePages &- r.writableExecutablePages
+        r.nonUXNPages = nonUXNPages &- r.nonUXNPages
+        recordings[id] = r
+    }
+
+    /// Emits what the last recorded walk of `id` emitted, shifted to `base`,
+    /// and takes its exit state, when the merger is now in the state that walk
+    /// started from and no marker starts inside the subtree; false otherwise
+    /// (the walker then walks it).
+    public func replaySubtree(_ id: SubtreeID, base: UInt64) -> Bool {
+        guard statePortable, let r = recordings[id], let exit = r.exit else { return false }
+        let next = markers.start(markerIndex + 1)
+        guard next >= base, next &- base >= id.span, state(relativeTo: base) == r.entry else { return false }
+        let delta = base &- r.base
+        for var range in r.ranges {
+            range.start &+= delta
+            range.end &+= delta
+            range.markerIndex = markerIndex
+            send(.range(range))
+        }
+        writableExecutablePages &+= r.writableExecutablePages
+        nonUXNPages &+= r.nonUXNPages
+        level = exit.level
+        currentProt = exit.prot
+        currentEffective = exit.effective
+        start = base &+ exit.startOffset
+        physicalStart = exit.physicalStart
+        firstEntry = exit.firstEntry
+        contiguous = exit.contiguous
+        currentKey = exit.key
+        protLevels = exit.protLevels
+        return true
+    }
+}
