@@ -228,6 +228,11 @@ import PageTables
                       taskSize: "0010000000000000"),
         PidOneCapture(fixture: "ppc64/7.3-hash-64k-pid", kernelFile: "kernel_page_tables.txt", comm: "init",
                       taskSize: "0010000000000000"),
+        // 4K pages: TASK_SIZE_USER64 is 64TB (radix's tree spans 4PB).
+        PidOneCapture(fixture: "ppc64/7.3-radix-4k", kernelFile: "kernel_page_tables.txt", comm: "init",
+                      taskSize: "0000400000000000"),
+        PidOneCapture(fixture: "ppc64/7.3-hash-4k", kernelFile: "kernel_page_tables.txt", comm: "init",
+                      taskSize: "0000400000000000"),
         // s390x 7.3 (DWARF): init's own region-third table, 4TB.
         PidOneCapture(fixture: "s390x/7.3-plain-pid", kernelFile: "kernel_page_tables.txt", comm: "init",
                       taskSize: "0000040000000000"),

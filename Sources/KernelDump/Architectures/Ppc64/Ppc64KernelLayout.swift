@@ -151,12 +151,13 @@ public struct Ppc64KernelLayout: KernelLayout {
     }
 
     /// A process's table under either MMU: the same tree of the same entry
-    /// format as the kernel's, indexed from address 0 (quadrant 0). User space
-    /// is what the tree spans (`PGDIR_SIZE * PTRS_PER_PGD`): the kernel's
-    /// TASK_SIZE_USER64 is the whole span (4PB with 64K pages, 64TB with 4K).
+    /// format as the kernel's, indexed from address 0 (quadrant 0), up to
+    /// TASK_SIZE_USER64 (asm/task_size_64.h: 4PB with 64K pages, 64TB with
+    /// 4K), or less where the tree spans less.
     public func processTable(root: PhysicalAddress, session: KernelSession) throws(DumpError) -> TableSpec {
         let kernel = try kernelTable(session)
-        return kernel.userSpace(root: root, taskSize: 1 << UInt64(paging.spanBits))
+        let taskSizeBits = paging.geometry.pageShift == 16 ? 52 : 46
+        return kernel.userSpace(root: root, taskSize: 1 << UInt64(min(taskSizeBits, paging.spanBits)))
     }
 
     public func describe(_ session: KernelSession) -> [(String, String)] {
