@@ -3,8 +3,9 @@ import Testing
 @testable import KernelDump
 import PageTables
 
-/// arm64 and riscv64 user entries against the kernel's own per-page verdict:
-/// 6.1 kernels under QEMU (Resources/recipe/user-entries) whose victim swapped
+/// arm64 and riscv64 (6.1, 6.12) and s390x and ppc64le (7.3) user entries
+/// against the kernel's own per-page verdict: kernels under QEMU
+/// (Resources/recipe/user-entries) whose victim swapped
 /// pages to two zram devices (types 0 and 1), poisoned one (arm64 only: riscv
 /// 6.1 has no MEMORY_FAILURE), made two PROT_NONE, read a region it never wrote
 /// (the zero page: pte_special) and has a THP; its /proc/PID/pagemap was read
@@ -27,6 +28,8 @@ import PageTables
         // hwpoison on arm64 (MEMORY_FAILURE).
         Capture(fixture: "arm64/6.12-4k-48-swap", maxSwapfiles: 27, hwpoison: 1),
         Capture(fixture: "riscv64/6.12-sv57-swap", maxSwapfiles: 28, hwpoison: 0),
+        // 7.3 on s390x (no MEMORY_FAILURE): 32 - 3 migration - 1 PTE marker.
+        Capture(fixture: "s390x/7.3-swap", maxSwapfiles: 28, hwpoison: 0),
     ])
     func everyPageAgreesWithPagemap(_ capture: Capture) throws {
         let judge = try PagemapJudge(capture.fixture)

@@ -99,7 +99,14 @@ public struct S390xPaging: PagingArchitecture {
         }
     }
 
-    public func mapsInHardware(_ entry: UInt64) -> Bool { entry & Self.pageInvalid == 0 }
+    /// Valid to the MMU, or invalid only because the page is old: s390 tracks
+    /// young in software, and `pte_mkold()` sets `_PAGE_INVALID` on a present,
+    /// readable page so that the next access faults and marks it young. Such a
+    /// page is where its data is (pagemap: present). PROT_NONE (present
+    /// without `_PAGE_READ`) does not map.
+    public func mapsInHardware(_ entry: UInt64) -> Bool {
+        entry & Self.pageInvalid == 0 || entry & (Self.pagePresent | Self.pageRead) == Self.pagePresent | Self.pageRead
+    }
 
     /// Region entries point at 4K-aligned tables, segment entries at 2K page tables.
     public func tableAddress(_ entry: UInt64, at level: TableLevel) -> PhysicalAddress {
