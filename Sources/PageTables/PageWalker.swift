@@ -203,22 +203,24 @@ public final class PageWalker {
             merger.note(address: address, level: geometry.realDepth(level), entry: 0, problem: nil)
             return
         }
+        // pgd and p4d descend unconditionally (walk_pgd_range / walk_p4d_range
+        // call the next level whatever the callback said); pud and pmd stop at
+        // leaves, at entries that are not present, and after a KASAN note.
         if let kasan, let table = kasan.tables[child],
            architecture.tableAddress(entry, at: level).rawValue >> UInt64(geometry.pageShift)
             == table.rawValue >> UInt64(geometry.pageShift) {
             merger.note(address: address, level: .pte, entry: kasan.pteValue, problem: nil)
-            return
-        }
-        merger.effectiveProtection(level: level, entry: entry)
-        let isLeaf = !childFolded && architecture.isLeaf(entry, at: level)
-        if isLeaf { merger.note(address: address, level: level, entry: entry, problem: nil) }
-
-        // pgd and p4d descend unconditionally (walk_p4d_range / walk_pud_range are
-        // called whatever the callback said); pud and pmd stop at leaves and at
-        // entries that are not present.
-        if !checksBad {
-            let isPresent = childFolded || architecture.isPresent(entry, at: level)
-            if isLeaf || !isPresent { return }
+            // Below pgd and p4d the kernel walks on and notes each entry again
+            // (visible only where a marker starts inside the entry's span).
+            if !checksBad { return }
+        } else {
+            merger.effectiveProtection(level: level, entry: entry)
+            let isLeaf = !childFolded && architecture.isLeaf(entry, at: level)
+            if isLeaf { merger.note(address: address, level: level, entry: entry, problem: nil) }
+            if !checksBad {
+                let isPresent = childFolded || architecture.isPresent(entry, at: level)
+                if isLeaf || !isPresent { return }
+            }
         }
         if childFolded {
             walkLevel(child, entries: [entry], address: address, end: next)
