@@ -4,11 +4,17 @@
 # hands QEMU the VMCOREINFO note, for one page size / VA size.
 #
 # Usage: build-kernel.sh CFG
-#   CFG is PAGES-VABITS[-kpti], e.g. 4k-48 4k-39 16k-47 64k-42 64k-52 4k-48-kpti
+#   CFG is PAGES-VABITS[-kpti][-kasan], e.g. 4k-48 4k-39 16k-47 64k-42 64k-52
+#   4k-48-kpti 4k-48-kasan
 #   (any combination Kconfig allows: 4k-{39,48}, 16k-{36,47,48}, 64k-{42,48,52}).
 #   -kpti additionally enables UNMAP_KERNEL_AT_EL0 (kernel page table
 #   isolation; capture.sh then boots with kpti=1, since -cpu max has E0PD/CSV3
 #   and the kernel would not turn it on by itself).
+#   -kasan (tested with KVER=7.3, 4k-48): generic KASAN with outline
+#   instrumentation (KASAN KASAN_GENERIC KASAN_OUTLINE; arm64 selects
+#   KASAN_VMALLOC with KASAN, checked too) and DEBUG_WX (the kernel's W+X
+#   verdict over the same walk); SLUB_TINY (tinyconfig's, KASAN "depends on
+#   !SLUB_TINY") and KASAN_INLINE (the choice's default) off.
 # Env:
 #   KVER        6.1 (default), 6.12, 5.10 or 7.3: which Debian linux-source-KVER
 #               package (5.10: bullseye's, 7.3: experimental's, fetched by
@@ -45,9 +51,10 @@ case "$KVER" in
 esac
 SRC_DIR=${SRC_DIR:-$BUILD_ROOT/src}
 
-KPTI=0
+KPTI=0 KASAN=0
 BASE=$CFG
-case "$CFG" in *-kpti) KPTI=1; BASE=${CFG%-kpti} ;; esac
+case "$BASE" in *-kasan) KASAN=1; BASE=${BASE%-kasan} ;; esac
+case "$BASE" in *-kpti) KPTI=1; BASE=${BASE%-kpti} ;; esac
 PAGES=${BASE%-*}     # 4k 16k 64k
 VABITS=${BASE#*-}    # 36 39 42 47 48 52
 case "$PAGES" in
@@ -98,6 +105,9 @@ dwarf_extra
 if [ "$KPTI" = 1 ]; then
     WANTED+=(UNMAP_KERNEL_AT_EL0)
 fi
+if [ "$KASAN" = 1 ]; then
+    WANTED+=(KASAN KASAN_GENERIC KASAN_OUTLINE KASAN_VMALLOC DEBUG_WX)
+fi
 
 # Choice members to turn off so that the wanted ones win.
 OFF=()
@@ -108,6 +118,7 @@ for v in 36 39 42 47 48 52; do
     [ "ARM64_VA_BITS_$v" = "$VA_OPT" ] || OFF+=("ARM64_VA_BITS_$v")
 done
 [ "$WITH_EFI" = 1 ] || OFF+=(EFI)
+[ "$KASAN" = 0 ] || OFF+=(SLUB_TINY KASAN_INLINE)
 
 check=$BUILD_DIR/config-check.txt
 bad=0

@@ -27,12 +27,22 @@
 #
 # Results kept in BUILD_DIR: arch/x86/boot/bzImage, vmlinux (with DWARF),
 # System.map, .config, and config-check.txt (which requested options stuck).
+#
+# VARIANT=kasan (tested with KVER=7.3): the same kernel with generic KASAN,
+# outline instrumentation, and KASAN_VMALLOC (vmalloc shadow populated on
+# demand): KASAN KASAN_GENERIC KASAN_OUTLINE KASAN_VMALLOC wanted, SLUB_TINY
+# (which tinyconfig sets and KASAN "depends on !SLUB_TINY") and KASAN_INLINE
+# (the choice's default) off. BUILD_DIR then defaults to ROOT/build-kasan
+# (x86_64/profile's state "kasan" boots it).
+# EXTRA: more options to enable and check (=y), space-separated.
 set -euo pipefail
 
 KVER=${KVER:-6.1}
 case "$KVER" in 6.1) ROOT=/work/big/x86_64 ;; 6.12|5.10|7.3) ROOT=/work/big/x86_64-$KVER ;;
     *) echo "KVER must be 6.1, 6.12, 5.10 or 7.3" >&2; exit 1 ;; esac
-BUILD_DIR=${1:-$ROOT/build}
+VARIANT=${VARIANT:-}
+case "$VARIANT" in ""|kasan) ;; *) echo "VARIANT must be empty or kasan" >&2; exit 1 ;; esac
+BUILD_DIR=${1:-$ROOT/build${VARIANT:+-$VARIANT}}
 SRC_DIR=${SRC_DIR:-$ROOT/src}
 
 . "$(dirname "$0")/../lib/kbuild.sh"   # kbuild_begin, kconfig_tiny, make_image
@@ -95,6 +105,17 @@ if [ "$KVER" = 5.10 ]; then
     DEPS+=(CRASH_CORE)
     WANTED+=(DEBUG_WX)
 fi
+
+OFF=()
+if [ "$VARIANT" = kasan ]; then
+    # KASAN "depends on SYSFS && !SLUB_TINY" (tinyconfig sets SLUB_TINY);
+    # KASAN_OUTLINE against the choice's default KASAN_INLINE (smaller and
+    # faster to build); KASAN_VMALLOC (x86-64 selects HAVE_ARCH_KASAN_VMALLOC).
+    WANTED+=(KASAN KASAN_GENERIC KASAN_OUTLINE KASAN_VMALLOC)
+    OFF+=(SLUB_TINY KASAN_INLINE)
+fi
+read -r -d "" -a extra <<<"${EXTRA:-}" || true   # EXTRA's options (DWARF is always on here)
+WANTED+=(${extra[@]+"${extra[@]}"})
 
 # DEBUG_INFO is selected by the "Debug information" choice; leave DEBUG_INFO_NONE.
 kconfig_tiny --disable DEBUG_INFO_NONE || true
