@@ -93,7 +93,11 @@ public struct Ppc64Paging: PagingArchitecture {
         }
     }
 
-    public func mapsInHardware(_ entry: UInt64) -> Bool { entry & Self.present != 0 }
+    /// Valid and granting some access: PROT_NONE keeps `_PAGE_PRESENT` (with
+    /// `_PAGE_PRIVILEGED` and none of R, W, X), which no access gets through.
+    public func mapsInHardware(_ entry: UInt64) -> Bool {
+        entry & Self.present != 0 && entry & (Self.read | Self.write | Self.exec) != 0
+    }
 
     /// Upper entries hold the next table's physical address (`__pgtable_ptr_val()`).
     public func tableAddress(_ entry: UInt64, at level: TableLevel) -> PhysicalAddress {
