@@ -15,7 +15,8 @@ import PageTables
 
     /// Without the kernel's address_markers[] the markers are computed from
     /// VMCOREINFO; every one must agree with the kernel's own table except the
-    /// Fixmap start, whose size VMCOREINFO does not give (within 16 MiB).
+    /// Fixmap start, whose size VMCOREINFO does not give (within 16 MiB); with
+    /// KASAN, its shadow's two.
     @Test(arguments: states)
     func computedMarkersAgreeWithTheKernels(_ state: String) throws {
         let (session, layout) = try open(state)
@@ -26,9 +27,11 @@ import PageTables
             info: info, pageOffset: 0 &- (1 << UInt64(layout.vaBits)), linearStart: layout.pageOffset, pageEnd: pageEnd,
             pageShift: layout.pageShift,
             levels: layout.paging.levelCount,
+            kasanShadowBits: Arm64KernelLayout.kasanShadowBits(session, actualVABits: layout.actualVABits),
             mapsVmemmap: { Arm64KernelLayout.topEntryIsSet(session, paging: layout.paging, root: layout.swapper, address: $0) })
-        #expect(computed.markers.map(\.name) == layout.markers.markers.map(\.name))
-        for (ours, kernels) in zip(computed.markers, layout.markers.markers) {
+        let kernelsMarkers = layout.markers.markers
+        #expect(computed.markers.map(\.name) == kernelsMarkers.map(\.name))
+        for (ours, kernels) in zip(computed.markers, kernelsMarkers) {
             if ours.name == "Fixmap start" {
                 #expect(kernels.start &- ours.start < 16 << 20 || ours.start &- kernels.start < 16 << 20)
             } else {

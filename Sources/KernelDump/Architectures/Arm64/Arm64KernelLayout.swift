@@ -89,12 +89,12 @@ public struct Arm64KernelLayout: KernelLayout {
         } else {
             markers = computedMarkers(info: info, pageOffset: computedPageOffset, linearStart: pageOffset, pageEnd: pageEnd,
                                       pageShift: pageShift,
-                                      levels: paging.levelCount,
+                                      levels: paging.levelCount, kasanShadowBits: kasanShadowBits(session, actualVABits: actual),
                                       mapsVmemmap: { va in Self.topEntryIsSet(session, paging: paging, root: swapper, address: va) })
             markersSource = info.number("MODULES_VADDR") == nil
                 ? "computed from VA_BITS and the page size as Linux 5.10's memory.h does (VMCOREINFO has no region bounds; judged on 5.10 only)"
                 : "computed from VMCOREINFO"
-            session.warn("the kernel's address_markers[] is not readable; markers \(markersSource) (Fixmap start estimated, KASAN not shown)")
+            session.warn("the kernel's address_markers[] is not readable; markers \(markersSource) (Fixmap start estimated)")
         }
         if !startFromKernel, let startWarning { session.warn(startWarning) }
         return Arm64KernelLayout(
@@ -102,6 +102,15 @@ public struct Arm64KernelLayout: KernelLayout {
             physOffset: physOffset, paging: paging, attributes: attributes, attributesSource: attributesSource,
             markers: markers, markersSource: markersSource, pageOffset: pageOffset, swapper: swapper,
             swapperVA: swapperVA, kasan: try session.kasanEarlyShadow())
+    }
+
+    /// The KASAN shadow's size in bits, `vabits_actual - KASAN_SHADOW_SCALE_SHIFT`
+    /// (3 for generic KASAN, 4 for software tags, whose instrumentation calls
+    /// `__hwasan_tag_mismatch`); nil without an early shadow (no KASAN, or
+    /// hardware tags).
+    static func kasanShadowBits(_ session: KernelSession, actualVABits: Int) -> Int? {
+        guard session.symbols["kasan_early_shadow_pte"] != nil else { return nil }
+        return actualVABits - (session.symbols["__hwasan_tag_mismatch"] != nil ? 4 : 3)
     }
 
     /// Where ptdump's walk of init_mm starts when the kernel's own
@@ -135,7 +144,7 @@ public struct Arm64KernelLayout: KernelLayout {
     /// kernel's "vmemmap start" is `virt_to_page()` of it, past VMEMMAP_START
     /// by one 64-byte struct page per page in between.
     static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, linearStart: UInt64, pageEnd: UInt64, pageShift: Int,
-                                levels: Int, mapsVmemmap: (UInt64) -> Bool) -> MarkerTable {
+                                levels: Int, kasanShadowBits: Int? = nil, mapsVmemmap: (UInt64) -> Bool) -> MarkerTable {
         if info.number("MODULES_VADDR") == nil {
             return regionsFromVABits(pageOffset: pageOffset, pageEnd: pageEnd, pageShift: pageShift, levels: levels,
                                      hasBPFRegion: hasBPFRegion(release: info.osRelease ?? ""), mapsVmemmap: mapsVmemmap)
@@ -145,9 +154,18 @@ public struct Arm64KernelLayout: KernelLayout {
         let vmemmapStart = n("VMEMMAP_START") &+ ((linearStart &- pageOffset) >> UInt64(pageShift)) << structPageShift
         let vmemmapEnd = n("VMEMMAP_END")
         let pciIOSize: UInt64 = 16 << 20
+        // KASAN: the shadow ends where the linear map used to (its Kconfig
+        // offset is chosen so) and PAGE_END becomes KASAN_SHADOW_START.
+        let shadowStart = kasanShadowBits.map { pageEnd &- (1 << UInt64($0)) }
         var markers = [
             AddressMarker(start: pageOffset, name: "Linear Mapping start"),
-            AddressMarker(start: pageEnd, name: "Linear Mapping end"),
+            AddressMarker(start: shadowStart ?? pageEnd, name: "Linear Mapping end"),
+        ]
+        if let shadowStart {
+            markers += [AddressMarker(start: shadowStart, name: "Kasan shadow start"),
+                        AddressMarker(start: pageEnd, name: "Kasan shadow end")]
+        }
+        markers += [
             AddressMarker(start: n("MODULES_VADDR"), name: "Modules start"),
             AddressMarker(start: n("MODULES_END"), name: "Modules end"),
             AddressMarker(start: n("VMALLOC_START"), name: "vmalloc() area"),
