@@ -32,6 +32,9 @@ import PageTables
         // hwpoison on arm64 (MEMORY_FAILURE).
         Capture(fixture: "arm64/6.12-4k-48-swap", maxSwapfiles: 27, hwpoison: 1),
         Capture(fixture: "riscv64/6.12-sv57-swap", maxSwapfiles: 28, hwpoison: 0),
+        // 7.3: the same layouts as 6.12 (uffd-wp and PTE markers on arm64).
+        Capture(fixture: "arm64/7.3-4k-48-swap", maxSwapfiles: 27, hwpoison: 1),
+        Capture(fixture: "riscv64/7.3-sv57-swap", maxSwapfiles: 28, hwpoison: 0),
         // 7.3 on s390x (no MEMORY_FAILURE): 32 - 3 migration - 1 PTE marker.
         Capture(fixture: "s390x/7.3-swap", maxSwapfiles: 28, hwpoison: 0),
         // 7.3 on ppc64le, radix, 64K pages, with MEMORY_FAILURE: 27.
