@@ -64,6 +64,15 @@ pagemap (fs/proc/task_mmu.c): bit 63 present (pte_present, so PROT_NONE too),
 62 swap (any non-present non-none entry), 61 file/shared, 56 exclusively
 mapped, 55 soft-dirty, 57 uffd-wp; bits 0..54 the PFN, or type | offset << 5
 (for hwpoison and migration entries the offset is the PFN).
+Linux 7.3 (arm64, riscv64): decoded as 6.12. Checked in 7.3.0-rc7's headers:
+arm64 pgtable.h "Encode and decode a swap entry" (exclusive bit 2, uffd bit 3,
+type 10:6, offset 61:12), PTE_PRESENT_INVALID = nG, PTE_SPECIAL 56, the uffd
+bit (renamed PTE_UFFD / PTE_SWP_UFFD) 58 / 3; riscv pgtable.h "Format of swap
+PTE" unchanged (bits 3 and 4 swap soft-dirty / uffd only with MEM_SOFT_DIRTY /
+HAVE_ARCH_USERFAULTFD_WP, neither in these kernels); swap.h: migration 3,
+hwpoison 1, PTE marker 1 as in 6.12, but SWP_DEVICE_NUM is 3 (no separate
+device-exclusive read/write types; not in these configs); PTE_MARKER_UFFD_WP is
+still marker bit 0. PTE_DEVMAP (bit 57) is gone in 7.3, bit 57 unused.
 """
 import json
 import os
@@ -90,14 +99,14 @@ def read_config(config_path):
             ver = tuple(int(x) for x in line.split()[2].split("-")[0].split(".")[:2])
         if line.startswith("CONFIG_") and line.rstrip().endswith("=y"):
             cfg.add(line.split("=")[0][7:])
-    if ver not in ((6, 1), (6, 12)):
-        raise SystemExit("%s: kernel %s; this script knows 6.1 and 6.12" % (config_path, ver))
+    if ver not in ((6, 1), (6, 12), (7, 3)):
+        raise SystemExit("%s: kernel %s; this script knows 6.1, 6.12 and 7.3" % (config_path, ver))
     return ver, cfg
 
 
 def swap_types(ver, cfg):
     """{type: kind} for the reserved types, and MAX_SWAPFILES, from .config."""
-    dev = 4 if "DEVICE_PRIVATE" in cfg else 0
+    dev = (3 if ver >= (7, 3) else 4) if "DEVICE_PRIVATE" in cfg else 0
     mig = 3 if "MIGRATION" in cfg else 0
     hwp = 1 if "MEMORY_FAILURE" in cfg else 0
     if ver >= (6, 12):   # marker always reserved, no swapin-error type
@@ -109,8 +118,10 @@ def swap_types(ver, cfg):
     t = maxsf
     for n, kinds in ((hwp, ["hwpoison"]),
                      (mig, ["migration_read", "migration_read_exclusive", "migration_write"]),
-                     (dev, ["device_private_write", "device_private_read",
-                            "device_exclusive_write", "device_exclusive_read"]),
+                     (dev, ["device_private_write", "device_private_read", "device_exclusive"]
+                      if ver >= (7, 3) else
+                      ["device_private_write", "device_private_read",
+                       "device_exclusive_write", "device_exclusive_read"]),
                      (mark, ["pte_marker"])):
         for k in kinds[:n]:
             names[t] = k

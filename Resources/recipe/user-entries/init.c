@@ -22,9 +22,12 @@
  * 2. Makes /dev/zram0 and /dev/zram1 64 MiB swap devices: writes disksize,
  *    writes the swap header itself (union swap_header of include/linux/swap.h:
  *    version 1, last_page, nr_badpages 0, "SWAPSPACE2" at the end of page 0),
- *    and swapon(2)s zram0 only (swap type 0).
+ *    and swapon(2)s zram0 only (swap type 0); on 6.15 and later it first makes
+ *    zram0 rotational (zram0_rotational below: the per-CPU swap cluster).
  * 3. Forks "victim", which maps (each region at a fixed address with
- *    MAP_FIXED_NOREPLACE, far apart, so that no VMAs merge):
+ *    MAP_FIXED_NOREPLACE, far apart, so that no VMAs merge; "region" at
+ *    0x10000000, on ppc64le 0x50000000, "zero" 0x20000000, "uffd" 0x30000000,
+ *    "thp" 0x40000000):
  *      "region"  64 anonymous pages, MADV_NOHUGEPAGE, every page written;
  *      "zero"    16 anonymous pages, MADV_NOHUGEPAGE, only read: each PTE maps
  *                the shared zero page (pte_special);
@@ -35,7 +38,8 @@
  *      0..15   MADV_PAGEOUT while only zram0 is on      -> swap type 0
  *              swapon zram1 with a higher priority (SWAP_FLAG_PREFER), swapoff
  *              and swapon it again: swapoff drains the per-CPU swap slot
- *              caches, which still hold slots of zram0 otherwise
+ *              caches, which still hold slots of zram0 otherwise (up to
+ *              6.14; from 6.15 see zram0_rotational)
  *      50..53  MADV_PAGEOUT                              -> swap type 1
  *      20      MADV_HWPOISON                             -> hwpoison entry
  *              (EINVAL without CONFIG_MEMORY_FAILURE: riscv64, s390x). From 6.4
@@ -44,7 +48,7 @@
  *              killed the victim on 6.12: a handler notes it and returns.
  *      40..41  mprotect(PROT_NONE)                       -> PROT_NONE, present
  *      the rest                                          -> present
- *    and last, "uffd": 8 anonymous pages, MADV_NOHUGEPAGE, pages 0..3 written,
+ *    then "uffd": 8 anonymous pages, MADV_NOHUGEPAGE, pages 0..3 written,
  *    registered with a userfaultfd (UFFD_FEATURE_WP_UNPOPULATED, 6.4+) in WP
  *    mode and UFFDIO_WRITEPROTECTed whole, then MADV_PAGEOUT of pages 2..3:
  *      0..1    present uffd-wp (arm64 6.10+: PTE_UFFD_WP, bit 58)
@@ -53,6 +57,9 @@
  *    Only where the kernel has USERFAULTFD and HAVE_ARCH_USERFAULTFD_WP (the
  *    arm64 6.12 build); elsewhere the steps record ENOSYS or EINVAL and the
  *    region stays as written (0..3 present, 4..7 none).
+ *    and last, where the kernel has soft-dirty (ppc64le and s390x 7.3; see
+ *    soft_dirty_steps): clear_refs 4, then region pages 60..62 written again
+ *    and page 62 paged out (swap type 1): pagemap bit 55 then on 60..62 only;
  *    then reports to init over a pipe and pauses forever.
  * 4. init mlockall()s, then prints, between "=== BEGIN name ===" and
  *    "=== END name ===" lines:
@@ -87,6 +94,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #ifndef MADV_PAGEOUT
@@ -99,7 +107,14 @@
 #define NPAGES 64
 #define ZERO_PAGES 16
 #define THP_PAGES 512 /* of 4K, when hpage_pmd_size cannot be read */
+#if defined(__powerpc64__)
+/* ppc64's static /init is linked at 0x10000000 (the ELF ABI's text base): the
+ * first ppc64le capture's MAP_FIXED_NOREPLACE failed there and the region went
+ * to the mmap area. */
+#define REGION_AT 0x50000000UL
+#else
 #define REGION_AT 0x10000000UL
+#endif
 #define ZERO_AT 0x20000000UL
 #define THP_AT 0x40000000UL /* 1 GiB aligned: any PMD size up to that */
 #define ZRAM1_PRIO 10
@@ -275,6 +290,44 @@ static void uffd_region(struct report *r)
 	/* u stays open: closing it would unregister the range and drop the bits. */
 }
 
+/* Soft-dirty, where the kernel has it (MEM_SOFT_DIRTY: the ppc64le and s390x
+ * 7.3 kernels). Every new VMA has VM_SOFTDIRTY, and pagemap sets bit 55 on
+ * every page of such a VMA whatever its entry holds (pte_to_pagemap_entry's
+ * "out:"), so as set up, bit 55 would say nothing about the entries. Hence,
+ * last: clear_refs 4 (clear_soft_dirty(): the soft-dirty bit of every present
+ * and swap entry and VM_SOFTDIRTY of every VMA cleared, present PTEs
+ * write-protected), then region pages 60..62 written again (write faults set
+ * the PTE's soft-dirty bit) and page 62 paged out (a swap entry, type 1, with
+ * the swap soft-dirty bit). Then pagemap's bit 55 is the entry's own bit:
+ * set on 60..62 only. Skipped (a note in the steps) when pagemap's bit 55 is
+ * clear on region page 16 beforehand: no MEM_SOFT_DIRTY (arm64, riscv64). */
+static void soft_dirty_steps(struct report *r, unsigned char *p)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	off_t at = (off_t)((unsigned long)(p + 16 * pg) / pg * 8);
+	int got = fd >= 0 && pread(fd, &e, 8, at) == 8;
+	if (fd >= 0)
+		close(fd);
+	if (!got) {
+		step(r, "soft-dirty: read own pagemap", -1);
+		return;
+	}
+	if (!(e >> 55 & 1)) {
+		note(r, "soft-dirty: pagemap bit 55 clear on region page 16 (no MEM_SOFT_DIRTY): clear_refs skipped\n");
+		return;
+	}
+	int w = write_file("/proc/self/clear_refs", "4");
+	errno = -w;
+	step(r, "soft-dirty: clear_refs 4 (every entry and VMA of the victim clean)", w ? -1 : 0);
+	if (w)
+		return;
+	for (unsigned long i = 60; i <= 62; i++)
+		fill(p + i * pg, 0x7364, i);
+	note(r, "soft-dirty: pages 60..62 written again\n");
+	step(r, "soft-dirty: MADV_PAGEOUT page 62", madvise(p + 62 * pg, pg, MADV_PAGEOUT));
+}
+
 static void victim(int tell)
 {
 	static struct report r;
@@ -338,15 +391,45 @@ static void victim(int tell)
 	}
 	step(&r, "mprotect PROT_NONE pages 40..41", mprotect(p + 40 * pg, 2 * pg, PROT_NONE));
 	uffd_region(&r);
+	soft_dirty_steps(&r, p);
 done:
 	victim_done(tell, &r, sizeof r);
 }
 
 /* ---------------------------------------------------------------- init */
 
+/* From 6.15 the swap allocator's fast path (swap_alloc_fast, mm/swapfile.c)
+ * takes the per-CPU cluster of the device it allocated from last
+ * (percpu_swap_cluster, set for SWP_SOLIDSTATE devices only), whatever the
+ * priorities: with zram0 (non-rotational, like every zram) cached by the first
+ * MADV_PAGEOUT, the second went to zram0 again although zram1 had priority 10
+ * (7.3 s390x, first capture); the swapoff of zram1 flushes only caches of
+ * zram1. So on those kernels zram0 is made rotational before its swapon: no
+ * SWP_SOLIDSTATE, its allocations use the device's global cluster and never
+ * the per-CPU cache, and the second page-out goes through swap_alloc_slow,
+ * which takes the devices by priority (zram1). Older kernels (the 6.1 and 6.12
+ * captures) are left as they were. */
+static void zram0_rotational(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return;
+	if (major < 6 || (major == 6 && minor < 15))
+		return;
+	int e = write_file("/sys/block/zram0/queue/rotational", "1");
+	say("init: zram0 queue/rotational 1 (%s: no per-CPU swap cluster for zram0): %s\n", u.release,
+	    e ? strerror(-e) : "ok");
+}
+
 int main(void)
 {
 	guest_setup(1);
+#if defined(__powerpc64__)
+	/* SLOF/prom_init leave a truncated banner without a newline on hvc0; end it,
+	 * so that init's first line starts a line (capture.sh's init-log.txt). */
+	out("\n");
+#endif
 
 	guest_fw_cfg();
 	long ps = sysconf(_SC_PAGESIZE);
@@ -363,6 +446,7 @@ int main(void)
 	    thp_size == h ? "" : " (not usable: 2 MiB)", thp_size / pg);
 	make_swap_pg("zram0");
 	make_swap_pg("zram1");
+	zram0_rotational();
 	if (swapon("/dev/zram0", 0) != 0)
 		say("init: swapon /dev/zram0: %s\n", strerror(errno));
 	else

@@ -5,7 +5,8 @@
 #   2. kptdump --core snapshot.core (and the full dump) against the kernel's own
 #      page_tables/kernel_page_tables.txt: cmp, and the diff when they differ
 #   3. kptdump --core snapshot.core --pid VICTIM --json, judged by check.py
-#      against pagemap and the raw PTEs (counts per kind)
+#      against pagemap and the raw PTEs (counts per kind; arm64 and riscv64
+#      only: check.py does not decode ppc64le or s390x entries)
 #   4. kptdump check-wx, info, ps on the snapshot (check-wx also on the full
 #      dump), next to the kernel's own W+X verdict from dmesg.txt when there is one
 # Everything goes to OUT/judge/ (OUT as for capture.sh); a summary is printed.
@@ -14,7 +15,7 @@
 #
 # Env: KVER, UE_ROOT, OUT, KPTDUMP as for capture.sh.
 set -uo pipefail
-ARCH=${1:?usage: judge.sh arm64|riscv64}
+ARCH=${1:?usage: judge.sh arm64|riscv64|ppc64le|s390x}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/roots.sh"
 OUT=${OUT:-$UE_ROOT/$ARCH}
@@ -47,6 +48,8 @@ must ps "$K" ps --core "$SNAP"
 PGD=$(awk -v p="$PID" '$1 == p {print $4}' "$J/ps.txt")
 echo "ps: $(($(wc -l <"$J/ps.txt") - 1)) tasks; victim: $(awk -v p="$PID" '$1 == p' "$J/ps.txt")"
 must pid-json "$K" --core "$SNAP" --pid "$PID" --json
+case "$ARCH" in
+arm64|riscv64)
 if python3 "$HERE/check.py" "$ARCH" "$OUT" "$PGD" "$J/pid-json.txt" >"$J/check.txt"; then :; else status=1; fi
 grep -E '^# (pagemap|kptdump) vs' "$J/check.txt"
 # pages per category (check.py's own decoding, column 6 on)
@@ -54,6 +57,9 @@ grep -v '^#' "$J/check.txt" | awk -F'|' '{n = split($1, a, " "); k = a[6]
     for (i = 7; i < n; i++) { if (a[i] ~ /^[0-9a-f]{16}$/) break; k = k " " a[i] } print k}' |
     sort | uniq -c | sed 's/^/  /' | tee "$J/kinds.txt"
 grep -q '<-- ' "$J/check.txt" && { echo "check.py: differences (judge/check.txt)"; status=1; }
+;;
+*) echo "check.py: not for $ARCH (pagemap per region: pagemap-regions.txt; kptdump's --pid JSON: judge/pid-json.txt)" ;;
+esac
 
 must check-wx "$K" check-wx --core "$SNAP"
 must check-wx-full "$K" check-wx --core "$OUT/vmcore.elf" --vmlinux "$OUT/vmlinux"
