@@ -302,10 +302,12 @@ GUEST_FN void victim_done(int tell, const void *report, size_t size)
 		pause();
 }
 
-/* One "VA PAGEMAP" line (16 hex digits each) per page of every VMA of pid. */
+/* One "VA PAGEMAP" line (16 hex digits each) per page of every VMA of pid;
+ * pages of the running kernel's size (64K on ppc64), which PG need not be. */
 GUEST_FN void dump_pagemap(pid_t pid)
 {
 	char path[64], line[512];
+	unsigned long pg = (unsigned long)sysconf(_SC_PAGESIZE);
 	snprintf(path, sizeof path, "/proc/%d/maps", pid);
 	FILE *m = fopen(path, "r");
 	snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
@@ -324,9 +326,9 @@ GUEST_FN void dump_pagemap(pid_t pid)
 		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
 #endif
 			continue;
-		for (unsigned long va = lo; va < hi; va += PG) {
+		for (unsigned long va = lo; va < hi; va += pg) {
 			uint64_t e;
-			if (pread(fd, &e, 8, (off_t)(va / PG * 8)) != 8) {
+			if (pread(fd, &e, 8, (off_t)(va / pg * 8)) != 8) {
 				say("init: pagemap read at %lx: %s\n", va, strerror(errno));
 				break;
 			}

@@ -14,9 +14,9 @@
  * the kernel says (/sys/kernel/mm/transparent_hugepage/hpage_pmd_size: 2M on
  * arm64 4K, riscv64 and ppc64le 64K radix, 1M (a segment) on s390x, 16M on
  * ppc64le 64K hash), THP_PAGES (512 pages of 4K) when that file is missing.
- * The page-size-bound helpers of ../lib/guest.h (make_swap: swap header;
- * dump_pagemap, dump_victim: pagemap) assume 4K at compile time; this file has
- * its own with the runtime size (same bytes and lines on 4K kernels).
+ * ../lib/guest.h's make_swap (the swap header) assumes 4K at compile time;
+ * this file has its own with the runtime size (same bytes on 4K kernels).
+ * guest.h's dump_pagemap and dump_victim read the runtime size themselves.
  *
  * 1. Mounts proc, sysfs, devtmpfs, debugfs.
  * 2. Makes /dev/zram0 and /dev/zram1 64 MiB swap devices: writes disksize,
@@ -102,7 +102,7 @@
 #endif
 
 /* ../lib/guest.h's victim scaffolding is compiled for 4K pages (its swap header
- * has static asserts on that); its page-size-bound helpers are not used here. */
+ * has static asserts on that); its make_swap is not used here. */
 #define PG 4096UL
 #define NPAGES 64
 #define ZERO_PAGES 16
@@ -166,56 +166,6 @@ static void make_swap_pg(const char *name)
 		say("init: swap header on %s: ok\n", path);
 	fsync(fd);
 	close(fd);
-}
-
-/* One "VA PAGEMAP" line (16 hex digits each) per page of every VMA of pid:
- * ../lib/guest.h's dump_pagemap with the runtime page size. */
-static void dump_pagemap_pg(pid_t pid)
-{
-	char path[64], line[512];
-	snprintf(path, sizeof path, "/proc/%d/maps", pid);
-	FILE *m = fopen(path, "r");
-	snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
-	int fd = open(path, O_RDONLY);
-	if (!m || fd < 0) {
-		say("init: open maps/pagemap of %d: %s\n", pid, strerror(errno));
-		return;
-	}
-	out("=== BEGIN pagemap ===\n");
-	while (fgets(line, sizeof line, m)) {
-		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
-			continue;
-		for (unsigned long va = lo; va < hi; va += pg) {
-			uint64_t e;
-			if (pread(fd, &e, 8, (off_t)(va / pg * 8)) != 8) {
-				say("init: pagemap read at %lx: %s\n", va, strerror(errno));
-				break;
-			}
-			say("%016lx %016llx\n", va, (unsigned long long)e);
-		}
-	}
-	out("=== END pagemap ===\n");
-	fclose(m);
-	close(fd);
-}
-
-/* ../lib/guest.h's dump_victim, with dump_pagemap_pg. */
-static void dump_victim_pg(pid_t pid, const char *regions, const char *steps)
-{
-	char path[64];
-	out("=== BEGIN victim ===\n");
-	say("pid %d\n", pid);
-	out(regions);
-	out("=== END victim ===\n");
-	out("=== BEGIN steps ===\n");
-	out(steps);
-	out("=== END steps ===\n");
-	snprintf(path, sizeof path, "/proc/%d/maps", pid);
-	dump_file("maps", path);
-	dump_pagemap_pg(pid);
-	snprintf(path, sizeof path, "/proc/%d/smaps", pid);
-	dump_file("smaps", path);
 }
 
 /* ---------------------------------------------------------------- victim */
@@ -462,7 +412,7 @@ int main(void)
 		 "thp %016lx %d pages\n"
 		 "uffd %016lx %d pages\n"
 		 , r.region, NPAGES, r.zero, ZERO_PAGES, r.thp, (int)(thp_size / pg), r.uffd, UFFD_PAGES);
-	dump_victim_pg(pid, regions, r.steps);
+	dump_victim(pid, regions, r.steps);
 	dump_file("swaps", "/proc/swaps");
 	dump_file("meminfo", "/proc/meminfo");
 	dump_file("kernel_page_tables", "/sys/kernel/debug/kernel_page_tables");
