@@ -105,6 +105,18 @@ extension KernelLayout {
         throw .noTable(name: "current-user", reason: "this architecture keeps no separate user-mode table")
     }
 
+    /// `describe`'s rows in the order every layout prints them: the dump, the
+    /// architecture, its paging rows, where the kernel's facts came from
+    /// (VMCOREINFO, release, symbols), then the layout's own details.
+    func describeRows(_ session: KernelSession, architecture: String, paging: [(String, String)],
+                      details: [(String, String)]) -> [(String, String)] {
+        [("dump", session.path + (session.isLive ? " (live)" : "")), ("architecture", architecture)] + paging + [
+            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
+            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
+            ("symbols", session.symbols.sources.joined(separator: ", ")),
+        ] + details
+    }
+
     /// The kernel's own table (init_mm's), which every layout has.
     public func kernelTable(_ session: KernelSession) throws(DumpError) -> TableSpec {
         guard let kernel = try table(.kernel, session: session, cpu: 0) else {

@@ -90,7 +90,6 @@ extension RangeMerger {
         for var range in r.ranges {
             range.start &+= delta
             range.end &+= delta
-            range.markerIndex = markerIndex
             send(.range(range))
         }
         writableExecutablePages &+= r.writableExecutablePages

@@ -326,15 +326,11 @@ public struct Arm64KernelLayout: KernelLayout {
     }
 
     public func describe(_ session: KernelSession) -> [(String, String)] {
-        [
-            ("dump", session.path + (session.isLive ? " (live)" : "")),
-            ("architecture", "arm64"),
+        describeRows(session, architecture: "arm64", paging: [
             ("page size", "\(1 << pageShift) (VMCOREINFO PAGESIZE)"),
             ("VA_BITS", "\(vaBits) configured, \(actualVABits) in use (TCR_EL1.T1SZ)"),
             ("levels", "\(paging.levelCount)" + (paging.lpa2 ? " (LPA2)" : "")),
-            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
-            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
-            ("symbols", session.symbols.sources.joined(separator: ", ")),
+        ], details: [
             ("KERNELOFFSET", hex(session.vmcoreinfo?.kernelOffset ?? 0)),
             ("kimage_voffset", hex(kimageVoffset)),
             ("PHYS_OFFSET", hex(physOffset)),
@@ -343,7 +339,7 @@ public struct Arm64KernelLayout: KernelLayout {
             ("attributes from", attributesSource),
             ("swapper_pg_dir", swapper.description),
             ("KASAN", kasan == nil ? "no" : "yes (early-shadow tables noted once)"),
-        ]
+        ])
     }
 }
 

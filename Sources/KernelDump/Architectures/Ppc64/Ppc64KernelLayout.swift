@@ -163,17 +163,13 @@ public struct Ppc64KernelLayout: KernelLayout {
     public func describe(_ session: KernelSession) -> [(String, String)] {
         let g = paging.geometry
         let widths = [TableLevel.pgd, .pud, .pmd, .pte].map { String(g[$0].entries.trailingZeroBitCount) }.joined(separator: "/")
-        return [
-            ("dump", session.path + (session.isLive ? " (live)" : "")),
-            ("architecture", "ppc64 (\(session.byteOrder == .little ? "little" : "big")-endian kernel)"),
+        return describeRows(session, architecture: "ppc64 (\(session.byteOrder == .little ? "little" : "big")-endian kernel)", paging: [
             ("paging", "\(paging.mmu.rawValue), \(g.pageSize >> 10)K pages, index bits \(widths) (MMU from \(mmuSource))"),
-            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
-            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
-            ("symbols", session.symbols.sources.joined(separator: ", ")),
+        ], details: [
             ("walk", "\(hex16(walkRange.start))-\(hex16(walkRange.end))"),
             ("markers from", markersSource),
             ("flags from", flagsSource),
             ("swapper_pg_dir", swapper.description),
-        ]
+        ])
     }
 }

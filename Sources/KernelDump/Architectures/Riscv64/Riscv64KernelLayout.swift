@@ -216,20 +216,16 @@ public struct Riscv64KernelLayout: KernelLayout {
     }
 
     public func describe(_ session: KernelSession) -> [(String, String)] {
-        [
-            ("dump", session.path + (session.isLive ? " (live)" : "")),
-            ("architecture", "riscv64"),
+        describeRows(session, architecture: "riscv64", paging: [
             ("paging", "\(mode.name) (from \(modeSource))"),
-            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
-            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
-            ("symbols", session.symbols.sources.joined(separator: ", ")),
+        ], details: [
             ("va_kernel_pa_offset", "\(hex(imageOffset)) (\(imageOffsetSource))"),
             ("walk", "\(hex16(walkRange.start))-\(hex16(walkRange.end))"),
             ("markers from", markersSource),
             ("attributes from", attributesSource),
             ("swapper_pg_dir", swapper.description),
             ("KASAN", kasan == nil ? "no" : "yes (early-shadow tables noted once)"),
-        ]
+        ])
     }
 }
 

@@ -144,17 +144,13 @@ public struct S390xKernelLayout: KernelLayout {
     }
 
     public func describe(_ session: KernelSession) -> [(String, String)] {
-        [
-            ("dump", session.path + (session.isLive ? " (live)" : "")),
-            ("architecture", "s390x"),
+        describeRows(session, architecture: "s390x", paging: [
             ("paging", "top table \(paging.top) (swapper_pg_dir's first entry), walk to \(hex16(maxAddress)) (\(maxAddressSource))"),
-            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
-            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
-            ("symbols", session.symbols.sources.joined(separator: ", ")),
+        ], details: [
             ("image", session.imagePlacement?.source ?? "unknown"),
             ("markers from", markersSource),
             ("lowcore W+X", "\(paging.lowcoreMayBeWX ? "expected" : "not expected") (\(lowcoreSource))"),
             ("swapper_pg_dir", swapper.description),
-        ]
+        ])
     }
 }

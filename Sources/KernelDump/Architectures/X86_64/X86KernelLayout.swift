@@ -178,13 +178,9 @@ public struct X86KernelLayout: KernelLayout {
     /// The facts `--verbose` and `info` print: what was detected and from where.
     public func describe(_ session: KernelSession) -> [(String, String)] {
         let layout = self
-        var rows: [(String, String)] = [
-            ("dump", session.path + (session.isLive ? " (live)" : "")),
-            ("architecture", "x86_64"),
+        var rows = describeRows(session, architecture: "x86_64", paging: [
             ("paging", (layout.fiveLevel ? "5-level" : "4-level") + " (from \(layout.fiveLevelSource))"),
-            ("VMCOREINFO", session.vmcoreinfoSource ?? "none"),
-            ("release", session.vmcoreinfo?.osRelease ?? "unknown"),
-            ("symbols", session.symbols.sources.joined(separator: ", ")),
+        ], details: [
             ("KERNELOFFSET", hex(session.vmcoreinfo?.kernelOffset ?? 0)),
             ("phys_base", session.physBase.map(hex) ?? "unknown"),
             ("page_offset_base", hex(layout.pageOffsetBase)),
@@ -193,10 +189,10 @@ public struct X86KernelLayout: KernelLayout {
             ("bases from", layout.basesSource),
             ("markers from", layout.markersSource),
             ("init_top_pgt", layout.initTopPgt.description),
-            ("KASAN", layout.kasan == nil ? "no" : "yes"),
+            ("KASAN", layout.kasan == nil ? "no" : "yes (early-shadow tables noted once)"),
             ("swap PTEs", layout.swapLayoutSource),
             ("CPUs with CR3", String(session.cpus.count)),
-        ]
+        ])
         for cpu in session.cpus { rows.append(("CPU \(cpu.index) CR3", hex(cpu.cr3))) }
         return rows
     }

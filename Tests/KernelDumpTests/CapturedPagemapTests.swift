@@ -3,15 +3,15 @@ import Testing
 @testable import KernelDump
 import PageTables
 
-/// arm64 and riscv64 (6.1, 6.12) and s390x and ppc64le (7.3) user entries
+/// arm64 and riscv64 (6.1, 6.12, 7.3) and s390x and ppc64le (7.3) user entries
 /// against the kernel's own per-page verdict: kernels under QEMU
 /// (Resources/recipe/user-entries) whose victim swapped
-/// pages to two zram devices (types 0 and 1), poisoned one (arm64 only: riscv
-/// 6.1 has no MEMORY_FAILURE), made two PROT_NONE, read a region it never wrote
-/// (the zero page: pte_special) and has a THP; its /proc/PID/pagemap was read
+/// pages to two zram devices (types 0 and 1), poisoned one (where the kernel has
+/// MEMORY_FAILURE: arm64, ppc64le), made two PROT_NONE, read a region it never
+/// wrote (the zero page: pte_special) and has a THP (not on s390x under TCG); its /proc/PID/pagemap was read
 /// just before the dump. Every page must decode as pagemap says (PagemapJudge),
 /// and `--json` must give every page's range that page's kind.
-@Suite struct Arm64Riscv64PagemapTests {
+@Suite struct CapturedPagemapTests {
     struct Capture: Sendable, CustomTestStringConvertible {
         var fixture: String
         var maxSwapfiles: UInt64
