@@ -28,7 +28,10 @@ import TestSupport
     @Test func releasesPickTheirLayout() {
         #expect(Ppc64Paging.swapPTEFormat(release: "5.4.0", pageShift: 16) == nil)
         #expect(Ppc64Paging.swapPTEFormat(release: "", pageShift: 16) == nil)
+        // 5.10: swap soft-dirty just above the type; 6.0 on: exclusive there.
         #expect(Ppc64Paging.swapPTEFormat(release: "5.10.0", pageShift: 16)?.swapExclusive == 0)
+        #expect(Ppc64Paging.swapPTEFormat(release: "5.10.0", pageShift: 16)?.swapSoftDirty == 0x20)
+        #expect(Ppc64Paging.swapPTEFormat(release: "6.12.0", pageShift: 16)?.swapSoftDirty == 0x200)
         #expect(Ppc64Paging.swapPTEFormat(release: "6.12.0", pageShift: 16)?.swapExclusive == 0x20)
         #expect(S390xPaging.swapPTEFormat(release: "5.4.0") == nil)
         #expect(S390xPaging.swapPTEFormat(release: "5.19.0")?.swapExclusive == 0)

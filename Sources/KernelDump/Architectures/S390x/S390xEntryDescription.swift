@@ -1,7 +1,7 @@
 import PageTables
 
-/// s390's user entries, from arch/s390/include/asm/pgtable.h (6.12 and 7.3
-/// agree on PTEs). IBM numbers bits from the top: a swap PTE is
+/// s390's user entries, from arch/s390/include/asm/pgtable.h (5.10, 6.12 and
+/// 7.3 agree on PTEs but for the E bit). IBM numbers bits from the top: a swap PTE is
 /// `_PAGE_INVALID | _PAGE_PROTECT` with the offset in bits 0-51 (value bits
 /// 12-63), the type in 57-61 (value bits 2-6), E (bit 52, `_PAGE_LARGE`)
 /// for PG_anon_exclusive since "s390/pgtable: support
