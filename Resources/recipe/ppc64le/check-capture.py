@@ -16,28 +16,19 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from elfcore import Core, memory_note  # noqa: E402
+from elfcore import Core  # noqa: E402
+from capture_check import finish, vmcoreinfo_from_memory  # noqa: E402
 
 
 def main():
     d, state, kver = sys.argv[1:4]
     mmu_want, _, pages = state.partition("-")
     want_page = {"": 65536, "4k": 4096}[pages]
-    ok, summary = True, []
+    summary = []
     core = Core(os.path.join(d, "vmcore.elf"))
     core.mem_order = "<"
-    addr, size = (int(x, 16) for x in open(os.path.join(d, "vmcoreinfo.txt")).read().split())
-    name, _t, desc = memory_note(core, addr, size)
-    text = desc.rstrip(b"\0").decode("ascii", "replace")
-    open(os.path.join(d, "vmcoreinfo-note.txt"), "w").write(text)
-    rel = re.search(r"^OSRELEASE=(\S+)", text, re.M)
+    text, ok = vmcoreinfo_from_memory(d, core, kver, want_page)
     page = re.search(r"^PAGESIZE=(\d+)", text, re.M)
-    print(f"note {name} at {addr:#x}: OSRELEASE={rel and rel.group(1)} PAGESIZE={page and page.group(1)}"
-          f" (dump header {'big' if core.order == '>' else 'little'}-endian, e_machine {core.machine})")
-    if name != "VMCOREINFO" or not rel or not rel.group(1).startswith(kver + ".") or \
-            not page or page.group(1) != str(want_page):
-        print(f"FAIL: no VMCOREINFO of {kver} with PAGESIZE {want_page}")
-        ok = False
     dmesg = open(os.path.join(d, "dmesg.txt"), errors="replace").read()
     mmu = "radix" if "Using radix MMU under hypervisor" in dmesg else \
         "hash" if "Initializing hash mmu" in dmesg else "unknown"
@@ -50,10 +41,7 @@ def main():
     if mmu != mmu_want or linear != (mmu_want == "radix"):
         print(f"FAIL: {state} wanted")
         ok = False
-    open(os.path.join(d, "summary.txt"), "w").write("\n".join(summary) + "\n")
-    print("\n".join(summary))
-    print("check-capture: " + ("OK" if ok else "FAILED"))
-    sys.exit(0 if ok else 1)
+    finish(d, summary, ok)
 
 
 if __name__ == "__main__":

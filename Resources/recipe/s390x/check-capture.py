@@ -12,13 +12,13 @@
 - summary.txt: CR1, CR7, CR13, the table type, the kernel image's first range.
 """
 import os
-import re
 import struct
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from elfcore import Core, memory_note, notes  # noqa: E402
+from elfcore import Core, notes  # noqa: E402
+from capture_check import finish, vmcoreinfo_from_memory  # noqa: E402
 
 NT_S390_CTRS = 0x304
 DT = {3: "region-1", 2: "region-2", 1: "region-3", 0: "segment"}
@@ -27,18 +27,10 @@ WANT = {"plain": ("region-3", 1 << 42), "r2": ("region-2", 1 << 53), "r2-nokaslr
 
 def main():
     d, state, kver = sys.argv[1:4]
-    ok, summary = True, []
+    summary = []
     dump = os.path.join(d, "vmcore.elf")
     core = Core(dump)
-    addr, size = (int(x, 16) for x in open(os.path.join(d, "vmcoreinfo.txt")).read().split())
-    name, _t, desc = memory_note(core, addr, size)
-    text = desc.rstrip(b"\0").decode("ascii", "replace")
-    open(os.path.join(d, "vmcoreinfo-note.txt"), "w").write(text)
-    rel = re.search(r"^OSRELEASE=(\S+)", text, re.M)
-    print(f"note {name} at {addr:#x}: OSRELEASE={rel and rel.group(1)}")
-    if name != "VMCOREINFO" or not rel or not rel.group(1).startswith(kver + "."):
-        print("FAIL: no VMCOREINFO of " + kver)
-        ok = False
+    _text, ok = vmcoreinfo_from_memory(d, core, kver)
     ctrs = [desc for _n, t, desc in notes(dump) if t == NT_S390_CTRS]
     if not ctrs:
         sys.exit("FAIL: no S390 CTRS note")
@@ -57,10 +49,7 @@ def main():
     if kind != want or last != limit:
         print(f"FAIL: {state} wants a {want} table up to {limit:#x}")
         ok = False
-    open(os.path.join(d, "summary.txt"), "w").write("\n".join(summary) + "\n")
-    print("\n".join(summary))
-    print("check-capture: " + ("OK" if ok else "FAILED"))
-    sys.exit(0 if ok else 1)
+    finish(d, summary, ok)
 
 
 if __name__ == "__main__":
