@@ -187,34 +187,20 @@ GUEST_FN int dump_page_tables_dir(const char *dir)
 #ifdef PG
 /* ---- victims: a forked process that sets up pages and reports to init ---- */
 
-/* include/linux/swap.h, union swap_header (PAGE_SIZE 4096). */
-union swap_header {
-	struct {
-		char reserved[PG - 10];
-		char magic[10]; /* "SWAPSPACE2" */
-	} magic;
-	struct {
-		char bootbits[1024];
-		uint32_t version;
-		uint32_t last_page;
-		uint32_t nr_badpages;
-		unsigned char sws_uuid[16];
-		unsigned char sws_volume[16];
-		uint32_t padding[117];
-		uint32_t badpages[1];
-	} info;
-};
-_Static_assert(sizeof(union swap_header) == PG, "swap header is one page");
-_Static_assert(offsetof(union swap_header, info.version) == 1024, "version at 1024");
-_Static_assert(offsetof(union swap_header, magic.magic) == 4086, "magic at 4086");
-
-/* A 64 MiB zram device NAME: disksize, then the swap header; swapon is left to
- * the caller. */
+/* A 64 MiB zram device NAME: disksize, then the swap header (union
+ * swap_header of include/linux/swap.h, one page of the running kernel's size:
+ * version at 1024, last_page, nr_badpages, "SWAPSPACE2" at the page's last 10
+ * bytes); swapon is left to the caller. */
 GUEST_FN void make_swap(const char *name)
 {
-	static union swap_header h;
+	static unsigned char h[1 << 16];
+	const unsigned long pg = (unsigned long)sysconf(_SC_PAGESIZE);
 	const unsigned long size = 64UL << 20;
 	char path[64];
+	if (pg > sizeof h || pg < 4096) {
+		say("init: page size %lu: no swap header\n", pg);
+		return;
+	}
 	snprintf(path, sizeof path, "/sys/block/%s/disksize", name);
 	int e = write_file(path, "64M");
 	say("init: %s disksize 64M: %s\n", name, e ? strerror(-e) : "ok");
@@ -229,12 +215,11 @@ GUEST_FN void make_swap(const char *name)
 		say("init: open %s: %s\n", path, strerror(errno));
 		return;
 	}
-	memset(&h, 0, sizeof h);
-	h.info.version = 1;
-	h.info.last_page = (uint32_t)(size / PG - 1);
-	h.info.nr_badpages = 0;
-	memcpy(h.magic.magic, "SWAPSPACE2", 10);
-	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+	memset(h, 0, pg);
+	uint32_t info[3] = { 1, (uint32_t)(size / pg - 1), 0 }; /* version, last_page, nr_badpages */
+	memcpy(h + 1024, info, sizeof info);
+	memcpy(h + pg - 10, "SWAPSPACE2", 10);
+	if (pwrite(fd, h, pg, 0) != (ssize_t)pg)
 		say("init: write swap header on %s: %s\n", path, strerror(errno));
 	else
 		say("init: swap header on %s: ok\n", path);

@@ -14,9 +14,8 @@
  * the kernel says (/sys/kernel/mm/transparent_hugepage/hpage_pmd_size: 2M on
  * arm64 4K, riscv64 and ppc64le 64K radix, 1M (a segment) on s390x, 16M on
  * ppc64le 64K hash), THP_PAGES (512 pages of 4K) when that file is missing.
- * ../lib/guest.h's make_swap (the swap header) assumes 4K at compile time;
- * this file has its own with the runtime size (same bytes on 4K kernels).
- * guest.h's dump_pagemap and dump_victim read the runtime size themselves.
+ * ../lib/guest.h's make_swap, dump_pagemap and dump_victim read the running
+ * kernel's page size themselves (the same bytes and lines on 4K kernels).
  *
  * 1. Mounts proc, sysfs, devtmpfs, debugfs.
  * 2. Makes /dev/zram0 and /dev/zram1 64 MiB swap devices: writes disksize,
@@ -101,8 +100,8 @@
 #define MADV_PAGEOUT 21
 #endif
 
-/* ../lib/guest.h's victim scaffolding is compiled for 4K pages (its swap header
- * has static asserts on that); its make_swap is not used here. */
+/* ../lib/guest.h's victim scaffolding needs PG defined; the page-size-bound
+ * parts of it read the running kernel's size. */
 #define PG 4096UL
 #define NPAGES 64
 #define ZERO_PAGES 16
@@ -128,45 +127,6 @@
 
 /* The running kernel's page size and PMD leaf size (main sets them). */
 static unsigned long pg = PG, thp_size = THP_PAGES * PG;
-
-/* A 64 MiB zram device NAME: disksize, then the swap header (union
- * swap_header of include/linux/swap.h, one page of pg bytes: version at 1024,
- * last_page, nr_badpages, "SWAPSPACE2" at pg - 10); swapon is left to the
- * caller. ../lib/guest.h's make_swap with the runtime page size. */
-static void make_swap_pg(const char *name)
-{
-	static unsigned char h[1 << 16];
-	const unsigned long size = 64UL << 20;
-	char path[64];
-	if (pg > sizeof h || pg < 4096) {
-		say("init: page size %lu: no swap header\n", pg);
-		return;
-	}
-	snprintf(path, sizeof path, "/sys/block/%s/disksize", name);
-	int e = write_file(path, "64M");
-	say("init: %s disksize 64M: %s\n", name, e ? strerror(-e) : "ok");
-	snprintf(path, sizeof path, "/dev/%s", name);
-	int fd = -1;
-	for (int i = 0; i < 50 && fd < 0; i++) {
-		fd = open(path, O_RDWR | O_SYNC);
-		if (fd < 0)
-			usleep(100000);
-	}
-	if (fd < 0) {
-		say("init: open %s: %s\n", path, strerror(errno));
-		return;
-	}
-	memset(h, 0, pg);
-	uint32_t info[3] = { 1, (uint32_t)(size / pg - 1), 0 }; /* version, last_page, nr_badpages */
-	memcpy(h + 1024, info, sizeof info);
-	memcpy(h + pg - 10, "SWAPSPACE2", 10);
-	if (pwrite(fd, h, pg, 0) != (ssize_t)pg)
-		say("init: write swap header on %s: %s\n", path, strerror(errno));
-	else
-		say("init: swap header on %s: ok\n", path);
-	fsync(fd);
-	close(fd);
-}
 
 /* ---------------------------------------------------------------- victim */
 
@@ -394,8 +354,8 @@ int main(void)
 		fclose(f);
 	say("init: page size %lu, hpage_pmd_size %lu%s: thp region %lu pages\n", pg, h,
 	    thp_size == h ? "" : " (not usable: 2 MiB)", thp_size / pg);
-	make_swap_pg("zram0");
-	make_swap_pg("zram1");
+	make_swap("zram0");
+	make_swap("zram1");
 	zram0_rotational();
 	if (swapon("/dev/zram0", 0) != 0)
 		say("init: swapon /dev/zram0: %s\n", strerror(errno));
