@@ -68,4 +68,25 @@ import TestSupport
         #expect(P(top: .region3).wxVerdict(writableExecutablePages: 0, nonUXNPages: 0)
             == "Checked W+X mappings: passed, no unexpected W+X pages found")
     }
+
+    /// A process whose mm grew a region-first table (mapped above 2^53): its
+    /// user space is the whole space, and a page at 2^60 is walked.
+    @Test func regionFirstUserSpaceIsWalkedToTheTop() {
+        let m = SparseMemory()
+        for page in stride(from: 0x10000 as UInt64, to: 0x21000, by: 0x1000) { m.addPage(page) }
+        for i in 0..<2048 as Range<UInt64> {
+            m.write(0x10000 + i * 8, value: i == 128 ? 0x14000 | 0x0c : 0x0c | 0x20, order: .big)
+            m.write(0x14000 + i * 8, value: i == 0 ? 0x18000 | 0x08 : 0x08 | 0x20, order: .big)
+            m.write(0x18000 + i * 8, value: i == 0 ? 0x1c000 | 0x04 : 0x04 | 0x20, order: .big)
+            m.write(0x1c000 + i * 8, value: i == 0 ? 0x20000 : 0x20, order: .big)
+        }
+        for i in 0..<256 as Range<UInt64> { m.write(0x20000 + i * 8, value: i == 0 ? 0x5000 : P.pageInvalid, order: .big) }
+        let arch = P(top: .region1)
+        #expect(P.Top.region3.walkEnd == 1 << 42 && P.Top.region1.walkEnd == .max)
+        var leaves: [UInt64] = []
+        let collector = LeafCollector(architecture: arch) { leaves.append($0.address) }
+        PageWalker(architecture: arch, memory: m).walk(root: PhysicalAddress(0x10000),
+                                                       ranges: [WalkRange(0, P.Top.region1.walkEnd)], into: collector)
+        #expect(leaves == [1 << 60])
+    }
 }

@@ -137,7 +137,7 @@ public struct S390xKernelLayout: KernelLayout {
         }
         var paging = S390xPaging(top: top, lowcoreMayBeWX: false)
         paging.swapPTEFormat = self.paging.swapPTEFormat
-        var spec = kernel.userSpace(root: root, taskSize: top.spanBits.map { 1 << UInt64($0) } ?? 0)
+        var spec = kernel.userSpace(root: root, taskSize: top.walkEnd)
         spec.architecture = paging
         spec.format = S390xListingFormat(levelNames: paging.levelNames)
         return spec

@@ -15,6 +15,10 @@ public struct S390xPaging: PagingArchitecture {
         /// The address space it spans: `1 << (type * 11 + 31)` (pt_dump_init's
         /// `max_addr`), nil for the whole space.
         public var spanBits: Int? { self == .region1 ? nil : rawValue * 11 + 31 }
+
+        /// Where a walk of this table ends: its span, or for a region-first
+        /// table the whole space (`.max`; an end of 0 would walk nothing).
+        public var walkEnd: UInt64 { spanBits.map { 1 << UInt64($0) } ?? .max }
     }
 
     // pgtable.h.
