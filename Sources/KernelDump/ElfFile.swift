@@ -154,11 +154,10 @@ public final class ElfFile {
         return result
     }
 
-    /// The symbol table (SHT_SYMTAB), or the dynamic one when there is none.
-    /// The symbol table (link-time addresses and sizes; symbols at 0 left
-    /// out), built from the string table's bytes without a String per name.
+    /// The symbol table (SHT_SYMTAB; link-time addresses and sizes; symbols
+    /// at 0 and unnamed ones left out), read in place in libelf's copy of
+    /// the section: the index keeps this file open.
     public func symbolIndex() throws(DumpError) -> SymbolIndex {
-        var builder = SymbolIndex.Builder(capacity: 0)
         var section: OpaquePointer? = nil
         while let scn = elf_nextscn(elf, section) {
             section = scn
@@ -166,18 +165,21 @@ public final class ElfFile {
             guard gelf_getshdr(scn, &shdr) != nil else { throw failure("gelf_getshdr") }
             guard shdr.sh_type == UInt32(SHT_SYMTAB), shdr.sh_entsize > 0 else { continue }
             guard let data = elf_getdata(scn, nil) else { throw failure("reading the symbol table") }
-            // The section header's size is only a claim; the data libelf read is what exists.
-            let count = Int(min(shdr.sh_size, UInt64(data.pointee.d_size)) / shdr.sh_entsize)
-            for i in 0..<count {
-                var sym = GElf_Sym()
-                guard gelf_getsym(data, Int32(i), &sym) != nil, sym.st_value != 0 else { continue }
-                guard let cname = elf_strptr(elf, Int(shdr.sh_link), Int(sym.st_name)), cname.pointee != 0 else { continue }
-                let name = UnsafeRawPointer(cname).assumingMemoryBound(to: UInt8.self)
-                guard builder.append(UnsafeBufferPointer(start: name, count: strlen(cname)), type: 0,
-                                     address: sym.st_value, size: sym.st_size) else { break }
+            guard let strings = elf_getscn(elf, Int(shdr.sh_link)), let stringData = elf_getdata(strings, nil) else {
+                throw failure("reading the symbol table's string table")
             }
+            let is64 = gelf_getclass(elf) == ELFCLASS64
+            // libelf's data is in memory form: Elf64_Sym or Elf32_Sym, host order.
+            let entrySize = is64 ? MemoryLayout<Elf64_Sym>.size : MemoryLayout<Elf32_Sym>.size
+            // The section header's size is only a claim; the data libelf read is what exists.
+            let count = Int(min(shdr.sh_size, UInt64(data.pointee.d_size))) / entrySize
+            guard count > 0, let symbols = data.pointee.d_buf, let names = stringData.pointee.d_buf else { continue }
+            let table = ElfSymbolTable(owner: self, symbols: UnsafeRawPointer(symbols), count: count, is64: is64,
+                                       names: UnsafeRawPointer(names), namesSize: Int(stringData.pointee.d_size))
+            let (entries, hashes) = table.index()
+            return SymbolIndex(entries: entries, nameHashes: hashes)
         }
-        return builder.build()
+        return .empty
     }
 
     /// The GNU build-id, if the file has one.

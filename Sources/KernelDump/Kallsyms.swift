@@ -85,25 +85,26 @@ enum KallsymsDecoder {
         let tableBytes = try tableReader.all()
         // Tokens back to back: token t is tokenBytes[tokenStarts[t]..<tokenStarts[t + 1]].
         var tokenBytes: [UInt8] = []
-        var tokenStarts: [Int] = [0]
+        var tokenStarts: [Int32] = [0]
         for start in tokenOffsets {
             guard start < tableBytes.count, let end = tableBytes[start...].firstIndex(of: 0) else {
                 throw KallsymsError(description: "kallsyms_token_table has no token at \(start)")
             }
             tokenBytes += tableBytes[start..<end]
-            tokenStarts.append(tokenBytes.count)
+            tokenStarts.append(Int32(tokenBytes.count))
         }
 
         var names = PagedReader(base: loc.names, limit: count * 600, fetch: fetch, what: "kallsyms_names")
         names.reserve(count * 12)
-        var nameBytes: [UInt8] = []
-        nameBytes.reserveCapacity(count * 24)
-        var starts: [UInt32] = [0]
-        starts.reserveCapacity(count + 1)
-        var types: [UInt8] = []
-        types.reserveCapacity(count)
+        // Where each symbol's entry starts (loading the pages as the counts
+        // lead on); the names are then hashed as they decode, and decoded
+        // again only for the symbols asked for.
+        var entryStarts: [UInt32] = []
+        entryStarts.reserveCapacity(count)
         var cursor = 0
         for _ in 0..<count {
+            guard cursor < Int(UInt32.max) else { throw KallsymsError(description: "kallsyms_names runs past 4 GiB") }
+            entryStarts.append(UInt32(cursor))
             try names.load(through: cursor + 1)
             var length = Int(names.loaded[names.skip + cursor])
             cursor += 1
@@ -111,39 +112,19 @@ enum KallsymsDecoder {
                 length = (length & 0x7f) | Int(names.loaded[names.skip + cursor]) << 7
                 cursor += 1
             }
-            try names.load(through: cursor + length - 1)
-            var type: UInt8 = 0
-            var first = true
-            // The hot loop of a dump-alone run: plain buffers, no per-token arrays.
-            names.loaded.withUnsafeBufferPointer { encoded in
-                tokenBytes.withUnsafeBufferPointer { tb in
-                    for k in 0..<length {
-                        let t = Int(encoded[names.skip + cursor + k])
-                        var from = tokenStarts[t]
-                        let to = tokenStarts[t + 1]
-                        if first && from < to {
-                            type = tb[from]
-                            from += 1
-                            first = false
-                        }
-                        while from < to {
-                            nameBytes.append(tb[from])
-                            from += 1
-                        }
-                    }
-                }
-            }
+            if length > 0 { try names.load(through: cursor + length - 1) }
             cursor += length
-            types.append(type)
-            guard nameBytes.count < Int(UInt32.max) else { throw KallsymsError(description: "kallsyms_names decodes to over 4 GiB") }
-            starts.append(UInt32(nameBytes.count))
         }
+        let hashes = KallsymsNameHasher(tokenBytes: tokenBytes, tokenStarts: tokenStarts)
+            .hashes(encoded: names.loaded, skip: names.skip, entryStarts: entryStarts)
 
-        let candidates = try addressCandidates(loc, count: count, order: order, fetch: fetch)
         var problems: [String] = []
-        for addresses in candidates {
-            let index = SymbolIndex(nameBytes: nameBytes, nameStarts: starts, types: types, addresses: addresses,
-                                    sizes: .nextAddress)
+        var first: SymbolIndex? = nil
+        for addresses in try addressCandidates(loc, count: count, order: order, fetch: fetch) {
+            let table = KallsymsTable(tokenBytes: tokenBytes, tokenStarts: tokenStarts, encoded: names.loaded,
+                                      skip: names.skip, entryStarts: entryStarts, addresses: addresses)
+            let index = first.map { SymbolIndex(entries: table, namesOf: $0) } ?? SymbolIndex(entries: table, nameHashes: hashes)
+            first = first ?? index
             switch check(index, against: info) {
             case .success: return index
             case .failure(let why): problems.append(why.description)
@@ -155,34 +136,30 @@ enum KallsymsDecoder {
     /// The symbol addresses under each encoding the kernel may have used, the
     /// likelier first.
     static func addressCandidates(_ loc: KallsymsLocations, count: Int, order: ByteOrder,
-                                  fetch: @escaping Fetch) throws(KallsymsError) -> [[UInt64]] {
+                                  fetch: @escaping Fetch) throws(KallsymsError) -> [KallsymsAddresses] {
         if let absolute = loc.addresses {
             var reader = PagedReader(base: absolute, limit: count * 8, fetch: fetch, what: "kallsyms_addresses")
             let bytes = try reader.all()
             guard bytes.count == count * 8 else { throw KallsymsError(description: "kallsyms_addresses is cut short in the dump") }
-            return [(0..<count).map { decodeInteger(bytes, at: $0 * 8, size: 8, order: order) ?? 0 }]
+            return [KallsymsAddresses(raw: bytes, order: order, encoding: .absolute)]
         }
         guard let offsetsVA = loc.offsets else { return [] }
         var reader = PagedReader(base: offsetsVA, limit: count * 4, fetch: fetch, what: "kallsyms_offsets")
         let bytes = try reader.all()
         // A missing page would make its symbols' addresses up; refuse instead.
         guard bytes.count == count * 4 else { throw KallsymsError(description: "kallsyms_offsets is cut short in the dump") }
-        let raw = (0..<count).map { UInt32(truncatingIfNeeded: decodeInteger(bytes, at: $0 * 4, size: 4, order: order) ?? 0) }
         guard let baseVA = loc.relativeBase else {
-            // Place-relative: &kallsyms_offsets[i] + (s32)kallsyms_offsets[i].
-            return [raw.enumerated().map { i, r in
-                offsetsVA &+ UInt64(4 * i) &+ UInt64(bitPattern: Int64(Int32(bitPattern: r)))
-            }]
+            return [KallsymsAddresses(raw: bytes, order: order, encoding: .placeRelative(offsetsVA))]
         }
         let baseBytes = try fetch(baseVA, 8, "kallsyms_relative_base")
         let base = decodeInteger(baseBytes, at: 0, size: 8, order: order) ?? 0
-        let relative = raw.map { base &+ UInt64($0) }
-        let absolutePercpu = raw.map { r -> UInt64 in
-            let signed = Int32(bitPattern: r)
-            return signed >= 0 ? UInt64(signed) : base &- 1 &- UInt64(bitPattern: Int64(signed))
-        }
+        let relative = KallsymsAddresses(raw: bytes, order: order, encoding: .relative(base))
+        let absolutePercpu = KallsymsAddresses(raw: bytes, order: order, encoding: .absolutePercpu(base))
         // With absolute per-CPU symbols every ordinary symbol is stored negative.
-        let negatives = raw.reduce(0) { $0 + (Int32(bitPattern: $1) < 0 ? 1 : 0) }
+        // The sign is the top bit of each 4-byte offset, wherever the order puts it.
+        let signByte = order == .little ? 3 : 0
+        var negatives = 0
+        for i in 0..<count where bytes[i * 4 + signByte] & 0x80 != 0 { negatives += 1 }
         return negatives > count / 2 ? [absolutePercpu, relative] : [relative, absolutePercpu]
     }
 
@@ -208,7 +185,7 @@ enum KallsymsDecoder {
         if agreed >= 2 && agreed > 2 * disagreed { return .success(()) }
         // Without CONFIG_KALLSYMS_ALL (Debian's arm64 6.1) kallsyms lists
         // functions only: VMCOREINFO's symbols, all data, are not in it.
-        let data = index.types.reduce(0) { $0 + ("dDbBrRgGsS".utf8.contains($1) ? 1 : 0) }
+        let data = (0..<index.count).reduce(0) { $0 + ("dDbBrRgGsS".utf8.contains(index.type(at: $1)) ? 1 : 0) }
         if data * 100 < index.count {
             return .failure(KallsymsError(description: "the dump's kallsyms lists functions only (\(index.count) symbols, \(data) of data: a kernel built without CONFIG_KALLSYMS_ALL); data symbols such as init_task and __start_BTF need a System.map or the vmlinux"))
         }

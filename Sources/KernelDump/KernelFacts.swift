@@ -179,8 +179,7 @@ public struct KernelFacts {
 
     /// A System.map's (or /proc/kallsyms') symbols, read as bytes.
     static func readMap(_ path: String) throws(DumpError) -> SymbolIndex {
-        let bytes = try FileBytes.readWhole(path, limit: 1 << 28)
-        return bytes.withUnsafeBufferPointer { SymbolIndex.parseMap($0) }
+        SymbolIndex.parseMap(try FileBytes.readWhole(path, limit: 1 << 28))
     }
 
     static func symbolChain(systemMap: (path: String, symbols: SymbolIndex)?, path: String, isLive: Bool, info: VmcoreInfo?,
@@ -277,7 +276,7 @@ public struct KernelFacts {
                 report.skipped.append("\(candidate): a placeholder (the real System.map is in the -dbg package)")
                 continue
             }
-            let index = bytes.withUnsafeBufferPointer { SymbolIndex.parseMap($0) }
+            let index = SymbolIndex.parseMap(bytes)
             let table = SymbolTable(source: candidate, index: index, shift: info?.kernelOffset ?? 0)
             if let info, let want = info.symbol("init_uts_ns"), let have = table["init_uts_ns"], want != have {
                 report.skipped.append("\(candidate): init_uts_ns is \(hex(have)) there but \(hex(want)) in the dump")

@@ -65,8 +65,13 @@ public func writeListing(_ spec: TableSpec, memory: any PhysicalMemory, options:
         formatter.format(event, into: &pending)
         if pending.count >= 1 << 16 - 512 { write(pending.takeString()) }
     }
+    let plainText = selection.isEmpty && options.output == .text
+    let replayed: (([MappedRange], UInt64) -> Void)? = plainText ? { ranges, shift in
+        formatter.formatReplayed(ranges, shift: shift, into: &pending)
+        if pending.count >= 1 << 16 - 512 { write(pending.takeString()) }
+    } : nil
     let result = walkEvents(spec, memory: memory, maxTableVisits: options.maxTableVisits, progress: options.progress,
-                            splitsUserKinds: options.output == .json) { event in
+                            splitsUserKinds: options.output == .json, replayed: replayed) { event in
         guard case .range(let r) = event else {
             if selection.isEmpty && options.output == .text { text(event) } else { pendingMarker = event }
             return
@@ -109,6 +114,7 @@ public func recordListing(_ spec: TableSpec, memory: any PhysicalMemory) -> (Par
 /// result counts what the walk saw, marked ranges included.
 func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, maxTableVisits: Int? = nil,
                 progress: ProgressLine? = nil, splitsUserKinds: Bool = false,
+                replayed: ((_ ranges: [MappedRange], _ shift: UInt64) -> Void)? = nil,
                 body: @escaping (ListingEvent) -> Void) -> ListingResult {
     var problems: [MappedRange] = []
     let merger = RangeMerger(architecture: spec.architecture, markers: spec.markers,
@@ -116,6 +122,8 @@ func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, maxTableVisits: I
         if case .range(let r) = event, r.problem != nil { problems.append(r) }
         body(event)
     }
+    // Replayed ranges never carry a problem: they bypass `problems`.
+    merger.emitReplayed = replayed
     merger.finalAddress = spec.finalAddress
     merger.startsAtPGDZero = spec.startsAtPGDZero
     if splitsUserKinds, let types = spec.swapTypes, spec.architecture.decodesUserEntries {

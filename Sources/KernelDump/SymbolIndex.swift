@@ -1,192 +1,154 @@
 import PageTables
 
+/// One symbol table's entries, read where they lie: a System.map's text, a
+/// vmlinux's `.symtab` and string table, the dump's compressed kallsyms.
+/// Nothing is copied or decoded for a symbol until it is asked for; the one
+/// pass that finds the entries also hashes their names (`SymbolIndex.hash`).
+protocol SymbolEntries: Sendable {
+    var count: Int { get }
+    /// Whether symbol `i`'s name is exactly `name`.
+    func name(_ i: Int, equals name: UnsafeBufferPointer<UInt8>) -> Bool
+    func nameBytes(_ i: Int) -> [UInt8]
+    /// Symbol `i`'s address as the table gives it; nil when its text is not an
+    /// address (a map line such as `not-hex T broken`).
+    func address(_ i: Int) -> UInt64?
+    /// The type letter (`T`, `d`, ...); 0 where the table has none.
+    func type(_ i: Int) -> UInt8
+    /// The table's own size of symbol `i` (ELF `st_size`); nil when it has none.
+    func size(_ i: Int) -> UInt64?
+    /// True when the table is sorted by address and a symbol's size is the
+    /// distance to the next higher one (kallsyms).
+    var sizesFromNextAddress: Bool { get }
+}
+
 /// A whole kernel symbol table (a vmlinux's .symtab, a System.map or
-/// /proc/kallsyms, the dump's own kallsyms) held as one buffer of name bytes
-/// and parallel arrays, looked up in place through an FNV-1a hash index.
+/// /proc/kallsyms, the dump's own kallsyms), looked up in place through a
+/// hash of the names.
 ///
-/// A listing asks for a few dozen names out of 100,000 or more: building a
-/// Swift dictionary of them all (a String per name, hashing, resizing) was
-/// most of a run's time (issue 16's profile), building this is one pass over
-/// the bytes.
+/// A listing asks for a few dozen names out of 100,000 or more (issue 16):
+/// building this is one pass that hashes each name where it lies; a name's
+/// bytes, address and size are read only for the symbols asked for, and
+/// an address-sorted list only when a nearest-symbol lookup needs one
+/// (`SymbolChain.nearest`).
 public final class SymbolIndex: Sendable {
-    /// How `size(of:)` answers.
-    public enum Sizes: Sendable {
-        /// The table's own sizes (ELF st_size), parallel to the addresses.
-        case given([UInt64])
-        /// None: the table has no sizes (a map file's text).
-        case none
-        /// The distance to the next higher address (kallsyms: sorted by address).
-        case nextAddress
-    }
+    let entries: any SymbolEntries
+    /// Open addressing: the hash's top 32 bits, then symbol index + 1; 0 empty.
+    private let buckets: [UInt64]
 
-    /// Decoded names, back to back; `nameStarts[i]..<nameStarts[i+1]` is symbol i.
-    let nameBytes: [UInt8]
-    let nameStarts: [UInt32]
-    /// Each symbol's type letter (`T`, `d`, ...); 0 where the source has none.
-    let types: [UInt8]
-    let addresses: [UInt64]
-    let sizes: Sizes
-    /// Open addressing: symbol index + 1, 0 empty.
-    private let buckets: [Int32]
+    public var count: Int { entries.count }
 
-    public var count: Int { addresses.count }
-
-    init(nameBytes: [UInt8], nameStarts: [UInt32], types: [UInt8], addresses: [UInt64], sizes: Sizes) {
-        self.nameBytes = nameBytes
-        self.nameStarts = nameStarts
-        self.types = types
-        self.addresses = addresses
-        self.sizes = sizes
+    /// `nameHashes`: `hash` of every symbol's name, in table order.
+    init(entries: any SymbolEntries, nameHashes hashes: [UInt64]) {
+        self.entries = entries
         var size = 16
-        while size < addresses.count * 2 { size <<= 1 }
-        var buckets = [Int32](repeating: 0, count: size)
-        nameBytes.withUnsafeBufferPointer { bytes in
-            for i in 0..<addresses.count {
-                let range = Int(nameStarts[i])..<Int(nameStarts[i + 1])
-                var slot = Int(Self.hash(bytes, range) & UInt64(size - 1))
-                while buckets[slot] != 0 {
-                    // The first of several same-named symbols wins, as in a map file.
-                    if Self.equal(bytes, Int(buckets[slot]) - 1, nameStarts, range) { break }
-                    slot = (slot + 1) & (size - 1)
-                }
-                if buckets[slot] == 0 { buckets[slot] = Int32(i + 1) }
+        while size < hashes.count * 2 { size <<= 1 }
+        var buckets = [UInt64](repeating: 0, count: size)
+        let mask = size - 1
+        buckets.withUnsafeMutableBufferPointer { slots in
+            // Same-named symbols stay in table order along a probe sequence,
+            // so a lookup meets the table's first one first.
+            for (i, h) in hashes.enumerated() {
+                var slot = Int(truncatingIfNeeded: h) & mask
+                while slots[slot] != 0 { slot = (slot + 1) & mask }
+                slots[slot] = (h & 0xffff_ffff_0000_0000) | UInt64(i + 1)
             }
         }
         self.buckets = buckets
     }
 
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for i in range { h = (h ^ UInt64(bytes[i])) &* 0x100_0000_01b3 }
-        return h
+    /// The same names with other addresses (kallsyms under another encoding):
+    /// the hash is the names', so it is shared.
+    init(entries: any SymbolEntries, namesOf other: SymbolIndex) {
+        self.entries = entries
+        self.buckets = other.buckets
     }
 
-    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int, _ starts: [UInt32], _ range: Range<Int>) -> Bool {
-        let other = Int(starts[index])..<Int(starts[index + 1])
-        guard other.count == range.count else { return false }
-        for k in 0..<range.count where bytes[other.lowerBound + k] != bytes[range.lowerBound + k] { return false }
-        return true
+    /// The names' hash: 8 bytes at a time, little-endian, the last word
+    /// zero-padded, then the length. Every `SymbolEntries` hashes with this
+    /// (kallsyms' `KallsymsNameHasher` with its three parts).
+    /// `readable`: how many bytes from `bytes` may be read (at least
+    /// `count`); with 8 past the name's last word, that word is one load.
+    @inline(__always)
+    static func hash(_ bytes: UnsafePointer<UInt8>, count: Int, readable: Int = 0) -> UInt64 {
+        var h = hashSeed
+        var i = 0
+        while i + 8 <= count {
+            h = mix(h, UInt64(littleEndian: UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self)))
+            i += 8
+        }
+        if i < count && i + 8 <= readable {
+            let word = UInt64(littleEndian: UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self))
+            h = mix(h, word & ((1 &<< UInt64(8 * (count - i))) &- 1))
+        } else if i < count {
+            var word: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < count {
+                word |= UInt64(bytes[i]) << shift
+                shift += 8
+                i += 1
+            }
+            h = mix(h, word)
+        }
+        return finish(h, count: count)
     }
 
-    /// The index of the first symbol called `name`.
+    static let hashSeed: UInt64 = 0x9e37_79b9_7f4a_7c15
+
+    @inline(__always)
+    static func mix(_ h: UInt64, _ word: UInt64) -> UInt64 {
+        let m = (h ^ word) &* 0xff51_afd7_ed55_8ccd
+        return m ^ (m >> 32)
+    }
+
+    @inline(__always)
+    static func finish(_ h: UInt64, count: Int) -> UInt64 {
+        let m = (h ^ UInt64(count)) &* 0xc4ce_b9fe_1a85_ec53
+        return m ^ (m >> 29)
+    }
+
+    /// The index of the first symbol called `name` that has an address.
     func index(of name: String) -> Int? {
         var key = Array(name.utf8)
-        return nameBytes.withUnsafeBufferPointer { bytes -> Int? in
-            key.withUnsafeMutableBufferPointer { k -> Int? in
-                let keyBytes = UnsafeBufferPointer(k)
-                var h: UInt64 = 0xcbf2_9ce4_8422_2325
-                for b in keyBytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-                let mask = buckets.count - 1
-                var slot = Int(h & UInt64(mask))
-                while buckets[slot] != 0 {
-                    let i = Int(buckets[slot]) - 1
-                    let range = Int(nameStarts[i])..<Int(nameStarts[i + 1])
-                    if range.count == keyBytes.count && zip(bytes[range], keyBytes).allSatisfy({ $0 == $1 }) { return i }
-                    slot = (slot + 1) & mask
+        return key.withUnsafeMutableBufferPointer { k -> Int? in
+            let keyBytes = UnsafeBufferPointer(k)
+            guard let base = keyBytes.baseAddress else { return nil }
+            let h = Self.hash(base, count: keyBytes.count)
+            let tag = h & 0xffff_ffff_0000_0000
+            let mask = buckets.count - 1
+            var slot = Int(truncatingIfNeeded: h) & mask
+            while buckets[slot] != 0 {
+                let entry = buckets[slot]
+                if entry & 0xffff_ffff_0000_0000 == tag {
+                    let i = Int(entry & 0xffff_ffff) - 1
+                    if entries.name(i, equals: keyBytes), entries.address(i) != nil { return i }
                 }
-                return nil
+                slot = (slot + 1) & mask
             }
+            return nil
         }
     }
 
-    public subscript(name: String) -> UInt64? { index(of: name).map { addresses[$0] } }
+    public subscript(name: String) -> UInt64? { index(of: name).flatMap { entries.address($0) } }
 
     public func size(of name: String) -> UInt64? {
         guard let i = index(of: name) else { return nil }
-        switch sizes {
-        case .given(let sizes): return sizes[i]
-        case .none: return nil
-        case .nextAddress:
-            let a = addresses[i]
-            var j = i + 1
-            while j < addresses.count && addresses[j] <= a { j += 1 }
-            return j < addresses.count ? addresses[j] - a : nil
+        guard entries.sizesFromNextAddress else { return entries.size(i) }
+        guard let a = entries.address(i) else { return nil }
+        var j = i + 1
+        while j < count {
+            if let next = entries.address(j), next > a { return next - a }
+            j += 1
         }
+        return nil
     }
 
-    public func name(at i: Int) -> String {
-        String(decoding: nameBytes[Int(nameStarts[i])..<Int(nameStarts[i + 1])], as: UTF8.self)
-    }
+    public func name(at i: Int) -> String { String(decoding: entries.nameBytes(i), as: UTF8.self) }
+    public func type(at i: Int) -> UInt8 { entries.type(i) }
+    public func address(at i: Int) -> UInt64? { entries.address(i) }
 
-    /// Every (name, address) pair, in the table's order.
+    /// Every (name, address) pair with an address, in the table's order.
+    /// Decodes the whole table: for nearest-symbol lookups and tests only.
     public var all: [(name: String, address: UInt64)] {
-        (0..<addresses.count).map { (name(at: $0), addresses[$0]) }
-    }
-
-    /// Collects a table one symbol at a time.
-    struct Builder {
-        var nameBytes: [UInt8] = []
-        var nameStarts: [UInt32] = [0]
-        var types: [UInt8] = []
-        var addresses: [UInt64] = []
-        var sizes: [UInt64] = []
-
-        init(capacity: Int) {
-            nameBytes.reserveCapacity(capacity * 24)
-            nameStarts.reserveCapacity(capacity + 1)
-            types.reserveCapacity(capacity)
-            addresses.reserveCapacity(capacity)
-        }
-
-        /// False once the names pass 4 GiB (no kernel comes near).
-        mutating func append(_ name: UnsafeBufferPointer<UInt8>, type: UInt8, address: UInt64, size: UInt64? = nil) -> Bool {
-            guard nameBytes.count + name.count < Int(UInt32.max) else { return false }
-            nameBytes.append(contentsOf: name)
-            nameStarts.append(UInt32(nameBytes.count))
-            types.append(type)
-            addresses.append(address)
-            if let size { sizes.append(size) }
-            return true
-        }
-
-        func build(sizes kind: Sizes? = nil) -> SymbolIndex {
-            SymbolIndex(nameBytes: nameBytes, nameStarts: nameStarts, types: types, addresses: addresses,
-                        sizes: kind ?? (sizes.count == addresses.count && !sizes.isEmpty ? .given(sizes) : .none))
-        }
-    }
-
-    /// `System.map` or `/proc/kallsyms` text: `ADDRESS TYPE NAME [module]`
-    /// lines, addresses as written. Lines that are not three fields with a hex
-    /// address are skipped.
-    static func parseMap(_ bytes: UnsafeBufferPointer<UInt8>) -> SymbolIndex {
-        var builder = Builder(capacity: bytes.count / 40)
-        let end = bytes.count
-        @inline(__always) func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
-        /// The next field on the line from `i`: its range, or nil at the line's end.
-        @inline(__always) func field(_ i: inout Int) -> Range<Int>? {
-            while i < end && isBlank(bytes[i]) { i += 1 }
-            let start = i
-            while i < end && bytes[i] != 0x0a && !isBlank(bytes[i]) { i += 1 }
-            return i > start ? start..<i : nil
-        }
-        var i = 0
-        while i < end {
-            if let address = field(&i), let type = field(&i), let name = field(&i),
-               let value = hexValue(bytes, address) {
-                guard builder.append(UnsafeBufferPointer(rebasing: bytes[name]), type: bytes[type.lowerBound],
-                                     address: value) else { break }
-            }
-            while i < end && bytes[i] != 0x0a { i += 1 }
-            i += 1
-        }
-        return builder.build()
-    }
-
-    /// Hex digits without a prefix, at most 16 of them.
-    static func hexValue(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
-        guard !range.isEmpty, range.count <= 16 else { return nil }
-        var value: UInt64 = 0
-        for i in range {
-            let c = bytes[i]
-            let digit: UInt8
-            switch c {
-            case 0x30...0x39: digit = c - 0x30
-            case 0x41...0x46: digit = c - 0x37
-            case 0x61...0x66: digit = c - 0x57
-            default: return nil
-            }
-            value = value << 4 | UInt64(digit)
-        }
-        return value
+        (0..<count).compactMap { i in entries.address(i).map { (name(at: i), $0) } }
     }
 }

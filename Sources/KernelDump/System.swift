@@ -87,8 +87,22 @@ public final class FileBytes: ByteSource {
     public static func readWhole(_ path: String, limit: Int) throws(DumpError) -> [UInt8] {
         let file = try FileBytes(path: path)
         var out: [UInt8] = []
-        // A regular file's size saves the copies of a growing array (a System.map is 5 MB).
-        if file.size > 0, file.size <= UInt64(limit) { out.reserveCapacity(Int(file.size) + 1) }
+        // A regular file's size saves copies: read straight into the array
+        // (a System.map is 5 MB); a file that is longer than it said goes on below.
+        if file.size > 0, file.size <= UInt64(limit) {
+            var failure: Int32 = 0
+            out = [UInt8](unsafeUninitializedCapacity: Int(file.size) + 1) { buffer, count in
+                while count < buffer.count {
+                    let n = Glibc.read(file.fd, buffer.baseAddress.map { $0 + count }, buffer.count - count)
+                    if n < 0 && errno == EINTR { continue }
+                    if n < 0 { failure = errno }
+                    if n <= 0 { break }
+                    count += n
+                }
+            }
+            if failure != 0 { throw .io(path: path, offset: UInt64(out.count), reason: errorText(failure)) }
+            if out.count <= Int(file.size) { return out }
+        }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(file.fd, $0.baseAddress, $0.count) }

@@ -17,6 +17,10 @@ public protocol ListingFormatter {
     /// lines), each line ending in a newline.
     mutating func format(_ event: ListingEvent, into out: inout ASCIILine)
 
+    /// Appends the text for `ranges` moved by `shift`, one after the other,
+    /// all in the current region (a replayed subtree's, `RangeMerger.emitReplayed`).
+    mutating func formatReplayed(_ ranges: [MappedRange], shift: UInt64, into out: inout ASCIILine)
+
     /// One range as the listing prints it, whatever the region's line limit.
     func line(_ range: MappedRange) -> String
 
@@ -27,6 +31,14 @@ public protocol ListingFormatter {
 }
 
 extension ListingFormatter {
+    public mutating func formatReplayed(_ ranges: [MappedRange], shift: UInt64, into out: inout ASCIILine) {
+        for var range in ranges {
+            range.start &+= shift
+            range.end &+= shift
+            format(.range(range), into: &out)
+        }
+    }
+
     /// Text for one event; see `format(_:into:)`.
     public mutating func format(_ event: ListingEvent) -> String {
         var out = ASCIILine()

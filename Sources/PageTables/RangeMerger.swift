@@ -36,6 +36,13 @@ public final class RangeMerger {
     /// set for the kernel's text, whose ranges are the kernel's.
     public var splitKey: ((UInt64, TableLevel) -> UInt64)?
 
+    /// When set, the ranges of a replayed subtree (RangeMergerReplay.swift)
+    /// go here at once, as recorded, with the shift that places them,
+    /// instead of one `emit` each: they are all in the current marker's
+    /// region, with no header between them, so a consumer that only counts
+    /// them (x86's lines past a region's limit) can count them at once.
+    public var emitReplayed: ((_ ranges: [MappedRange], _ shift: UInt64) -> Void)?
+
     /// Pages in ranges that are writable and executable by the architecture's rule,
     /// counted as the kernel's `note_wx()` counts them.
     public internal(set) var writableExecutablePages: UInt64 = 0
@@ -182,6 +189,24 @@ public final class RangeMerger {
     func send(_ event: ListingEvent) {
         if !recordingStack.isEmpty { record(event) }
         emit(event)
+    }
+
+    /// Emits recorded ranges moved by `shift`, and keeps them in every
+    /// subtree being recorded.
+    func sendReplayed(_ ranges: [MappedRange], shift: UInt64) {
+        if !recordingStack.isEmpty {
+            for var range in ranges {
+                range.start &+= shift
+                range.end &+= shift
+                record(.range(range))
+            }
+        }
+        if let emitReplayed { return emitReplayed(ranges, shift) }
+        for var range in ranges {
+            range.start &+= shift
+            range.end &+= shift
+            emit(.range(range))
+        }
     }
 
     /// Moves to the next marker and emits its header when `address` reached it.

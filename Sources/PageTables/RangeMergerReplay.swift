@@ -86,12 +86,7 @@ extension RangeMerger {
         guard statePortable, let r = recordings[id], let exit = r.exit else { return false }
         let next = markers.start(markerIndex + 1)
         guard next >= base, next &- base >= id.span, state(relativeTo: base) == r.entry else { return false }
-        let delta = base &- r.base
-        for var range in r.ranges {
-            range.start &+= delta
-            range.end &+= delta
-            send(.range(range))
-        }
+        sendReplayed(r.ranges, shift: base &- r.base)
         writableExecutablePages &+= r.writableExecutablePages
         nonUXNPages &+= r.nonUXNPages
         level = exit.level

@@ -32,7 +32,7 @@ import PageTables
 
     static let base: UInt64 = 0xffff_ffff_8100_0000
     /// Multi-character tokens; every other token is the single byte of its index.
-    static let longTokens: [UInt8: String] = [1: "__", 2: "init_", 3: "pgt", 4: "Tsym_", 5: "dkall"]
+    static let longTokens: [UInt8: String] = [1: "__", 2: "init_", 3: "pgt", 4: "Tsym_", 5: "dkall", 6: "swapper_pg_dir"]
 
     /// The symbols: ordinary ones above `base`, a per-CPU one at a small
     /// address, the names VMCOREINFO checks, and one name long enough for
@@ -130,7 +130,7 @@ import PageTables
         let decoded = index.all
         for (i, symbol) in list.enumerated() {
             #expect(decoded[i].name == symbol.name && decoded[i].address == symbol.address, "symbol \(i)")
-            #expect(Character(UnicodeScalar(index.types[i])) == symbol.type, "type of \(symbol.name)")
+            #expect(Character(UnicodeScalar(index.type(at: i))) == symbol.type, "type of \(symbol.name)")
         }
     }
 

@@ -15,8 +15,7 @@ import Testing
             0000000000000000 A fixed_percpu_data
             ffffffff81001000 T _text
             """
-        var bytes = text
-        let t = SymbolTable(source: "test", index: bytes.withUTF8 { SymbolIndex.parseMap($0) }, shift: 0x1000_0000)
+        let t = SymbolTable(source: "test", index: SymbolIndex.parseMap(Array(text.utf8)), shift: 0x1000_0000)
         #expect(t["_text"] == 0xffff_ffff_9100_0000, "the first of two wins, offset added")
         #expect(t["startup_64"] == 0xffff_ffff_9100_0000)
         #expect(t["init_task"] == 0xffff_ffff_92a0_b0c0)

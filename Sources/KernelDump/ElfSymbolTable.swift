@@ -1,0 +1,98 @@
+/// A vmlinux's `.symtab`, read in place in the memory libelf holds for it
+/// (`ElfFile.symbolIndex`): Elf64_Sym or Elf32_Sym entries in host order,
+/// names in the string table.
+///
+/// `@unchecked Sendable`: the bytes are never written, and `owner` keeps
+/// the libelf handle that holds them open.
+struct ElfSymbolTable: SymbolEntries, @unchecked Sendable {
+    let owner: ElfFile
+    let symbols: UnsafeRawPointer
+    /// Entries in `symbols`.
+    let rowCount: Int
+    let is64: Bool
+    let names: UnsafeRawPointer
+    let namesSize: Int
+    /// The rows that are symbols here (a name, an address other than 0).
+    private(set) var rows: [UInt32] = []
+
+    init(owner: ElfFile, symbols: UnsafeRawPointer, count: Int, is64: Bool, names: UnsafeRawPointer, namesSize: Int) {
+        self.owner = owner
+        self.symbols = symbols
+        self.rowCount = min(count, Int(UInt32.max))
+        self.is64 = is64
+        self.names = names
+        self.namesSize = namesSize
+    }
+
+    var count: Int { rows.count }
+    var sizesFromNextAddress: Bool { false }
+
+    private var entrySize: Int { is64 ? 24 : 16 }
+
+    private func nameOffset(row: Int) -> Int {
+        Int(symbols.loadUnaligned(fromByteOffset: row * entrySize, as: UInt32.self))
+    }
+
+    private func value(row: Int) -> UInt64 {
+        is64 ? symbols.loadUnaligned(fromByteOffset: row * 24 + 8, as: UInt64.self)
+            : UInt64(symbols.loadUnaligned(fromByteOffset: row * 16 + 4, as: UInt32.self))
+    }
+
+    /// The name's length: up to its NUL, or nil when it has none before the
+    /// string table ends (a corrupt offset).
+    private func nameLength(at offset: Int) -> Int? {
+        guard offset < namesSize else { return nil }
+        var i = offset
+        while i + 8 <= namesSize {
+            let x = UInt64(littleEndian: names.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            // A zero byte sets its top bit here; the lowest set is the first zero.
+            let zero = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if zero != 0 { return i + zero.trailingZeroBitCount / 8 - offset }
+            i += 8
+        }
+        while i < namesSize {
+            if names.load(fromByteOffset: i, as: UInt8.self) == 0 { return i - offset }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Picks the rows and hashes their names in one pass.
+    func index() -> (ElfSymbolTable, [UInt64]) {
+        var table = self
+        var rows: [UInt32] = []
+        var hashes: [UInt64] = []
+        rows.reserveCapacity(rowCount)
+        hashes.reserveCapacity(rowCount)
+        let bytes = names.assumingMemoryBound(to: UInt8.self)
+        for row in 0..<rowCount where value(row: row) != 0 {
+            let offset = nameOffset(row: row)
+            guard let length = nameLength(at: offset), length > 0 else { continue }
+            rows.append(UInt32(row))
+            hashes.append(SymbolIndex.hash(bytes + offset, count: length, readable: namesSize - offset))
+        }
+        table.rows = rows
+        return (table, hashes)
+    }
+
+    private func name(row: Int) -> UnsafeBufferPointer<UInt8> {
+        let offset = nameOffset(row: row)
+        let length = nameLength(at: offset) ?? 0
+        return UnsafeBufferPointer(start: names.assumingMemoryBound(to: UInt8.self) + min(offset, namesSize), count: length)
+    }
+
+    func name(_ i: Int, equals other: UnsafeBufferPointer<UInt8>) -> Bool {
+        let mine = name(row: Int(rows[i]))
+        return mine.count == other.count && mine.elementsEqual(other)
+    }
+
+    func nameBytes(_ i: Int) -> [UInt8] { Array(name(row: Int(rows[i]))) }
+    func address(_ i: Int) -> UInt64? { value(row: Int(rows[i])) }
+    func type(_ i: Int) -> UInt8 { 0 }
+
+    func size(_ i: Int) -> UInt64? {
+        let row = Int(rows[i])
+        return is64 ? symbols.loadUnaligned(fromByteOffset: row * 24 + 16, as: UInt64.self)
+            : UInt64(symbols.loadUnaligned(fromByteOffset: row * 16 + 8, as: UInt32.self))
+    }
+}

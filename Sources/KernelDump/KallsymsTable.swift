@@ -1,0 +1,187 @@
+import PageTables
+
+/// The dump's kallsyms as `KallsymsDecoder` found it: the token table and
+/// the encoded names, decoded one symbol at a time when asked for.
+struct KallsymsTable: SymbolEntries {
+    /// Tokens back to back: token t is `tokenBytes[tokenStarts[t]..<tokenStarts[t + 1]]`.
+    let tokenBytes: [UInt8]
+    let tokenStarts: [Int32]
+    /// `kallsyms_names` from its page boundary: byte k of the array is `encoded[skip + k]`.
+    let encoded: [UInt8]
+    let skip: Int
+    /// Where each symbol's entry (its token count, then its tokens) starts in the array.
+    let entryStarts: [UInt32]
+    let addresses: KallsymsAddresses
+
+    /// Decoded names longer than this (type letter included) are cut there
+    /// and so never found; KSYM_NAME_LEN is 512 since 6.1, 128 before.
+    static let longestName = 4096
+
+    var count: Int { entryStarts.count }
+    var sizesFromNextAddress: Bool { true }
+
+    /// Expands `tokens` into `out` (cut at its end); the decoded length.
+    @inline(__always)
+    static func decode(_ tokens: UnsafeBufferPointer<UInt8>, tokenBytes: [UInt8], tokenStarts: [Int32],
+                       into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        tokenBytes.withUnsafeBufferPointer { tb in
+            tokenStarts.withUnsafeBufferPointer { ts in
+                var n = 0
+                for t in tokens {
+                    var from = Int(ts[Int(t)])
+                    let to = Int(ts[Int(t) + 1])
+                    while from < to && n < out.count {
+                        out[n] = tb[from]
+                        n += 1
+                        from += 1
+                    }
+                }
+                return n
+            }
+        }
+    }
+
+    /// Symbol `i`'s decoded bytes: its type letter, then its name.
+    private func decoded(_ i: Int) -> [UInt8] {
+        var cursor = skip + Int(entryStarts[i])
+        guard cursor < encoded.count else { return [] }
+        var length = Int(encoded[cursor])
+        cursor += 1
+        if length & 0x80 != 0, cursor < encoded.count {
+            length = (length & 0x7f) | Int(encoded[cursor]) << 7
+            cursor += 1
+        }
+        length = min(length, encoded.count - cursor)
+        var out = [UInt8](repeating: 0, count: Self.longestName)
+        let n = encoded.withUnsafeBufferPointer { bytes in
+            out.withUnsafeMutableBufferPointer { o in
+                Self.decode(UnsafeBufferPointer(rebasing: bytes[cursor..<cursor + length]), tokenBytes: tokenBytes,
+                            tokenStarts: tokenStarts, into: o)
+            }
+        }
+        out.removeSubrange(n...)
+        return out
+    }
+
+    func name(_ i: Int, equals name: UnsafeBufferPointer<UInt8>) -> Bool {
+        let bytes = decoded(i)
+        return bytes.count == name.count + 1 && bytes.dropFirst().elementsEqual(name)
+    }
+
+    func nameBytes(_ i: Int) -> [UInt8] { Array(decoded(i).dropFirst()) }
+    func type(_ i: Int) -> UInt8 { decoded(i).first ?? 0 }
+    func address(_ i: Int) -> UInt64? { addresses[i] }
+    func size(_ i: Int) -> UInt64? { nil }
+}
+
+/// kallsyms' addresses under one of the kernel's encodings, read from the
+/// raw array (`kallsyms_addresses[]` or `kallsyms_offsets[]`) when asked for.
+struct KallsymsAddresses: Sendable {
+    enum Encoding: Sendable {
+        /// `kallsyms_addresses[]`: u64 values.
+        case absolute
+        /// `base + (u32)off`.
+        case relative(UInt64)
+        /// KALLSYMS_ABSOLUTE_PERCPU: `off` when `off >= 0`, else `base - 1 - off`.
+        case absolutePercpu(UInt64)
+        /// Linux 7.0 on: `&kallsyms_offsets[i] + (s32)off`; the array's address.
+        case placeRelative(UInt64)
+    }
+
+    let raw: [UInt8]
+    let order: ByteOrder
+    let encoding: Encoding
+
+    subscript(i: Int) -> UInt64? {
+        if case .absolute = encoding { return decodeInteger(raw, at: i * 8, size: 8, order: order) }
+        guard let value = decodeInteger(raw, at: i * 4, size: 4, order: order) else { return nil }
+        let r = UInt32(truncatingIfNeeded: value)
+        let signed = Int64(Int32(bitPattern: r))
+        switch encoding {
+        case .absolute: return nil
+        case .relative(let base): return base &+ UInt64(r)
+        case .absolutePercpu(let base): return signed >= 0 ? UInt64(signed) : base &- 1 &- UInt64(bitPattern: signed)
+        case .placeRelative(let array): return array &+ UInt64(4 * i) &+ UInt64(bitPattern: signed)
+        }
+    }
+}
+
+/// Hashes kallsyms names (`SymbolIndex.hash`, type letter left out) as
+/// they decode into one buffer: a token of up to 8 bytes (nearly all are)
+/// is one 8-byte store, packed once per token here.
+struct KallsymsNameHasher {
+    private let tokenBytes: [UInt8]
+    private let tokenStarts: [Int32]
+    /// Token t's bytes in a little-endian word when it has 1 to 8 of them,
+    /// and their count; a count of 0 sends it byte by byte.
+    private var shortWords = [UInt64](repeating: 0, count: 256)
+    private var shortLengths = [UInt8](repeating: 0, count: 256)
+
+    init(tokenBytes: [UInt8], tokenStarts: [Int32]) {
+        self.tokenBytes = tokenBytes
+        self.tokenStarts = tokenStarts
+        for t in 0..<256 {
+            let from = Int(tokenStarts[t])
+            let n = Int(tokenStarts[t + 1]) - from
+            guard n > 0 && n <= 8 else { continue }
+            var word: UInt64 = 0
+            for k in 0..<n { word |= UInt64(tokenBytes[from + k]) << UInt64(8 * k) }
+            shortWords[t] = word
+            shortLengths[t] = UInt8(n)
+        }
+    }
+
+    /// One hash per entry of `kallsyms_names` (byte k at `encoded[skip + k]`).
+    func hashes(encoded: [UInt8], skip: Int, entryStarts: [UInt32]) -> [UInt64] {
+        var out = [UInt64](repeating: 0, count: entryStarts.count)
+        let name = UnsafeMutableRawBufferPointer.allocate(byteCount: KallsymsTable.longestName + 16, alignment: 8)
+        defer { name.deallocate() }
+        guard let named = name.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return out }
+        encoded.withUnsafeBufferPointer { bytes in
+        tokenBytes.withUnsafeBufferPointer { tb in
+        tokenStarts.withUnsafeBufferPointer { ts in
+        shortWords.withUnsafeBufferPointer { shortWords in
+        shortLengths.withUnsafeBufferPointer { shortLengths in
+            for (i, start) in entryStarts.enumerated() {
+                var cursor = skip + Int(start)
+                guard cursor < bytes.count else { continue }
+                var count = Int(bytes[cursor])
+                cursor += 1
+                if count & 0x80 != 0, cursor < bytes.count {
+                    count = (count & 0x7f) | Int(bytes[cursor]) << 7
+                    cursor += 1
+                }
+                let end = min(cursor + count, bytes.count)
+                guard cursor < end else {
+                    out[i] = SymbolIndex.finish(SymbolIndex.hashSeed, count: 0)
+                    continue
+                }
+                // Decoded into `name` a token at a time: each short token is
+                // one 8-byte store (`name` has room for the overhang).
+                var n = 0
+                var k = cursor
+                while k < end && n <= KallsymsTable.longestName {
+                    let t = Int(bytes[k])
+                    let length = Int(shortLengths[t])
+                    if length != 0 {
+                        name.storeBytes(of: shortWords[t].littleEndian, toByteOffset: n, as: UInt64.self)
+                        n += length
+                    } else {
+                        var b = Int(ts[t])
+                        while b < Int(ts[t + 1]) && n <= KallsymsTable.longestName {
+                            name.storeBytes(of: tb[b], toByteOffset: n, as: UInt8.self)
+                            n += 1
+                            b += 1
+                        }
+                    }
+                    k += 1
+                }
+                n = min(n, KallsymsTable.longestName)
+                // The first decoded byte is the type letter, not part of the name.
+                out[i] = n > 0 ? SymbolIndex.hash(named + 1, count: n - 1, readable: name.count - 1)
+                    : SymbolIndex.hash(named, count: 0)
+            }
+        }}}}}
+        return out
+    }
+}

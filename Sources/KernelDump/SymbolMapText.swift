@@ -1,0 +1,148 @@
+/// A `System.map`'s or `/proc/kallsyms`' text: `ADDRESS TYPE NAME [module]`
+/// lines, addresses as written. A line that is not three fields is no
+/// symbol; one whose first field is not hex (at most 16 digits) is a
+/// symbol without an address, which lookups pass over.
+struct SymbolMapText: SymbolEntries {
+    let text: [UInt8]
+    /// Per symbol, where its line and its name start in `text`.
+    let lineStarts: [UInt32]
+    let nameStarts: [UInt32]
+
+    var count: Int { lineStarts.count }
+    var sizesFromNextAddress: Bool { false }
+
+    /// Finds the lines and hashes their names in one pass. Files over 4 GiB
+    /// are read up to there (the caller's limit is far below).
+    static func parse(_ text: [UInt8]) -> (SymbolMapText, [UInt64]) {
+        var lineStarts: [UInt32] = []
+        var nameStarts: [UInt32] = []
+        var hashes: [UInt64] = []
+        let guess = text.count / 40
+        lineStarts.reserveCapacity(guess)
+        nameStarts.reserveCapacity(guess)
+        hashes.reserveCapacity(guess)
+        text.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return }
+            let end = min(bytes.count, Int(UInt32.max))
+            var i = 0
+            while i < end {
+                let line = i
+                if let name = nameField(bytes, line: line, end: end) {
+                    let nameEnd = fieldEnd(bytes, from: name, end: end)
+                    lineStarts.append(UInt32(line))
+                    nameStarts.append(UInt32(name))
+                    hashes.append(SymbolIndex.hash(base + name, count: nameEnd - name, readable: end - name))
+                    i = nameEnd
+                }
+                i = lineEnd(bytes, from: i, end: end) + 1
+            }
+        }
+        return (SymbolMapText(text: text, lineStarts: lineStarts, nameStarts: nameStarts), hashes)
+    }
+
+    @inline(__always) static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+
+    /// Where the third field of the line at `line` starts, or nil when the
+    /// line has fewer than three fields.
+    @inline(__always)
+    static func nameField(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, end: Int) -> Int? {
+        // A 64-bit System.map's line: 16 digits, a blank, the type letter, a blank.
+        if line + 20 <= end && bytes[line + 16] == 0x20 && bytes[line + 18] == 0x20
+            && bytes[line] > 0x20 && bytes[line + 17] > 0x20 && bytes[line + 19] > 0x20
+            && fieldEnd(bytes, from: line, end: line + 16) == line + 16 {
+            return line + 19
+        }
+        var i = line
+        for _ in 0..<2 {
+            while i < end && isBlank(bytes[i]) { i += 1 }
+            let start = i
+            i = fieldEnd(bytes, from: i, end: end)
+            guard i > start else { return nil }
+        }
+        while i < end && isBlank(bytes[i]) { i += 1 }
+        return i < end && bytes[i] != 0x0a ? i : nil
+    }
+
+    /// The first blank, tab, newline (or other byte below 0x21) from `from`,
+    /// 8 bytes at a time where 8 remain.
+    @inline(__always)
+    static func fieldEnd(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int {
+        var i = from
+        guard let raw = UnsafeRawPointer(bytes.baseAddress) else { return from }
+        while i + 8 <= end {
+            let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            // A byte below 0x21 sets its top bit here; the lowest one set is
+            // the first such byte (a borrow only carries upwards).
+            let low = (x &- 0x2121_2121_2121_2121) & ~x & 0x8080_8080_8080_8080
+            if low != 0 { return i + low.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < end && bytes[i] > 0x20 { i += 1 }
+        return i
+    }
+
+    @inline(__always)
+    static func lineEnd(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int {
+        var i = from
+        while i < end && bytes[i] != 0x0a { i += 1 }
+        return i
+    }
+
+    private func field(_ start: Int) -> Range<Int> {
+        text.withUnsafeBufferPointer { start..<Self.fieldEnd($0, from: start, end: $0.count) }
+    }
+
+    func name(_ i: Int, equals name: UnsafeBufferPointer<UInt8>) -> Bool {
+        let range = field(Int(nameStarts[i]))
+        return range.count == name.count && text[range].elementsEqual(name)
+    }
+
+    func nameBytes(_ i: Int) -> [UInt8] { Array(text[field(Int(nameStarts[i]))]) }
+
+    /// The first field at or after `from` (a symbol's line has three).
+    private func field(after from: Int) -> Range<Int> {
+        var start = from
+        while start < text.count && Self.isBlank(text[start]) { start += 1 }
+        return field(start)
+    }
+
+    func address(_ i: Int) -> UInt64? {
+        text.withUnsafeBufferPointer { Self.hexValue($0, field(after: Int(lineStarts[i]))) }
+    }
+
+    func type(_ i: Int) -> UInt8 {
+        let type = field(after: field(after: Int(lineStarts[i])).upperBound)
+        return type.isEmpty ? 0 : text[type.lowerBound]
+    }
+
+    func size(_ i: Int) -> UInt64? { nil }
+
+    /// Hex digits without a prefix, at most 16 of them.
+    static func hexValue(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
+        guard !range.isEmpty, range.count <= 16 else { return nil }
+        var value: UInt64 = 0
+        for i in range {
+            let c = bytes[i]
+            let digit: UInt8
+            switch c {
+            case 0x30...0x39: digit = c - 0x30
+            case 0x41...0x46: digit = c - 0x37
+            case 0x61...0x66: digit = c - 0x57
+            default: return nil
+            }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
+    }
+}
+
+extension SymbolIndex {
+    /// A `System.map` or `/proc/kallsyms` text.
+    static func parseMap(_ text: [UInt8]) -> SymbolIndex {
+        let (entries, hashes) = SymbolMapText.parse(text)
+        return SymbolIndex(entries: entries, nameHashes: hashes)
+    }
+
+    /// No symbols (a stripped vmlinux).
+    static var empty: SymbolIndex { parseMap([]) }
+}
