@@ -26,6 +26,9 @@ public struct EntryDescription: Sendable, Equatable {
         case deviceRead = "device_private_read"
         case deviceExclusiveWrite = "device_exclusive_write"
         case deviceExclusiveRead = "device_exclusive_read"
+        /// One type for both in later kernels: SWP_DEVICE_EXCLUSIVE (read in
+        /// 7.2's and 7.3's include/linux/swap.h; 6.12's has the two above).
+        case deviceExclusive = "device_exclusive"
         /// A poisoned page (memory failure).
         case hwpoison
         /// A PTE marker (userfaultfd write-protection of an unpopulated page on
@@ -97,8 +100,11 @@ public struct SwapTypes: Sendable, Equatable {
     /// without PTE markers) or, from 6.2 ("mm: use pte markers for swap
     /// errors" made markers unconditional), the marker; it is named only
     /// when `version` tells which.
+    /// `singleDeviceExclusive`: the device's three types of later kernels
+    /// (write, read, exclusive; 7.2, 7.3) rather than 6.12's four.
     public static func layout(maxSwapfiles: UInt64, memoryFailure: Bool, migration: Bool,
-                              devicePrivate: Bool, version: KernelVersion? = nil) -> SwapTypes {
+                              devicePrivate: Bool, singleDeviceExclusive: Bool = false,
+                              version: KernelVersion? = nil) -> SwapTypes {
         var reserved: [UInt64: EntryDescription.Kind] = [:]
         var next = maxSwapfiles
         if memoryFailure { reserved[next] = .hwpoison; next += 1 }
@@ -109,7 +115,10 @@ public struct SwapTypes: Sendable, Equatable {
             }
         }
         if devicePrivate {
-            for k in [EntryDescription.Kind.deviceWrite, .deviceRead, .deviceExclusiveWrite, .deviceExclusiveRead] {
+            let kinds: [EntryDescription.Kind] = singleDeviceExclusive
+                ? [.deviceWrite, .deviceRead, .deviceExclusive]
+                : [.deviceWrite, .deviceRead, .deviceExclusiveWrite, .deviceExclusiveRead]
+            for k in kinds {
                 reserved[next] = k
                 next += 1
             }

@@ -19,21 +19,47 @@
 #   BOOT_TIMEOUT seconds to wait for READY (default 600)
 #   KPTDUMP  a built kptdump; when executable, check.sh runs it on the capture
 #            (default /work/main/.build-swap/debug/kptdump)
+#   EXTRAS  1: boot with victim.extras=1 (second zram device, zero-page and
+#            guard regions; see init.c). Default 1 for 7.x, 0 before.
+#
+# 7.x (e.g. KVER=7.2.12+deb13-amd64, trixie-backports): the packages are split;
+# ../debian-stock-7.2/fetch.sh downloads and unpacks them into $DS (its apt
+# state in $DS/../apt), the zram module is taken from the linux-modules .deb
+# there, and linux-source-SERIES (same version as the kernel) is downloaded
+# through that apt state too (bookworm has no linux-source-7.x).
+#
+# A custom build instead of Debian's (e.g. ../x86_64/build-kernel.sh with KVER=7.3
+# and the EXTRA options README.md lists): KBUILD=BUILD_DIR (O= of the build:
+# arch/x86/boot/bzImage, vmlinux, System.map, .config) and KSRC=SOURCE_TREE
+# (gen_init_cpio.c and the headers). zram must be built in (no modules are
+# packed); the command line gets zram.num_devices=2. DS is not used, OUT is
+# required.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 KVER=${KVER:-}
 SUFFIX=
+SPLIT=0   # 7.x: split packages (../debian-stock-7.2/fetch.sh)
+KBUILD=${KBUILD:-}
+if [ -n "$KBUILD" ]; then
+    KVER=$(cat "$KBUILD/include/config/kernel.release")
+    : "${KSRC:?KSRC (the source tree) is needed with KBUILD}" "${OUT:?OUT is needed with KBUILD}"
+fi
 if [ -n "$KVER" ]; then
     SERIES=$(echo "$KVER" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
     [ "$SERIES" = 6.1 ] || SUFFIX="-$SERIES"
+    [ "${SERIES%%.*}" -lt 7 ] || SPLIT=1
 fi
+EXTRAS=${EXTRAS:-$SPLIT}
+[ -z "$KBUILD" ] || SPLIT=custom
 DS=${DS:-/work/big/debian-stock$SUFFIX}
 OUT=${OUT:-/work/big/swap$SUFFIX}
 CPU=${CPU:-max,-la57}
 MEM=${MEM:-1G}
 SMP=${SMP:-1}
 APPEND=${APPEND:-console=ttyS0 loglevel=3}
+[ "$EXTRAS" != 1 ] || APPEND="$APPEND victim.extras=1"
+[ -z "$KBUILD" ] || APPEND="$APPEND zram.num_devices=2"
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 KPTDUMP=${KPTDUMP:-/work/main/.build-swap/debug/kptdump}
 NICE=(nice -n 15)
@@ -49,6 +75,38 @@ TIMINGS="$OUT/timings.txt"
 # vmlinux into $DS (and installs QEMU, busybox-static, ...). When $DS lacks them, run it
 # once with a small guest and throw its dump away.
 step "debian-stock packages"
+if [ "$SPLIT" = custom ]; then
+    DBG_VMLINUX="$KBUILD/vmlinux"
+    need_pkgs gcc libc6-dev qemu-system-x86 python3 zstd
+    echo "kernel: $KVER (custom build in $KBUILD)"
+    done_
+elif [ "$SPLIT" = 1 ]; then
+    # 7.x: fetch.sh (idempotent) leaves vmlinuz, vmlinux (-> pkg/usr/lib/debug/lib/
+    # modules/KVER/vmlinux), System.map, config and pkg/usr/lib/modules/KVER.
+    APTSTATE=$(dirname "$DS")/apt
+    "${NICE[@]}" "$HERE/../debian-stock-7.2/fetch.sh" amd64 "$KVER" "$DS"
+    MODDIR="$DS/pkg/usr/lib/modules/$KVER"
+    if [ -z "$(ls "$MODDIR"/kernel/drivers/block/zram/zram.ko* 2>/dev/null)" ]; then
+        dpkg-deb --fsys-tarfile "$(ls "$APTSTATE"/debs/linux-modules-"$KVER"_*_amd64.deb | tail -1)" \
+            | tar -C "$DS/pkg" -x --wildcards "./usr/lib/modules/$KVER/kernel/drivers/block/zram/*" \
+                "./usr/lib/modules/$KVER/kernel/crypto/lz4*" "./usr/lib/modules/$KVER/kernel/lib/lz4/*"
+    fi
+    SRCVER=$(awk -v p="linux-base-$KVER" '$1 == p {print $2}' "$DS/package-versions.txt")
+    SRCTAR="$DS/src/usr/src/linux-source-$SERIES.tar.xz"
+    if [ ! -f "$SRCTAR" ]; then
+        APTO=(-o Dir::Etc::SourceList="$APTSTATE/sources.list" -o Dir::Etc::SourceParts=/dev/null
+              -o Dir::State::Lists="$APTSTATE/lists" -o Dir::Cache="$APTSTATE/cache" -o Debug::NoLocking=1)
+        ls "$APTSTATE"/debs/linux-source-"$SERIES"_"$SRCVER"_all.deb >/dev/null 2>&1 ||
+            (cd "$APTSTATE/debs" && apt-get "${APTO[@]}" download "linux-source-$SERIES=$SRCVER")
+        mkdir -p "$DS/src"
+        dpkg-deb --fsys-tarfile "$APTSTATE/debs/linux-source-${SERIES}_${SRCVER}_all.deb" \
+            | tar -C "$DS/src" -x "./usr/src/linux-source-$SERIES.tar.xz"
+    fi
+    DBG_VMLINUX=$(readlink -f "$DS/vmlinux")
+    need_pkgs gcc libc6-dev qemu-system-x86 kmod python3 bc xz-utils zstd
+    echo "kernel: $KVER"
+    done_
+else
 # (A $DS holding another ABI than $KVER is unpacked again for $KVER.)
 if [ ! -f "$DS/vmlinuz" ] || [ ! -e "$DS/vmlinux" ] || [ ! -s "$DS/System.map" ] ||
    { [ -n "$KVER" ] && [ "$(basename "$(readlink -f "$DS/vmlinux")")" != "vmlinux-$KVER" ]; }; then
@@ -62,7 +120,9 @@ MODDIR="$DS/pkg/lib/modules/$KVER"
 [ -d "$MODDIR" ] || { echo "no $MODDIR"; exit 1; }
 echo "kernel: $KVER"
 need_pkgs gcc libc6-dev "linux-source-$SERIES" qemu-system-x86 kmod python3 bc xz-utils zstd
+SRCTAR="/usr/src/linux-source-$SERIES.tar.xz"
 done_
+fi
 
 # ---------------------------------------------------------------- 2. initramfs
 step "initramfs"
@@ -74,12 +134,14 @@ mkdir -p "$B"
 # swapops.h and the x86 pgtable headers are kept too: check.py's swap types and
 # PTE layout follow them (see README.md).
 SRC="$B/linux-source-$SERIES"
+[ "$SPLIT" != custom ] || SRC=$KSRC
 if [ ! -f "$SRC/usr/gen_init_cpio.c" ] || [ ! -f "$SRC/include/linux/swap.h" ]; then
-    "${NICE[@]}" tar -C "$B" -xJf "/usr/src/linux-source-$SERIES.tar.xz" \
+    "${NICE[@]}" tar -C "$B" -xJf "$SRCTAR" \
         "linux-source-$SERIES/usr/gen_init_cpio.c" "linux-source-$SERIES/include/linux/swap.h" \
         "linux-source-$SERIES/include/linux/swapops.h" \
         "linux-source-$SERIES/arch/x86/include/asm/pgtable_64.h" \
-        "linux-source-$SERIES/arch/x86/include/asm/pgtable_types.h"
+        "linux-source-$SERIES/arch/x86/include/asm/pgtable_types.h" \
+        $([ "$SPLIT" = 1 ] && echo "linux-source-$SERIES/include/linux/leafops.h linux-source-$SERIES/fs/proc/task_mmu.c")
 fi
 grep -q 'SWAPSPACE2' "$SRC/include/linux/swap.h"
 "${NICE[@]}" "$HERE/../lib/initramfs.sh" gcc "$B/ird" "$B/no-build" "$SRC" "$B/base.cpio.gz" "$HERE/init.c"
@@ -105,24 +167,35 @@ add_module() {
     echo "file /lib/modules/$name.ko $B/ko/$name.ko 0644 0 0" >>"$B/modules.list"
     echo "$name" >>"$B/order"
 }
+if [ "$SPLIT" = custom ]; then
+    cp "$B/base.cpio.gz" "$OUT/initrd.cpio.gz"   # zram and fw_cfg built in
+    echo "modules: none (built in)"
+else
 for m in qemu_fw_cfg zram; do add_module "$m"; done
 echo "file /lib/modules/order $B/order 0644 0 0" >>"$B/modules.list"
 "$B/ird/gen_init_cpio" "$B/modules.list" | gzip -9 >"$B/modules.cpio.gz"
 cat "$B/base.cpio.gz" "$B/modules.cpio.gz" >"$OUT/initrd.cpio.gz"
 echo "modules: $(tr '\n' ' ' <"$B/order")"
+fi
 done_
 
 ln -sfn "$DBG_VMLINUX" "$OUT/vmlinux"
-ln -sfn "$DS/System.map" "$OUT/System.map"
-ln -sfn "$DS/vmlinuz" "$OUT/vmlinuz"
-ln -sfn "$DS/config" "$OUT/config"
+if [ "$SPLIT" = custom ]; then
+    ln -sfn "$KBUILD/System.map" "$OUT/System.map"
+    ln -sfn "$KBUILD/arch/x86/boot/bzImage" "$OUT/vmlinuz"
+    ln -sfn "$KBUILD/.config" "$OUT/config"
+else
+    ln -sfn "$DS/System.map" "$OUT/System.map"
+    ln -sfn "$DS/vmlinuz" "$OUT/vmlinuz"
+    ln -sfn "$DS/config" "$OUT/config"
+fi
 
 # ---------------------------------------------------------------- 3. boot
 qemu_one_at_a_time   # on this shared machine
 SOCK="$OUT/qmp.sock"
 rm -f "$SOCK" "$OUT/serial.log" "$OUT/vmcore.elf" "$OUT/info-registers.txt"
 QEMU=(qemu-system-x86_64 -M q35 -cpu "$CPU" -m "$MEM" -smp "$SMP"
-      -kernel "$DS/vmlinuz" -initrd "$OUT/initrd.cpio.gz" -append "$APPEND"
+      -kernel "$OUT/vmlinuz" -initrd "$OUT/initrd.cpio.gz" -append "$APPEND"
       -device vmcoreinfo -display none -serial "file:$OUT/serial.log"
       -qmp "unix:$SOCK,server=on,wait=off" -no-reboot)
 step "boot to READY, QMP stop, registers, dump"
@@ -153,7 +226,13 @@ bid_d=$(sed -n 's/^BUILD-ID=//p' "$OUT/vmcoreinfo-note.txt")
 python3 "$HERE/classify.py" "$OUT" | tee "$OUT/pagemap-classified.txt" || { echo "FAIL: classify"; fail=1; }
 {
     echo "kernel ABI:   $KVER"
-    echo "package:      $(dpkg-deb -f "$(ls "$DS"/debs/linux-image-"$KVER"-unsigned_*.deb | tail -1)" Version)"
+    if [ "$SPLIT" = custom ]; then
+        echo "package:      none (custom build: $KBUILD)"
+    elif [ "$SPLIT" = 1 ]; then
+        echo "package:      $(awk -v p="linux-binary-unsigned-$KVER" '$1 == p {print $2}' "$DS/package-versions.txt")"
+    else
+        echo "package:      $(dpkg-deb -f "$(ls "$DS"/debs/linux-image-"$KVER"-unsigned_*.deb | tail -1)" Version)"
+    fi
     echo "build-id:     $bid_d"
     echo "KERNELOFFSET: $(sed -n 's/^KERNELOFFSET=//p' "$OUT/vmcoreinfo-note.txt")"
     echo "CR3:          $(grep -o 'CR3=[0-9a-f]*' "$OUT/info-registers.txt" | tr '\n' ' ')"

@@ -23,11 +23,19 @@ x86-64 PTE encodings in 6.1, unchanged in 6.12 (arch/x86/include/asm/pgtable{_64
                  _PAGE_DEVMAP is bit 57, and 58 (SOFTW5) is _PAGE_SAVED_DIRTY:
                  pte_wrprotect() (mksaveddirty_shift) moves D (bit 6) to bit 58
                  whenever it clears RW, so every write-protected dirty page has it.
+                 6.17 removed _PAGE_DEVMAP ("mm: remove devmap related functions
+                 and page table bits"); 7.2's pgtable_types.h has no devmap bit,
+                 bit 57 (SOFTW4) is unused for user PTEs, so no present page is
+                 devmap there.
                  The kind expected from kptdump for a present page is therefore
                  prot_none / devmap (pte_devmap) / special (pte_special) / normal.
 Swap types (classify.swap_types, from the capture's config and OSRELEASE):
   6.1:  0..25 swap files, 26 hwpoison (offset = PFN), 27..29 migration,
         30 PTE marker (offset bit 0 = PTE_MARKER_UFFD_WP), 31 swapin error.
+  7.2 (DEVICE_PRIVATE=y, three device types since 6.15): 0..23 swap files,
+        24 hwpoison, 25..27 migration, 28..30 device (write, read, exclusive),
+        31 PTE marker (offset bit 0 UFFD_WP, bit 1 POISONED, bit 2 GUARD).
+  The swap PTE layout is unchanged in 7.2 (pgtable_64.h, softleaf_t).
   6.12: 0..26 swap files, 27 hwpoison, 28..30 migration, 31 PTE marker
         (offset bit 0 PTE_MARKER_UFFD_WP, bit 1 PTE_MARKER_POISONED).
 """
@@ -50,7 +58,7 @@ def present_kind(e):
     """kptdump's kind for a present (or PROT_NONE) entry, as the headers define it."""
     if not e & 1:
         return "prot_none"
-    if e >> DEVMAP_BIT & 1:
+    if DEVMAP_BIT is not None and e >> DEVMAP_BIT & 1:
         return "devmap"
     if e >> 9 & 1:
         return "special"
@@ -94,9 +102,10 @@ def main():
     out, pgd, jsonl = sys.argv[1], int(sys.argv[2], 0), sys.argv[3]
     SWAPTYPE.update(swap_types(out)[0])
     global DEVMAP_BIT
-    DEVMAP_BIT = 57 if kernel_version(out) >= (6, 6) else 58
+    ver = kernel_version(out)
+    DEVMAP_BIT = None if ver >= (6, 17) else 57 if ver >= (6, 6) else 58
     print("# reserved swap types: %s" % " ".join("%d=%s" % kv for kv in sorted(SWAPTYPE.items())))
-    print("# _PAGE_DEVMAP: bit %d" % DEVMAP_BIT)
+    print("# _PAGE_DEVMAP: %s" % ("none (6.17+)" if DEVMAP_BIT is None else "bit %d" % DEVMAP_BIT))
     pm, regions = read_capture(out)
     ranges = []
     for line in open(jsonl):

@@ -16,6 +16,11 @@ dump's OSRELEASE):
   Debian's 6.12 (same options; 6.2 turned SWP_SWAPIN_ERROR into a PTE marker
     value, now PTE_MARKER_POISONED, and CONFIG_PTE_MARKER is gone, markers are
     always there): MAX_SWAPFILES 27, so 27 hwpoison, 28-30 migration, 31 PTE marker.
+  Debian's 7.2 (DEVICE_PRIVATE on; since 6.15 there are three device types:
+    write, read, exclusive, "mm: use single SWP_DEVICE_EXCLUSIVE entry type"):
+    MAX_SWAPFILES 24, so 24 hwpoison, 25-27 migration, 28-30 device, 31 PTE marker
+    (offset bit 0 UFFD_WP, bit 1 POISONED, bit 2 GUARD, 6.13+).
+pagemap bit 58 (6.14+): a guard-region PTE marker (PM_GUARD_REGION).
 """
 import os
 import re
@@ -51,7 +56,7 @@ def swap_types(out):
     except OSError:
         cfg = {"CONFIG_MIGRATION": "y", "CONFIG_MEMORY_FAILURE": "y", "CONFIG_PTE_MARKER": "y"}
     on = lambda o: cfg.get("CONFIG_" + o) == "y"  # noqa: E731
-    device = 4 if on("DEVICE_PRIVATE") else 0
+    device = (3 if ver >= (6, 15) else 4) if on("DEVICE_PRIVATE") else 0
     migration = 3 if on("MIGRATION") else 0
     hwpoison = 1 if on("MEMORY_FAILURE") else 0
     # CONFIG_PTE_MARKER (5.19..6.x) was removed later; then markers always exist.
@@ -62,7 +67,8 @@ def swap_types(out):
     t = maxsf
     for n, what in ((hwpoison, ["hwpoison"]),
                     (migration, ["migration-read", "migration-read-excl", "migration-write"]),
-                    (device, ["device-write", "device-read", "device-excl-write", "device-excl-read"]),
+                    (device, ["device-write", "device-read", "device-excl-write", "device-excl-read"]
+                     if device == 4 else ["device-write", "device-read", "device-excl"]),
                     (marker, ["pte-marker"]), (swapin_error, ["swapin-error"])):
         for i in range(n):
             names[t] = what[i]
@@ -81,7 +87,7 @@ def decode(e):
     if e >> 62 & 1:
         t, off = e & 31, (e >> 5) & ((1 << 50) - 1)
         f.append("swap type=%d(%s) offset=%#x" % (t, SWAPTYPE.get(t, "swapfile"), off))
-    for bit, name in ((61, "file/shared"), (57, "uffd-wp"), (56, "exclusive"), (55, "soft-dirty")):
+    for bit, name in ((61, "file/shared"), (58, "guard"), (57, "uffd-wp"), (56, "exclusive"), (55, "soft-dirty")):
         if e >> bit & 1:
             f.append(name)
     return " ".join(f) or "none"
@@ -94,16 +100,19 @@ def kind(e):
         if SWAPTYPE.get(t) == "hwpoison":
             return "hwpoison"
         if SWAPTYPE.get(t) == "pte-marker":
-            return "marker" + ("+uffd-wp" if e >> 57 & 1 else "")
+            return "marker" + ("+uffd-wp" if e >> 57 & 1 else "") + ("+guard" if e >> 58 & 1 else "")
         return "swap" + ("+sd" if e >> 55 & 1 else "") + ("+uffd-wp" if e >> 57 & 1 else "")
     if e >> 63 & 1:
         return "present" + ("+sd" if e >> 55 & 1 else "") + ("+uffd-wp" if e >> 57 & 1 else "")
     return "none"
 
 
+EXTRAS = [False]  # the capture ran with victim.extras=1 (a "zero" region in victim.txt)
+
+
 def expected(region, i):
     if region == "region":
-        if i < 16:
+        if i < 16 or (EXTRAS[0] and 50 <= i <= 53):
             return "swap"
         if i == 20:
             return "hwpoison"
@@ -120,6 +129,11 @@ def expected(region, i):
         return "present"
     if region == "uffd-shmem":
         return "present+sd+uffd-wp" if i < 4 else "marker+uffd-wp"
+    if region == "zero":
+        return "present"  # the zero page (pte_special), mapped before clear_refs
+    if region == "guard":
+        # mapped after clear_refs (VM_SOFTDIRTY); 1..2 guard markers, 0 and 3 written
+        return "marker+guard" if i in (1, 2) else "present+sd"
     return None
 
 
@@ -130,6 +144,7 @@ def main():
     SWAPTYPE.update(swap_types(out)[0])
     print("# reserved swap types: %s" % " ".join("%d=%s" % kv for kv in sorted(SWAPTYPE.items())))
     pm, regions = read_capture(out)
+    EXTRAS[0] = any(name == "zero" for name, _, _ in regions)
     bad = 0
     seen = {}
     for name, base, n in regions:

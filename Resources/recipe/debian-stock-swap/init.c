@@ -41,6 +41,22 @@
  *      vmcoreinfo, cmdline
  *    then READY, and pauses forever.
  *
+ * Extras (only when the kernel command line has "victim.extras=1": capture.sh
+ * sets it for 7.x; the 6.1 and 6.12 captures ran without them):
+ *    - zram is loaded with num_devices=2 and /dev/zram1 made a swap device too;
+ *      from 6.15 zram0 is made rotational before its swapon (see
+ *      zram0_rotational), and after the first MADV_PAGEOUT zram1 is swapped on
+ *      with priority 10 (swapon, swapoff, swapon: the swapoff drains the slot
+ *      caches of older kernels). Region pages 50..53 are then paged out (swap
+ *      type 1), and so are the later page-outs (34..35, uffd-anon 2..3).
+ *    - "zero" (0x50000000): 16 anonymous pages, MADV_NOHUGEPAGE, only read:
+ *      each PTE maps the shared zero page (pte_special).
+ *    - "guard" (0x60000000): 4 anonymous pages, MADV_GUARD_INSTALL (6.13+) on
+ *      pages 1..2: PTE markers with PTE_MARKER_GUARD (pagemap bit 58).
+ *    - debugfs is mounted, and a kernel with PTDUMP_DEBUGFS (a custom build;
+ *      Debian's have none) has every file of /sys/kernel/debug/page_tables printed
+ *      (sections kernel, current_kernel, current_user, efi) after cmdline.
+ *
  * Build: gcc -static -O2 -Wall -o init init.c
  */
 #define _GNU_SOURCE
@@ -62,6 +78,7 @@
 #include <sys/stat.h>
 #include <sys/swap.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #define PG 4096UL
@@ -73,8 +90,32 @@
 #define USHM_AT 0x30000000UL
 #define THP_AT 0x40000000UL /* 2 MiB aligned */
 #define THP_PAGES 512
+#define ZERO_AT 0x50000000UL
+#define ZERO_PAGES 16
+#define GUARD_AT 0x60000000UL
+#define GUARD_PAGES 4
+#define ZRAM1_PRIO 10
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
 
 #include "../lib/guest.h"
+
+static int extras; /* "victim.extras=1" on the kernel command line */
+
+static int cmdline_has(const char *word)
+{
+	char buf[1024];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return strstr(buf, word) != NULL;
+}
 
 static void load_modules(void)
 {
@@ -87,7 +128,8 @@ static void load_modules(void)
 	while (fscanf(f, "%127s", name) == 1) {
 		snprintf(path, sizeof path, "/lib/modules/%s.ko", name);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) != 0)
+		const char *args = extras && strcmp(name, "zram") == 0 ? "num_devices=2" : "";
+		if (fd < 0 || syscall(SYS_finit_module, fd, args, 0) != 0)
 			say("init: insmod %s: %s\n", name, strerror(errno));
 		else
 			say("init: insmod %s: ok\n", name);
@@ -97,9 +139,30 @@ static void load_modules(void)
 	fclose(f);
 }
 
+/* From 6.15 the swap allocator's fast path (swap_alloc_fast, mm/swapfile.c) takes
+ * the per-CPU cluster of the device it allocated from last, whatever the
+ * priorities (see ../user-entries/init.c): zram0 is made rotational, so that the
+ * page-outs after zram1's swapon reach zram1. */
+static void zram0_rotational(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return;
+	if (major < 6 || (major == 6 && minor < 15))
+		return;
+	int e = write_file("/sys/block/zram0/queue/rotational", "1");
+	say("init: zram0 queue/rotational 1 (%s: no per-CPU swap cluster for zram0): %s\n", u.release,
+	    e ? strerror(-e) : "ok");
+}
+
 static void setup_swap(void)
 {
 	make_swap("zram0");
+	if (extras) {
+		make_swap("zram1");
+		zram0_rotational();
+	}
 	if (swapon("/dev/zram0", 0) != 0)
 		say("init: swapon /dev/zram0: %s\n", strerror(errno));
 	else
@@ -109,7 +172,7 @@ static void setup_swap(void)
 /* ---------------------------------------------------------------- victim */
 
 struct report {
-	unsigned long region, uanon, ushm, thp;
+	unsigned long region, uanon, ushm, thp, zero, guard;
 	char steps[3000];
 };
 
@@ -218,6 +281,26 @@ static void victim(int tell)
 		step(&r, "thp: mmap", -1);
 	}
 	step(&r, "MADV_PAGEOUT pages 0..15", madvise(p, 16 * PG, MADV_PAGEOUT));
+	if (extras) {
+		/* Read, never written: every PTE maps the shared zero page. */
+		volatile unsigned char *z = map_at(ZERO_AT, ZERO_PAGES * PG, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		if (z != MAP_FAILED) {
+			r.zero = (unsigned long)z;
+			step(&r, "zero: madvise NOHUGEPAGE", madvise((void *)z, ZERO_PAGES * PG, MADV_NOHUGEPAGE));
+			unsigned sum = 0;
+			for (unsigned long i = 0; i < ZERO_PAGES; i++)
+				sum += z[i * PG + 8];
+			errno = EIO;
+			step(&r, "zero: read every page (sum 0)", sum == 0 ? 0 : -1);
+		} else {
+			step(&r, "zero: mmap", -1);
+		}
+		int prio = SWAP_FLAG_PREFER | (ZRAM1_PRIO << SWAP_FLAG_PRIO_SHIFT);
+		step(&r, "swapon /dev/zram1 prio 10", swapon("/dev/zram1", prio));
+		step(&r, "swapoff /dev/zram1 (drains the swap slot caches)", swapoff("/dev/zram1"));
+		step(&r, "swapon /dev/zram1 prio 10 again", swapon("/dev/zram1", prio));
+		step(&r, "MADV_PAGEOUT pages 50..53", madvise(p + 50 * PG, 4 * PG, MADV_PAGEOUT));
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_sigbus;
@@ -239,6 +322,18 @@ static void victim(int tell)
 	step(&r, "MADV_PAGEOUT pages 34..35", madvise(p + 34 * PG, 2 * PG, MADV_PAGEOUT));
 	step(&r, "mprotect PROT_NONE pages 40..41", mprotect(p + 40 * PG, 2 * PG, PROT_NONE));
 	uffd_regions(&r);
+	if (extras) {
+		unsigned char *g = map_at(GUARD_AT, GUARD_PAGES * PG, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		if (g != MAP_FAILED) {
+			r.guard = (unsigned long)g;
+			step(&r, "guard: madvise NOHUGEPAGE", madvise(g, GUARD_PAGES * PG, MADV_NOHUGEPAGE));
+			fill(g, 0x6775, 0, 1);
+			fill(g + 3 * PG, 0x6775, 3, 1);
+			step(&r, "guard: MADV_GUARD_INSTALL pages 1..2", madvise(g + PG, 2 * PG, MADV_GUARD_INSTALL));
+		} else {
+			step(&r, "guard: mmap", -1);
+		}
+	}
 done:
 	victim_done(tell, &r, sizeof r);
 }
@@ -248,6 +343,10 @@ done:
 int main(void)
 {
 	guest_setup(0);
+	extras = cmdline_has("victim.extras=1");
+	say("init: extras %s\n", extras ? "on" : "off");
+	if (extras)
+		do_mount("debugfs", "/sys/kernel/debug", "debugfs");
 
 	load_modules();
 	guest_fw_cfg();
@@ -257,17 +356,24 @@ int main(void)
 	pid_t pid = start_victim(victim, &r, sizeof r); /* then mlockall */
 
 	char regions[512];
-	snprintf(regions, sizeof regions,
+	int n = snprintf(regions, sizeof regions,
 		 "region %016lx %d pages\n"
 		 "uffd-anon %016lx %d pages\n"
 		 "uffd-shmem %016lx %d pages\n"
 		 "thp %016lx %d pages\n"
 		 , r.region, NPAGES, r.uanon, UANON_PAGES, r.ushm, USHM_PAGES, r.thp, THP_PAGES);
+	if (extras)
+		snprintf(regions + n, sizeof regions - n,
+			 "zero %016lx %d pages\n"
+			 "guard %016lx %d pages\n"
+			 , r.zero, ZERO_PAGES, r.guard, GUARD_PAGES);
 	dump_victim(pid, regions, r.steps);
 	dump_file("swaps", "/proc/swaps");
 	dump_file("meminfo", "/proc/meminfo");
 	dump_dmesg();
 	dump_file("vmcoreinfo", "/sys/kernel/vmcoreinfo");
 	dump_file("cmdline", "/proc/cmdline");
+	if (extras && !dump_page_tables_dir("/sys/kernel/debug/page_tables"))
+		out("init: no /sys/kernel/debug/page_tables\n");
 	ready_forever();
 }
