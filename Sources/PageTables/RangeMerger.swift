@@ -194,13 +194,7 @@ public final class RangeMerger {
     /// Emits recorded ranges moved by `shift`, and keeps them in every
     /// subtree being recorded.
     func sendReplayed(_ ranges: [MappedRange], shift: UInt64) {
-        if !recordingStack.isEmpty {
-            for var range in ranges {
-                range.start &+= shift
-                range.end &+= shift
-                record(.range(range))
-            }
-        }
+        if !recordingStack.isEmpty { recordReplayed(ranges, shift: shift) }
         if let emitReplayed { return emitReplayed(ranges, shift) }
         for var range in ranges {
             range.start &+= shift

@@ -28,12 +28,26 @@ struct MergerState: Equatable {
     var markerIndex: Int
 }
 
+/// Recorded ranges, to be emitted moved by `shift`.
+struct ReplayRun {
+    var ranges: [MappedRange]
+    var shift: UInt64
+    /// True for ranges this recording's own walk emitted (appended to in
+    /// place); false for another recording's array, never written.
+    var own: Bool
+}
+
 /// The events one walk of a subtree emitted, between its entry and exit states.
 struct SubtreeRecording {
     var base: UInt64
     var entry: MergerState
     var exit: MergerState?
-    var ranges: [MappedRange] = []
+    /// The ranges, in order, as runs each moved by its shift: a run the walk
+    /// emitted (shift 0), or the whole recording of a subtree replayed
+    /// inside this one, shared rather than copied (ESPfix's shared tables
+    /// nest: 131,000 ranges would otherwise be copied into each enclosing
+    /// recording).
+    var runs: [ReplayRun] = []
     var writableExecutablePages: UInt64
     var nonUXNPages: UInt64
     /// False once something the replay cannot reproduce happened: a marker
@@ -52,10 +66,22 @@ extension RangeMerger {
     /// range is open, unmarked, and ranges are not split by user-entry kinds.
     var statePortable: Bool { level != -1 && problem == nil && splitKey == nil }
 
+    /// Keeps another recording's ranges, moved by `shift`, in every subtree
+    /// being recorded (a replay inside them).
+    func recordReplayed(_ ranges: [MappedRange], shift: UInt64) {
+        for i in recordingStack.indices where recordingStack[i].replayable {
+            recordingStack[i].runs.append(ReplayRun(ranges: ranges, shift: shift, own: false))
+        }
+    }
+
     func record(_ event: ListingEvent) {
         for i in recordingStack.indices where recordingStack[i].replayable {
             if case .range(let r) = event, r.problem == nil {
-                recordingStack[i].ranges.append(r)
+                if recordingStack[i].runs.last?.own == true {
+                    recordingStack[i].runs[recordingStack[i].runs.count - 1].ranges.append(r)
+                } else {
+                    recordingStack[i].runs.append(ReplayRun(ranges: [r], shift: 0, own: true))
+                }
             } else {
                 recordingStack[i].replayable = false
             }
@@ -86,7 +112,8 @@ extension RangeMerger {
         guard statePortable, let r = recordings[id], let exit = r.exit else { return false }
         let next = markers.start(markerIndex + 1)
         guard next >= base, next &- base >= id.span, state(relativeTo: base) == r.entry else { return false }
-        sendReplayed(r.ranges, shift: base &- r.base)
+        let shift = base &- r.base
+        for run in r.runs { sendReplayed(run.ranges, shift: run.shift &+ shift) }
         writableExecutablePages &+= r.writableExecutablePages
         nonUXNPages &+= r.nonUXNPages
         level = exit.level
