@@ -45,7 +45,7 @@ public struct BTFTypes: Sendable {
         case (0xeb, 0x9f): order = .big
         default: throw Problem(description: "no BTF magic (0xeb9f) at its start")
         }
-        func u32(_ at: Int) -> UInt32 { UInt32(truncatingIfNeeded: decodeInteger(bytes, at: at, size: 4, order: order) ?? 0) }
+        func u32(_ at: Int) -> UInt32 { bytes.withUnsafeBytes { Self.load32($0, at, order) } }
         let headerLength = Int(u32(4))
         guard bytes[2] == 1, headerLength >= 24, headerLength <= bytes.count else {
             throw Problem(description: "BTF version \(bytes[2]) with a \(headerLength)-byte header is not understood")
@@ -56,17 +56,22 @@ public struct BTFTypes: Sendable {
             throw Problem(description: "BTF sections run past its \(bytes.count) bytes")
         }
         var types = [TypeRecord(nameOffset: 0, kind: 0, vlen: 0, kindFlag: false, sizeOrType: 0, dataOffset: 0)]
+        types.reserveCapacity((typeEnd - typeStart) / 24)
         var at = typeStart
-        while at + 12 <= typeEnd {
-            let info = u32(at + 4)
-            let record = TypeRecord(nameOffset: u32(at), kind: (info >> 24) & 0x1f, vlen: Int(info & 0xffff),
-                                    kindFlag: info >> 31 != 0, sizeOrType: u32(at + 8), dataOffset: at + 12)
-            guard let extra = Self.dataSize(kind: record.kind, vlen: record.vlen) else {
-                throw Problem(description: "BTF type \(types.count) has unknown kind \(record.kind)")
+        // A kernel's BTF has 100,000 types or more: loads in place, not decodeInteger.
+        let unknown: (id: Int, kind: UInt32)? = bytes.withUnsafeBytes { raw in
+            while at + 12 <= typeEnd {
+                let info = Self.load32(raw, at + 4, order)
+                let record = TypeRecord(nameOffset: Self.load32(raw, at, order), kind: (info >> 24) & 0x1f,
+                                        vlen: Int(info & 0xffff), kindFlag: info >> 31 != 0,
+                                        sizeOrType: Self.load32(raw, at + 8, order), dataOffset: at + 12)
+                guard let extra = Self.dataSize(kind: record.kind, vlen: record.vlen) else { return (types.count, record.kind) }
+                types.append(record)
+                at += 12 + extra
             }
-            types.append(record)
-            at += 12 + extra
+            return nil
         }
+        if let unknown { throw Problem(description: "BTF type \(unknown.id) has unknown kind \(unknown.kind)") }
         guard at == typeEnd else { throw Problem(description: "BTF's last type record runs past its type section") }
         self.bytes = bytes
         self.order = order
@@ -87,7 +92,22 @@ public struct BTFTypes: Sendable {
         }
     }
 
-    func u32(_ at: Int) -> UInt32 { UInt32(truncatingIfNeeded: decodeInteger(bytes, at: at, size: 4, order: order) ?? 0) }
+    func u32(_ at: Int) -> UInt32 { bytes.withUnsafeBytes { Self.load32($0, at, order) } }
+
+    /// The u32 at `at` in `order`; 0 past the end (as a truncated record reads).
+    @inline(__always)
+    static func load32(_ raw: UnsafeRawBufferPointer, _ at: Int, _ order: ByteOrder) -> UInt32 {
+        guard at >= 0, at + 4 <= raw.count else { return 0 }
+        let v = raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)
+        return order == .little ? UInt32(littleEndian: v) : UInt32(bigEndian: v)
+    }
+
+    /// Whether the string at `offset` is `name`, without making a String.
+    func name(_ offset: UInt32, is name: [UInt8]) -> Bool {
+        let start = strings.lowerBound + Int(offset)
+        guard start + name.count < strings.upperBound else { return false }
+        return bytes[start + name.count] == 0 && bytes[start..<start + name.count].elementsEqual(name)
+    }
 
     func name(_ offset: UInt32) -> String {
         let start = strings.lowerBound + Int(offset)
@@ -103,11 +123,11 @@ public struct BTFTypes: Sendable {
     /// cpu_bitmap split); a struct without all members simply lacks them.
     public func memberOffsets(_ wanted: [String: [String]]) -> [String: UInt64] {
         var result: [String: UInt64] = [:]
-        var pending = Set(wanted.keys)
+        var pending = wanted.keys.map { (name: $0, bytes: Array($0.utf8)) }
         for (id, t) in types.enumerated() where t.kind == Self.kindStruct && t.vlen > 0 && !pending.isEmpty {
-            let structName = name(t.nameOffset)
-            guard pending.contains(structName), let members = wanted[structName] else { continue }
-            pending.remove(structName)
+            guard let k = pending.firstIndex(where: { name(t.nameOffset, is: $0.bytes) }),
+                  let members = wanted[pending[k].name] else { continue }
+            let structName = pending.remove(at: k).name
             var found: [String: UInt64] = [:]
             collect(id, base: 0, depth: 0, into: &found)
             for m in members { if let o = found[m] { result["\(structName).\(m)"] = o } }

@@ -32,17 +32,23 @@ protocol SymbolEntries: Sendable {
 /// (`SymbolChain.nearest`).
 public final class SymbolIndex: Sendable {
     let entries: any SymbolEntries
-    /// Open addressing: the hash's top 32 bits, then symbol index + 1; 0 empty.
-    private let buckets: [UInt64]
+    /// Every symbol's name hash, in table order.
+    private let hashes: [UInt64]
+    /// Open addressing over `hashes`: symbol index + 1; 0 empty. At most
+    /// two thirds full: 4 bytes a slot keeps the pages a run touches few
+    /// (Debian's 140,000 kallsyms: 1 MiB).
+    private let buckets: [UInt32]
 
     public var count: Int { entries.count }
 
-    /// `nameHashes`: `hash` of every symbol's name, in table order.
-    init(entries: any SymbolEntries, nameHashes hashes: [UInt64]) {
+    /// `nameHashes`: `hash` of every symbol's name, in table order. Tables
+    /// of 2^32 - 1 symbols or more are cut there.
+    init(entries: any SymbolEntries, nameHashes: [UInt64]) {
         self.entries = entries
+        let hashes = nameHashes.count < Int(UInt32.max) ? nameHashes : Array(nameHashes.prefix(Int(UInt32.max) - 1))
         var size = 16
-        while size < hashes.count * 2 { size <<= 1 }
-        var buckets = [UInt64](repeating: 0, count: size)
+        while size < hashes.count + hashes.count / 2 { size <<= 1 }
+        var buckets = [UInt32](repeating: 0, count: size)
         let mask = size - 1
         buckets.withUnsafeMutableBufferPointer { slots in
             // Same-named symbols stay in table order along a probe sequence,
@@ -50,9 +56,10 @@ public final class SymbolIndex: Sendable {
             for (i, h) in hashes.enumerated() {
                 var slot = Int(truncatingIfNeeded: h) & mask
                 while slots[slot] != 0 { slot = (slot + 1) & mask }
-                slots[slot] = (h & 0xffff_ffff_0000_0000) | UInt64(i + 1)
+                slots[slot] = UInt32(i + 1)
             }
         }
+        self.hashes = hashes
         self.buckets = buckets
     }
 
@@ -60,6 +67,7 @@ public final class SymbolIndex: Sendable {
     /// the hash is the names', so it is shared.
     init(entries: any SymbolEntries, namesOf other: SymbolIndex) {
         self.entries = entries
+        self.hashes = other.hashes
         self.buckets = other.buckets
     }
 
@@ -113,15 +121,11 @@ public final class SymbolIndex: Sendable {
             let keyBytes = UnsafeBufferPointer(k)
             guard let base = keyBytes.baseAddress else { return nil }
             let h = Self.hash(base, count: keyBytes.count)
-            let tag = h & 0xffff_ffff_0000_0000
             let mask = buckets.count - 1
             var slot = Int(truncatingIfNeeded: h) & mask
             while buckets[slot] != 0 {
-                let entry = buckets[slot]
-                if entry & 0xffff_ffff_0000_0000 == tag {
-                    let i = Int(entry & 0xffff_ffff) - 1
-                    if entries.name(i, equals: keyBytes), entries.address(i) != nil { return i }
-                }
+                let i = Int(buckets[slot]) - 1
+                if hashes[i] == h, entries.name(i, equals: keyBytes), entries.address(i) != nil { return i }
                 slot = (slot + 1) & mask
             }
             return nil
