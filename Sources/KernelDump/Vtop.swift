@@ -138,6 +138,8 @@ extension Actions {
         }
         if e.softDirty { words.append("soft-dirty") }
         if e.uffdWP { words.append("uffd-wp") }
+        if e.guardRegion { words.append("guard") }
+        if e.poisoned { words.append("poisoned") }
         return words.joined(separator: ", ")
     }
 

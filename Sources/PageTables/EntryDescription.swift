@@ -51,6 +51,15 @@ public struct EntryDescription: Sendable, Equatable {
     public var uffdWP: Bool
     /// Non-present entries: `PG_anon_exclusive` kept across swap-out.
     public var exclusive: Bool
+    /// A PTE marker's PTE_MARKER_GUARD (BIT(2) of its offset; MADV_GUARD_INSTALL,
+    /// pagemap's PM_GUARD_REGION) and PTE_MARKER_POISONED (BIT(1)) bits
+    /// (include/linux/swapops.h, read in 7.3); false for every other kind.
+    public var guardRegion: Bool {
+        kind == .pteMarker && (swapOffset ?? 0) & 4 != 0
+    }
+    public var poisoned: Bool {
+        kind == .pteMarker && (swapOffset ?? 0) & 2 != 0
+    }
 
     /// Equal for two entries that describe alike but for their swap offset
     /// or page frame: what `--json` keeps equal within a range.
@@ -58,6 +67,7 @@ public struct EntryDescription: Sendable, Equatable {
         let kindIndex = UInt64(Kind.allCases.firstIndex(of: kind) ?? 0) + 1
         return kindIndex | (swapType.map { $0 + 1 } ?? 0) << 8
             | (softDirty ? 1 << 16 : 0) | (uffdWP ? 1 << 17 : 0) | (exclusive ? 1 << 18 : 0)
+            | (guardRegion ? 1 << 19 : 0) | (poisoned ? 1 << 20 : 0)
     }
 
     public init(kind: Kind, swapType: UInt64? = nil, swapOffset: UInt64? = nil,

@@ -15,9 +15,9 @@
 /// User entries (x86-64, lower half) also say what they are, as the kernel
 /// tells them apart (`EntryDescription`), for the range's first entry:
 /// `kind` (normal, special, devmap, prot_none, swap, migration_*, device_*,
-/// hwpoison, non_swap), `soft_dirty` and `uffd_wp`; non-present ones add
+/// hwpoison, pte_marker, non_swap), `soft_dirty` and `uffd_wp`; non-present ones add
 /// `swap_type`, `swap_offset` (a PFN for migration, device and hwpoison
-/// entries) and `exclusive`.
+/// entries) and `exclusive`; PTE markers add `guard` and `poisoned`.
 public enum ListingJSON {
     /// The object for one range (no trailing newline).
     public static func line(_ range: MappedRange, marker: String, attributes: [String],
@@ -50,6 +50,10 @@ public enum ListingJSON {
             }
             fields.append(field("soft_dirty", String(entry.softDirty)))
             fields.append(field("uffd_wp", String(entry.uffdWP)))
+            if entry.kind == .pteMarker {
+                fields.append(field("guard", String(entry.guardRegion)))
+                fields.append(field("poisoned", String(entry.poisoned)))
+            }
         }
         return "{" + fields.joined(separator: ", ") + "}"
     }

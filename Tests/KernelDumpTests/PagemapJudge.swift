@@ -85,6 +85,9 @@ struct PagemapJudge {
             if e.uffdWP { counts["uffd-wp entries", default: 0] += 1 }
             if e.exclusive { counts["exclusive entries", default: 0] += 1 }
             #expect(e.uffdWP == (v >> 57 & 1 == 1), "\(what): uffd-wp")
+            // PM_GUARD_REGION (bit 58; unused before guard markers).
+            #expect(e.guardRegion == (v >> 58 & 1 == 1), "\(what): guard")
+            if e.guardRegion { counts["guard markers", default: 0] += 1 }
             // vtop's verdict is the MMU's: a PROT_NONE page, present to the
             // kernel (pagemap), faults.
             if case .mapped = t.outcome {

@@ -24,6 +24,7 @@ import PageTables
         #expect(counts["pte_marker"] == 6)
         #expect(counts["non_swap"] == nil)
         #expect(counts["uffd-wp entries", default: 0] >= 6)
+        #expect(counts["guard markers"] == 2)
     }
 
     @Test func stock72NamesThreeDeviceTypes() throws {
