@@ -5,10 +5,13 @@ import PageTables
 /// type to bits 7-11 and the offset to bit 12 up ("riscv/mm: support
 /// __HAVE_ARCH_PTE_SWP_EXCLUSIVE"). `_PAGE_DEVMAP` (RSW bit 9) came later
 /// but is zero before, so it is read from 6.3 on (6.12's pgtable-bits.h has
-/// it). Soft-dirty and uffd-wp bits (59 and 60 with Svrsw60t59b) are not in
-/// 6.12 and are not read: on T-HEAD cores bits 59-63 are memory types, set
-/// on every normal page, and which later release added them, and whether
-/// the CPU has the extension, is not known here.
+/// it). Soft-dirty and uffd-wp are not read: 6.12 has none; 7.3 has them
+/// (bits 59 and 60, in swap entries bits 3 and 4) only on a CPU with the
+/// Svrsw60t59b extension (`riscv_has_extension_unlikely`, decided at boot,
+/// not in the tables), and on T-HEAD cores bits 59-63 are memory types set
+/// on every normal page. QEMU 7.2 has no such CPU: the 7.3 capture
+/// (riscv64/7.3-sv57-swap) has them zero and agrees with pagemap; which
+/// release added them is not known here.
 extension Riscv64Paging {
     /// `_PAGE_SPECIAL` (RSW bit 8).
     static let softwareSpecial: UInt64 = 1 << 8
