@@ -41,25 +41,31 @@ struct KallsymsTable: SymbolEntries {
         }
     }
 
-    /// Symbol `i`'s decoded bytes: its type letter, then its name.
-    private func decoded(_ i: Int) -> [UInt8] {
+    /// Where symbol `i`'s tokens lie in `encoded`.
+    private func tokens(_ i: Int) -> Range<Int> {
         var cursor = skip + Int(entryStarts[i])
-        guard cursor < encoded.count else { return [] }
+        guard cursor < encoded.count else { return encoded.count..<encoded.count }
         var length = Int(encoded[cursor])
         cursor += 1
         if length & 0x80 != 0, cursor < encoded.count {
             length = (length & 0x7f) | Int(encoded[cursor]) << 7
             cursor += 1
         }
-        length = min(length, encoded.count - cursor)
-        var out = [UInt8](repeating: 0, count: Self.longestName)
-        let n = encoded.withUnsafeBufferPointer { bytes in
+        return cursor..<min(cursor + length, encoded.count)
+    }
+
+    /// Symbol `i`'s decoded bytes: its type letter, then its name.
+    private func decoded(_ i: Int) -> [UInt8] {
+        let range = tokens(i)
+        let length = min(range.reduce(0) { $0 + Int(tokenStarts[Int(encoded[$1]) + 1] - tokenStarts[Int(encoded[$1])]) },
+                         Self.longestName)
+        var out = [UInt8](repeating: 0, count: length)
+        encoded.withUnsafeBufferPointer { bytes in
             out.withUnsafeMutableBufferPointer { o in
-                Self.decode(UnsafeBufferPointer(rebasing: bytes[cursor..<cursor + length]), tokenBytes: tokenBytes,
-                            tokenStarts: tokenStarts, into: o)
+                _ = Self.decode(UnsafeBufferPointer(rebasing: bytes[range]), tokenBytes: tokenBytes,
+                                tokenStarts: tokenStarts, into: o)
             }
         }
-        out.removeSubrange(n...)
         return out
     }
 
@@ -69,7 +75,15 @@ struct KallsymsTable: SymbolEntries {
     }
 
     func nameBytes(_ i: Int) -> [UInt8] { Array(decoded(i).dropFirst()) }
-    func type(_ i: Int) -> UInt8 { decoded(i).first ?? 0 }
+    /// The first byte of the first non-empty token: no whole decode (the
+    /// functions-only check asks it of every symbol).
+    func type(_ i: Int) -> UInt8 {
+        for k in tokens(i) {
+            let t = Int(encoded[k])
+            if tokenStarts[t] < tokenStarts[t + 1] { return tokenBytes[Int(tokenStarts[t])] }
+        }
+        return 0
+    }
     func address(_ i: Int) -> UInt64? { addresses[i] }
     func size(_ i: Int) -> UInt64? { nil }
 }
