@@ -217,6 +217,11 @@ import PageTables
                       taskSize: "0001000000000000"),
         PidOneCapture(fixture: "riscv64/sv57-pid", kernelFile: "kernel_page_tables.txt", comm: "init",
                       taskSize: "0100000000000000"),
+        // arm64 6.12 (DWARF): 16K pages with 47-bit VA, 64K pages with 52-bit VA.
+        PidOneCapture(fixture: "arm64/6.12-16k-47-pid", kernelFile: "kernel_page_tables.txt", comm: "init",
+                      taskSize: "0000800000000000"),
+        PidOneCapture(fixture: "arm64/6.12-64k-52-pid", kernelFile: "kernel_page_tables.txt", comm: "init",
+                      taskSize: "0010000000000000"),
         // Debian's stock arm64 6.12 kernel, running 52-bit VA with LPA2 (5 levels).
         PidOneCapture(fixture: "arm64/debian-6.12-stock", kernelFile: nil, comm: "init2",
                       taskSize: "0010000000000000"),
