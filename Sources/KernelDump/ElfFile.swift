@@ -32,18 +32,26 @@ public final class ElfFile {
 
     /// Opens `path` read-only. Returns nil when the file does not start with the
     /// ELF magic (the "not mine" answer of a format probe).
-    public static func probe(_ path: String) throws(DumpError) -> ElfFile? {
+    ///
+    /// `mapped`: libelf maps the file rather than copying each section it
+    /// reads into memory of its own: for a vmlinux, whose symbol and string
+    /// tables (6 MB in Debian's) would otherwise cost a copy and a fresh page
+    /// each 4 KiB. libelf checks every section against the file's size, so a
+    /// truncated file is an error, not a fault; a file cut while it is open
+    /// would fault, which is why dumps (which may still be being written) are
+    /// read, not mapped.
+    public static func probe(_ path: String, mapped: Bool = false) throws(DumpError) -> ElfFile? {
         let file = try FileBytes(path: path)
         guard try file.readPrefix(count: 4) == [0x7f, 0x45, 0x4c, 0x46] else { return nil }
-        return try ElfFile(file: file)
+        return try ElfFile(file: file, mapped: mapped)
     }
 
-    private init(file: FileBytes) throws(DumpError) {
+    private init(file: FileBytes, mapped: Bool) throws(DumpError) {
         self.path = file.path
         self.file = file
         self.fileSize = file.size
         _ = elf_version(UInt32(EV_CURRENT))
-        guard let elf = elf_begin(file.fd, ELF_C_READ, nil) else {
+        guard let elf = elf_begin(file.fd, mapped ? ELF_C_READ_MMAP : ELF_C_READ, nil) else {
             throw .elf(path: path, operation: "elf_begin", message: Self.lastError())
         }
         self.elf = elf

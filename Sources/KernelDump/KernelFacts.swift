@@ -77,16 +77,16 @@ public struct KernelFacts {
         self.byteOrder = order
         // The vmlinux is read once: its link-time symbols serve the match check,
         // the kernel-image search and the symbol table.
-        var vmlinux: (path: String, symbols: SymbolIndex)? = nil
+        var vmlinux: (path: String, symbols: SymbolIndex, file: ElfFile)? = nil
         var report = DebugFileReport()
         var systemMap: (path: String, symbols: SymbolIndex)? = nil
         if let given = request.systemMap { systemMap = (given, try Self.readMap(given)) }
         if let named = request.vmlinux {
-            guard let elf = try ElfFile.probe(named) else { throw .notElf(path: named) }
+            guard let elf = try ElfFile.probe(named, mapped: true) else { throw .notElf(path: named) }
             let linkSymbols = try elf.symbolIndex()
             if let big = try? elf.isBigEndian() { order = big ? .big : .little }
             try Self.checkMatch(vmlinux: elf, symbols: linkSymbols, dump: path, info: info)
-            vmlinux = (named, linkSymbols)
+            vmlinux = (named, linkSymbols, elf)
         } else if request.searchDebugFiles {
             let search = DebugFileSearch(root: request.debugRoot ?? "", dumpDirectory: isLive ? nil : Self.directory(of: path))
             let release = info?.osRelease ?? (isLive ? FileSystem.runningRelease() : nil)
@@ -102,9 +102,9 @@ public struct KernelFacts {
             imageOffset = architecture.imageFromTables(cpus: cpus, memory: dump.memory, linkText: linkText)
         }
         self.derivedImage = imageOffset
-        self.vmlinuxFile = vmlinux.flatMap { v in try? ElfFile.probe(v.path) }
+        self.vmlinuxFile = vmlinux?.file
         let symbols = Self.symbolChain(systemMap: systemMap, path: path, isLive: isLive, info: info, notes: notes,
-                                       vmlinux: vmlinux, kernelOffset: imageOffset?.kaslr)
+                                       vmlinux: vmlinux.map { ($0.path, $0.symbols) }, kernelOffset: imageOffset?.kaslr)
         self.symbols = symbols
         if let imageOffset {
             warnings.append("no phys_base in VMCOREINFO: the kernel image was found through CPU 0's CR3 (KASLR offset \(hex(imageOffset.kaslr)), phys_base \(hex(imageOffset.physBase)))")
@@ -179,7 +179,7 @@ public struct KernelFacts {
 
     /// A System.map's (or /proc/kallsyms') symbols, read as bytes.
     static func readMap(_ path: String) throws(DumpError) -> SymbolIndex {
-        SymbolIndex.parseMap(try FileBytes.readWhole(path, limit: 1 << 28))
+        SymbolIndex.parseMap(try StableBytes.file(path, limit: 1 << 28))
     }
 
     static func symbolChain(systemMap: (path: String, symbols: SymbolIndex)?, path: String, isLive: Bool, info: VmcoreInfo?,
@@ -235,7 +235,7 @@ public struct KernelFacts {
     /// dump (BUILD-ID, else release). A vmlinux that cannot be checked (no
     /// VMCOREINFO) is not taken on trust.
     static func findVmlinux(_ search: DebugFileSearch, release: String?, info: VmcoreInfo?, dump: String,
-                            report: inout DebugFileReport) -> (path: String, symbols: SymbolIndex)? {
+                            report: inout DebugFileReport) -> (path: String, symbols: SymbolIndex, file: ElfFile)? {
         report.searched = true
         for candidate in search.vmlinuxCandidates(release: release, buildID: info?.buildID) {
             report.looked.append(candidate)
@@ -245,7 +245,7 @@ public struct KernelFacts {
                 continue
             }
             do {
-                guard let elf = try ElfFile.probe(candidate) else {
+                guard let elf = try ElfFile.probe(candidate, mapped: true) else {
                     report.skipped.append("\(candidate): not an ELF file")
                     continue
                 }
@@ -256,7 +256,7 @@ public struct KernelFacts {
                 }
                 try checkMatch(vmlinux: elf, symbols: symbols, dump: dump, info: info)
                 report.vmlinux = candidate
-                return (candidate, symbols)
+                return (candidate, symbols, elf)
             } catch {
                 report.skipped.append("\(candidate): \(error.description)")
             }
@@ -271,8 +271,8 @@ public struct KernelFacts {
         for candidate in search.systemMapCandidates(release: release) {
             report.looked.append(candidate)
             guard FileSystem.isReadableFile(candidate),
-                  let bytes = try? FileBytes.readWhole(candidate, limit: 1 << 28) else { continue }
-            if bytes.count < 4096, DebugFileSearch.isPlaceholderMap(String(decoding: bytes, as: UTF8.self)) {
+                  let bytes = try? StableBytes.file(candidate, limit: 1 << 28) else { continue }
+            if bytes.buffer.count < 4096, DebugFileSearch.isPlaceholderMap(String(decoding: bytes.buffer, as: UTF8.self)) {
                 report.skipped.append("\(candidate): a placeholder (the real System.map is in the -dbg package)")
                 continue
             }

@@ -3,7 +3,8 @@
 /// symbol; one whose first field is not hex (at most 16 digits) is a
 /// symbol without an address, which lookups pass over.
 struct SymbolMapText: SymbolEntries {
-    let text: [UInt8]
+    let store: StableBytes
+    private var text: UnsafeBufferPointer<UInt8> { store.buffer }
     /// Per symbol, where its line and its name start in `text`.
     let lineStarts: [UInt32]
     let nameStarts: [UInt32]
@@ -13,7 +14,8 @@ struct SymbolMapText: SymbolEntries {
 
     /// Finds the lines and hashes their names in one pass. Files over 4 GiB
     /// are read up to there (the caller's limit is far below).
-    static func parse(_ text: [UInt8]) -> (SymbolMapText, [UInt64]) {
+    static func parse(_ store: StableBytes) -> (SymbolMapText, [UInt64]) {
+        let text = store.buffer
         var lineStarts: [UInt32] = []
         var nameStarts: [UInt32] = []
         var hashes: [UInt64] = []
@@ -21,8 +23,8 @@ struct SymbolMapText: SymbolEntries {
         lineStarts.reserveCapacity(guess)
         nameStarts.reserveCapacity(guess)
         hashes.reserveCapacity(guess)
-        text.withUnsafeBufferPointer { bytes in
-            guard let base = bytes.baseAddress else { return }
+        if let base = text.baseAddress {
+            let bytes = text
             let end = min(bytes.count, Int(UInt32.max))
             var i = 0
             while i < end {
@@ -37,7 +39,7 @@ struct SymbolMapText: SymbolEntries {
                 i = lineEnd(bytes, from: i, end: end) + 1
             }
         }
-        return (SymbolMapText(text: text, lineStarts: lineStarts, nameStarts: nameStarts), hashes)
+        return (SymbolMapText(store: store, lineStarts: lineStarts, nameStarts: nameStarts), hashes)
     }
 
     @inline(__always) static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
@@ -89,7 +91,7 @@ struct SymbolMapText: SymbolEntries {
     }
 
     private func field(_ start: Int) -> Range<Int> {
-        text.withUnsafeBufferPointer { start..<Self.fieldEnd($0, from: start, end: $0.count) }
+        start..<Self.fieldEnd(text, from: start, end: text.count)
     }
 
     func name(_ i: Int, equals name: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -107,7 +109,7 @@ struct SymbolMapText: SymbolEntries {
     }
 
     func address(_ i: Int) -> UInt64? {
-        text.withUnsafeBufferPointer { Self.hexValue($0, field(after: Int(lineStarts[i]))) }
+        Self.hexValue(text, field(after: Int(lineStarts[i])))
     }
 
     func type(_ i: Int) -> UInt8 {
@@ -138,8 +140,10 @@ struct SymbolMapText: SymbolEntries {
 
 extension SymbolIndex {
     /// A `System.map` or `/proc/kallsyms` text.
-    static func parseMap(_ text: [UInt8]) -> SymbolIndex {
-        let (entries, hashes) = SymbolMapText.parse(text)
+    static func parseMap(_ text: [UInt8]) -> SymbolIndex { parseMap(StableBytes(copying: text)) }
+
+    static func parseMap(_ store: StableBytes) -> SymbolIndex {
+        let (entries, hashes) = SymbolMapText.parse(store)
         return SymbolIndex(entries: entries, nameHashes: hashes)
     }
 

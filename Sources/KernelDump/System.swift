@@ -211,3 +211,49 @@ public enum FileSystem {
 func errorText(_ err: Int32) -> String {
     String(cString: strerror(err))
 }
+
+/// Bytes at a fixed place for as long as this lives: a regular file mapped
+/// read-only (the page cache's own pages: no copy and no fresh page per
+/// 4 KiB, which reading a 5 MB System.map into an array cost), or a copy of
+/// an array. A mapped file cut while mapped would fault; symbol files are
+/// not written while kptdump reads them (dumps are never mapped).
+final class StableBytes: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<UInt8>
+    private let mapped: Bool
+
+    init(copying bytes: [UInt8]) {
+        let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+        _ = copy.initialize(from: bytes)
+        buffer = UnsafeBufferPointer(rebasing: UnsafeBufferPointer(copy)[0..<bytes.count])
+        mapped = false
+    }
+
+    /// The file's bytes, mapped; or, for a file mmap cannot map (procfs,
+    /// sysfs, a pipe: size 0), read. Files over `limit` bytes are refused.
+    static func file(_ path: String, limit: Int) throws(DumpError) -> StableBytes {
+        let file = try FileBytes(path: path)
+        guard file.size > 0, file.size <= UInt64(limit) else {
+            return StableBytes(copying: try FileBytes.readWhole(path, limit: limit))
+        }
+        let length = Int(file.size)
+        let base = mmap(nil, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.fd, 0)
+        guard let base, base != MAP_FAILED else {
+            return StableBytes(copying: try FileBytes.readWhole(path, limit: limit))
+        }
+        return StableBytes(mapping: UnsafeRawPointer(base).assumingMemoryBound(to: UInt8.self), count: length)
+    }
+
+    private init(mapping base: UnsafePointer<UInt8>, count: Int) {
+        buffer = UnsafeBufferPointer(start: base, count: count)
+        mapped = true
+    }
+
+    deinit {
+        guard let base = buffer.baseAddress else { return }
+        if mapped {
+            munmap(UnsafeMutableRawPointer(mutating: base), buffer.count)
+        } else {
+            base.deallocate()
+        }
+    }
+}
