@@ -10,6 +10,10 @@ public enum WalkProblem: Sendable, Equatable, CustomStringConvertible {
     /// The walk's budget of table visits ran out here; nothing after this
     /// address was walked (tables that point at each other over and over).
     case walkStopped(visits: Int, revisits: Int)
+    /// The range runs on past all the top table's entries (its addresses
+    /// wrap around to entries already walked): a walk range no kernel has,
+    /// from a corrupt layout; nothing from here on was walked.
+    case beyondTable(level: TableLevel)
 
     public var description: String {
         switch self {
@@ -21,6 +25,8 @@ public enum WalkProblem: Sendable, Equatable, CustomStringConvertible {
             return "\(level.name) entry \(hex(entry)) is invalid: \(reason)"
         case .walkStopped(let visits, let revisits):
             return "walk stopped after \(visits) table visits (\(revisits) of them to tables already walked); the rest of the address space was not walked"
+        case .beyondTable(let level):
+            return "the range runs past every entry of the \(level.name) table (its walk bounds are not this table's: a corrupt layout?); the rest of it was not walked"
         }
     }
 
@@ -31,6 +37,7 @@ public enum WalkProblem: Sendable, Equatable, CustomStringConvertible {
         case .tableCycle(let pa, _): return "!! table \(hex(pa.rawValue)) cycle"
         case .invalidEntry(let entry, _, _): return "!! invalid entry \(hex(entry))"
         case .walkStopped(let visits, _): return "!! walk stopped after \(visits) table visits"
+        case .beyondTable: return "!! beyond the table"
         }
     }
 }

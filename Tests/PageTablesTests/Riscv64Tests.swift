@@ -57,6 +57,26 @@ import TestSupport
         #expect(merger.writableExecutablePages == 512)
     }
 
+    /// A walk range longer than the top table's reach (a corrupt layout's:
+    /// Sv39's PGD covers 2^39 bytes, this range 2^42) stops after one pass
+    /// over the table's entries with a marked range, where it once stepped
+    /// through every 1G entry of the range (a fuzzed dump: 57 million steps).
+    @Test func aRangeBeyondTheTopTableIsMarkedNotWalkedForever() {
+        let m = SparseMemory()
+        m.addPage(0x1000)
+        var events: [ListingEvent] = []
+        let arch = Riscv64Paging(mode: .sv39, protectionMask: Riscv64Paging.attributes6_1.mask)
+        let merger = RangeMerger(architecture: arch, markers: MarkerTable([AddressMarker(start: 0xffff_fc00_0000_0000, name: "all")])) {
+            events.append($0)
+        }
+        let walker = PageWalker(architecture: arch, memory: m)
+        walker.walk(root: PhysicalAddress(0x1000), ranges: [WalkRange(0xffff_fc00_0000_0000, .max)], into: merger)
+        let ranges = events.compactMap { if case .range(let r) = $0 { r } else { nil } }
+        #expect(ranges.map(\.start) == [0xffff_fc00_0000_0000, 0xffff_fc80_0000_0000])
+        #expect(ranges.last?.problem == .beyondTable(level: .pgd))
+        #expect(walker.statistics.problems == 1)
+    }
+
     /// The 6.7 table prints NAPOT, the Svpbmt type and RSW as a number.
     @Test func linux67AttributeColumns() {
         let t = Riscv64Paging.attributes6_7
