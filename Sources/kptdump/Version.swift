@@ -1,5 +1,5 @@
 /// The release this source tree is; bump with each tagged release.
-let kptdumpVersion = "0.7.0"
+let kptdumpVersion = "0.8.0"
 
-/// `0.7.0 (commit 1234abcd5678)`: what `--version` and `info` print.
+/// `0.8.0 (commit 1234abcd5678)`: what `--version` and `info` print.
 let versionText = "\(kptdumpVersion) (commit \(buildCommit))"
