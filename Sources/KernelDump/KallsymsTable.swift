@@ -41,17 +41,25 @@ struct KallsymsTable: SymbolEntries {
         }
     }
 
-    /// Where symbol `i`'s tokens lie in `encoded`.
-    private func tokens(_ i: Int) -> Range<Int> {
-        var cursor = skip + Int(entryStarts[i])
-        guard cursor < encoded.count else { return encoded.count..<encoded.count }
-        var length = Int(encoded[cursor])
+    /// Where the tokens of the entry at `start` of the array lie in `bytes`
+    /// (the array from its page boundary, `skip` bytes before it): after its
+    /// one- or two-byte count, cut where the bytes end.
+    @inline(__always)
+    static func tokenRange(_ bytes: UnsafeBufferPointer<UInt8>, skip: Int, start: UInt32) -> Range<Int> {
+        var cursor = skip + Int(start)
+        guard cursor < bytes.count else { return bytes.count..<bytes.count }
+        var length = Int(bytes[cursor])
         cursor += 1
-        if length & 0x80 != 0, cursor < encoded.count {
-            length = (length & 0x7f) | Int(encoded[cursor]) << 7
+        if length & 0x80 != 0, cursor < bytes.count {
+            length = (length & 0x7f) | Int(bytes[cursor]) << 7
             cursor += 1
         }
-        return cursor..<min(cursor + length, encoded.count)
+        return cursor..<min(cursor + length, bytes.count)
+    }
+
+    /// Where symbol `i`'s tokens lie in `encoded`.
+    private func tokens(_ i: Int) -> Range<Int> {
+        encoded.withUnsafeBufferPointer { Self.tokenRange($0, skip: skip, start: entryStarts[i]) }
     }
 
     /// Symbol `i`'s decoded bytes: its type letter, then its name.
@@ -157,19 +165,8 @@ struct KallsymsNameHasher {
         shortWords.withUnsafeBufferPointer { shortWords in
         shortLengths.withUnsafeBufferPointer { shortLengths in
             for (i, start) in entryStarts.enumerated() {
-                var cursor = skip + Int(start)
-                guard cursor < bytes.count else { continue }
-                var count = Int(bytes[cursor])
-                cursor += 1
-                if count & 0x80 != 0, cursor < bytes.count {
-                    count = (count & 0x7f) | Int(bytes[cursor]) << 7
-                    cursor += 1
-                }
-                let end = min(cursor + count, bytes.count)
-                guard cursor < end else {
-                    out[i] = SymbolIndex.finish(SymbolIndex.hashSeed, count: 0)
-                    continue
-                }
+                let range = KallsymsTable.tokenRange(bytes, skip: skip, start: start)
+                let (cursor, end) = (range.lowerBound, range.upperBound)
                 // Decoded into `name` a token at a time: each short token is
                 // one 8-byte store (`name` has room for the overhang).
                 var n = 0

@@ -148,7 +148,6 @@ public final class SymbolIndex: Sendable {
 
     public func name(at i: Int) -> String { String(decoding: entries.nameBytes(i), as: UTF8.self) }
     public func type(at i: Int) -> UInt8 { entries.type(i) }
-    public func address(at i: Int) -> UInt64? { entries.address(i) }
 
     /// Every (name, address) pair with an address, in the table's order.
     /// Decodes the whole table: for nearest-symbol lookups and tests only.
