@@ -36,6 +36,11 @@ extension KernelSession {
             warn("the configuration seen in the symbols reserves \(layout.reserved.count) swap types, but MAX_SWAPFILES \(max) leaves \(32 - max): non-swap entries keep their raw type")
             return SwapTypes(maxSwapfiles: max)
         }
+        let releaseKnown = vmcoreinfo?.osRelease.flatMap { KernelVersion(release: $0) } != nil
+        guard layout.namesEveryReservedType(releaseKnown: releaseKnown) else {
+            warn("MAX_SWAPFILES \(max) leaves \(32 - max) reserved swap types, but the configuration seen in the symbols explains \(layout.reserved.count): non-swap entries keep their raw type")
+            return SwapTypes(maxSwapfiles: max)
+        }
         return layout
     }
 }

@@ -102,6 +102,18 @@ public struct SwapTypes: Sendable, Equatable {
         return reserved[type] ?? .nonSwap
     }
 
+    /// Whether every type from `maxSwapfiles` to 31 is named. The kinds are
+    /// laid out upwards from MAX_SWAPFILES, so a kind the symbols missed (a
+    /// renamed function, a snapshot cut before its name was asked for) would
+    /// shift every name above it: fewer named than reserved means no name can
+    /// be trusted. Only type 31 may stay unnamed, when no release tells a PTE
+    /// marker from 5.19-6.1's swapin-error type.
+    public func namesEveryReservedType(releaseKnown: Bool) -> Bool {
+        guard let max = maxSwapfiles, max <= 32 else { return false }
+        let unnamed = 32 - Int(max) - reserved.count
+        return unnamed == 0 || (unnamed == 1 && reserved[31] == nil && !releaseKnown)
+    }
+
     /// The reserved types in the order include/linux/swap.h (Linux 6.1)
     /// assigns them upwards from MAX_SWAPFILES: hwpoison, migration's three,
     /// the device's four, then the PTE marker and 6.0/6.1's swapin-error type.

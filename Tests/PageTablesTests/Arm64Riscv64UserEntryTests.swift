@@ -137,6 +137,24 @@ import TestSupport
                          version: version).kind(of: 31)
     }
 
+    /// Debian's 7.2 reserves 8 types (hwpoison, 3 migration, 3 device, the
+    /// marker): a configuration read without the device's (a symbol the
+    /// dump lacks) names 4 and would leave the rest to guesses: refused.
+    @Test func aKindTheSymbolsMissedNamesNothing() {
+        func layout(device: Bool, version: KernelVersion? = KernelVersion(7, 2)) -> SwapTypes {
+            SwapTypes.layout(maxSwapfiles: 24, memoryFailure: true, migration: true, devicePrivate: device,
+                             singleDeviceExclusive: device, version: version)
+        }
+        #expect(layout(device: true).namesEveryReservedType(releaseKnown: true))
+        #expect(!layout(device: false).namesEveryReservedType(releaseKnown: true))
+        #expect(!layout(device: false, version: nil).namesEveryReservedType(releaseKnown: false))
+        // One type left over with no release to tell marker from swapin error: only it stays unnamed.
+        let one = SwapTypes.layout(maxSwapfiles: 27, memoryFailure: true, migration: true, devicePrivate: false)
+        #expect(one.namesEveryReservedType(releaseKnown: false))
+        #expect(!SwapTypes.layout(maxSwapfiles: 27, memoryFailure: true, migration: true, devicePrivate: false,
+                                  version: KernelVersion(5, 18)).namesEveryReservedType(releaseKnown: true))
+    }
+
     @Test func namedByTheRelease() {
         #expect(kind31(KernelVersion(release: "6.1.192")) == .swapinError)
         #expect(kind31(KernelVersion(5, 19)) == .swapinError)
