@@ -84,6 +84,9 @@ public struct KernelFacts {
         if let named = request.vmlinux {
             guard let elf = try ElfFile.probe(named, mapped: true) else { throw .notElf(path: named) }
             let linkSymbols = try elf.symbolIndex()
+            if linkSymbols.count == 0 {
+                warnings.append("\(named) has no symbol table (stripped, or cut short before its section headers): its symbols are not used")
+            }
             if let big = try? elf.isBigEndian() { order = big ? .big : .little }
             try Self.checkMatch(vmlinux: elf, symbols: linkSymbols, dump: path, info: info)
             vmlinux = (named, linkSymbols, elf)
