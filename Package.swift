@@ -62,6 +62,10 @@ let package = Package(
         .systemLibrary(name: "CFuzzer"),
         .executableTarget(name: "kptdump-fuzz", dependencies: ["FuzzTargets", "CFuzzer"]),
         .testTarget(name: "PageTablesTests", dependencies: ["PageTables", "KernelDump", "TestSupport"]),
+        // The command line itself: the quick `list` parser against ArgumentParser.
+        .testTarget(name: "kptdumpTests", dependencies: [
+            "kptdump", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "KernelDumpTests", dependencies: ["KernelDump", "PageTables", "FuzzTargets", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

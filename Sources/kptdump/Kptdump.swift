@@ -32,6 +32,15 @@ struct Kptdump: ParsableCommand {
         subcommands: [List.self, Diff.self, CheckWX.self, Vtop.self, Ps.self, Snapshot.self, Info.self, Map.self],
         defaultSubcommand: List.self
     )
+
+    /// The plain `list` lines skip ArgumentParser (see `QuickListParser`);
+    /// everything else, help and errors included, goes through it.
+    static func main() {
+        if let arguments = QuickListParser.parse(Array(CommandLine.arguments.dropFirst())) {
+            Glibc.exit(arguments.run())
+        }
+        main(nil)
+    }
 }
 
 /// Options shared by every subcommand that reads a kernel.

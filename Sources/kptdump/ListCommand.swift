@@ -29,26 +29,17 @@ struct List: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Also print what was detected, and walk statistics, on stderr.")
     var verbose = false
 
+    /// The parsed values, as `QuickListParser` would give them.
+    var arguments: ListArguments {
+        ListArguments(dumpfile: input.dumpfile, core: input.core, vmlinux: input.vmlinux, systemMap: input.systemMap,
+                      debugRoot: input.debugRoot, table: table, cpu: cpu, pid: pid, comm: comm,
+                      json: output.json, summary: output.summary, phys: output.phys, filter: output.filter,
+                      range: output.range, verbose: verbose)
+    }
+
     func run() throws {
-        let out = OutputBuffer()
-        let result = try reportingErrors { () throws(DumpError) in
-            let (session, layout) = try Actions.open(input.request)
-            if verbose {
-                for (key, value) in Actions.describe(session, layout) where key != "warning" { diagnose("\(key): \(value)") }
-            }
-            let process = pid != nil || comm != nil ? ProcessChoice(pid: pid, comm: comm) : nil
-            return try Actions.listing(session, layout, table: table, cpu: cpu ?? defaultCPU, options: try output.options(),
-                                       process: process, write: out.write, diagnostic: diagnose)
-        }
-        out.flush()
-        if verbose {
-            let s = result.statistics
-            diagnose("walk: \(s.tablesRead) table pages read (\(s.tableBytesRead) bytes), \(s.cacheHits) cache hits, \(s.replayedSubtrees) shared subtrees replayed, \(s.badEntries) bad entries, \(s.problems) marked")
-            if !result.zeroFilledTables.isEmpty {
-                diagnose("walk: \(result.zeroFilledTables.count) table pages were left out of the dump by its dump level; a live entry points to each, so each was a zero page and was read as zeros")
-            }
-        }
-        if !result.problems.isEmpty { throw ExitCode(ExitStatus.incomplete) }
+        let status = arguments.run()
+        if status != ExitStatus.success { throw ExitCode(status) }
     }
 }
 
@@ -72,19 +63,6 @@ struct OutputOptions: ParsableArguments {
     func validate() throws {
         if json && summary { throw ValidationError("--json and --summary are exclusive") }
         if phys && (json || summary) { throw ValidationError("--phys adds a text column; JSON has \"phys\" already, and --summary has no ranges") }
-    }
-
-    func options() throws(DumpError) -> ListingOptions {
-        var o = ListingOptions()
-        o.output = json ? .json : summary ? .summary : .text
-        o.physicalColumn = phys
-        // On a terminal stderr, unless the listing itself scrolls by on it.
-        if isatty(1) == 0 { o.progress = terminalProgress() }
-        for f in filter { o.selection.addFilter(f) }
-        for r in range {
-            if let problem = o.selection.addRange(r) { throw .badRequest(problem) }
-        }
-        return o
     }
 }
 
