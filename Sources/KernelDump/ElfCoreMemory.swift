@@ -75,6 +75,16 @@ public final class ElfCoreMemory: DumpMemory {
     }
 
     public func read(_ address: PhysicalAddress, count: Int) throws(MemoryError) -> [UInt8] {
+        // The usual read (a table page) lies in one segment's file bytes:
+        // straight from the file, without the zeroed copy below.
+        if let e = extent(containing: address.rawValue), address.rawValue - e.physical < e.fileSize,
+           UInt64(count) <= e.fileSize - (address.rawValue - e.physical) {
+            do {
+                return try file.read(offset: e.fileOffset + (address.rawValue - e.physical), count: count)
+            } catch {
+                throw .unreadable(address, reason: error.description)
+            }
+        }
         var out = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {

@@ -58,21 +58,23 @@ struct ElfSymbolTable: SymbolEntries, @unchecked Sendable {
     }
 
     /// Picks the rows and hashes their names in one pass.
-    func index() -> (ElfSymbolTable, [UInt64]) {
+    func index() -> (ElfSymbolTable, SymbolBuckets) {
         var table = self
         var rows: [UInt32] = []
-        var hashes: [UInt64] = []
         rows.reserveCapacity(rowCount)
-        hashes.reserveCapacity(rowCount)
+        var buckets = SymbolBuckets(expected: rowCount)
         let bytes = names.assumingMemoryBound(to: UInt8.self)
         for row in 0..<rowCount where value(row: row) != 0 {
             let offset = nameOffset(row: row)
             guard let length = nameLength(at: offset), length > 0 else { continue }
             rows.append(UInt32(row))
-            hashes.append(SymbolIndex.hash(bytes + offset, count: length, readable: namesSize - offset))
+            buckets.append(SymbolIndex.hash(bytes + offset, count: length, readable: namesSize - offset)) { i in
+                let offset = nameOffset(row: Int(rows[i]))
+                return SymbolIndex.hash(bytes + offset, count: nameLength(at: offset) ?? 0, readable: namesSize - offset)
+            }
         }
         table.rows = rows
-        return (table, hashes)
+        return (table, buckets)
     }
 
     private func name(row: Int) -> UnsafeBufferPointer<UInt8> {

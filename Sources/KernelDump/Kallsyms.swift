@@ -99,8 +99,7 @@ enum KallsymsDecoder {
         // Where each symbol's entry starts (loading the pages as the counts
         // lead on); the names are then hashed as they decode, and decoded
         // again only for the symbols asked for.
-        var entryStarts: [UInt32] = []
-        entryStarts.reserveCapacity(count)
+        let entryStarts = HugeArray<UInt32>(capacity: count)
         var cursor = 0
         for _ in 0..<count {
             guard cursor < Int(UInt32.max) else { throw KallsymsError(description: "kallsyms_names runs past 4 GiB") }
@@ -115,15 +114,15 @@ enum KallsymsDecoder {
             if length > 0 { try names.load(through: cursor + length - 1) }
             cursor += length
         }
-        let hashes = KallsymsNameHasher(tokenBytes: tokenBytes, tokenStarts: tokenStarts)
-            .hashes(encoded: names.loaded, skip: names.skip, entryStarts: entryStarts)
+        let buckets = KallsymsNameHasher(tokenBytes: tokenBytes, tokenStarts: tokenStarts)
+            .buckets(encoded: names.loaded, skip: names.skip, entryStarts: entryStarts)
 
         var problems: [String] = []
         var first: SymbolIndex? = nil
         for addresses in try addressCandidates(loc, count: count, order: order, fetch: fetch) {
             let table = KallsymsTable(tokenBytes: tokenBytes, tokenStarts: tokenStarts, encoded: names.loaded,
                                       skip: names.skip, entryStarts: entryStarts, addresses: addresses)
-            let index = first.map { SymbolIndex(entries: table, namesOf: $0) } ?? SymbolIndex(entries: table, nameHashes: hashes)
+            let index = first.map { SymbolIndex(entries: table, namesOf: $0) } ?? SymbolIndex(entries: table, buckets: buckets)
             first = first ?? index
             switch check(index, against: info) {
             case .success: return index
@@ -139,27 +138,26 @@ enum KallsymsDecoder {
                                   fetch: @escaping Fetch) throws(KallsymsError) -> [KallsymsAddresses] {
         if let absolute = loc.addresses {
             var reader = PagedReader(base: absolute, limit: count * 8, fetch: fetch, what: "kallsyms_addresses")
-            let bytes = try reader.all()
-            guard bytes.count == count * 8 else { throw KallsymsError(description: "kallsyms_addresses is cut short in the dump") }
-            return [KallsymsAddresses(raw: bytes, order: order, encoding: .absolute)]
+            guard try reader.loadAll() == count * 8 else { throw KallsymsError(description: "kallsyms_addresses is cut short in the dump") }
+            return [KallsymsAddresses(raw: reader.loaded, skip: reader.skip, order: order, encoding: .absolute)]
         }
         guard let offsetsVA = loc.offsets else { return [] }
         var reader = PagedReader(base: offsetsVA, limit: count * 4, fetch: fetch, what: "kallsyms_offsets")
-        let bytes = try reader.all()
         // A missing page would make its symbols' addresses up; refuse instead.
-        guard bytes.count == count * 4 else { throw KallsymsError(description: "kallsyms_offsets is cut short in the dump") }
+        guard try reader.loadAll() == count * 4 else { throw KallsymsError(description: "kallsyms_offsets is cut short in the dump") }
+        let bytes = reader.loaded
         guard let baseVA = loc.relativeBase else {
-            return [KallsymsAddresses(raw: bytes, order: order, encoding: .placeRelative(offsetsVA))]
+            return [KallsymsAddresses(raw: bytes, skip: reader.skip, order: order, encoding: .placeRelative(offsetsVA))]
         }
         let baseBytes = try fetch(baseVA, 8, "kallsyms_relative_base")
         let base = decodeInteger(baseBytes, at: 0, size: 8, order: order) ?? 0
-        let relative = KallsymsAddresses(raw: bytes, order: order, encoding: .relative(base))
-        let absolutePercpu = KallsymsAddresses(raw: bytes, order: order, encoding: .absolutePercpu(base))
+        let relative = KallsymsAddresses(raw: bytes, skip: reader.skip, order: order, encoding: .relative(base))
+        let absolutePercpu = KallsymsAddresses(raw: bytes, skip: reader.skip, order: order, encoding: .absolutePercpu(base))
         // With absolute per-CPU symbols every ordinary symbol is stored negative.
         // The sign is the top bit of each 4-byte offset, wherever the order puts it.
         let signByte = order == .little ? 3 : 0
         var negatives = 0
-        for i in 0..<count where bytes[i * 4 + signByte] & 0x80 != 0 { negatives += 1 }
+        for i in 0..<count where bytes[reader.skip + i * 4 + signByte] & 0x80 != 0 { negatives += 1 }
         return negatives > count / 2 ? [absolutePercpu, relative] : [relative, absolutePercpu]
     }
 
@@ -207,7 +205,7 @@ struct PagedReader {
     let limit: Int
     let fetch: Fetch
     let what: String
-    private(set) var loaded: [UInt8] = []
+    private(set) var loaded = HugeArray<UInt8>()
     static let pageSize = 4096
 
     init(base: UInt64, limit: Int, fetch: @escaping Fetch, what: String) {
@@ -219,7 +217,7 @@ struct PagedReader {
     }
 
     /// Room for `bytes` before the first page is read (the array's likely size).
-    mutating func reserve(_ bytes: Int) { loaded.reserveCapacity(skip + bytes + Self.pageSize) }
+    mutating func reserve(_ bytes: Int) { loaded.reserve(skip + bytes + Self.pageSize) }
 
     /// Loads pages until byte `offset` of the array is in `loaded`.
     mutating func load(through offset: Int) throws(KallsymsError) {
@@ -227,21 +225,30 @@ struct PagedReader {
         while loaded.count <= skip + offset { try loadPage() }
     }
 
-    /// Everything up to `limit`, or up to the first page the dump lacks.
-    mutating func all() throws(KallsymsError) -> [UInt8] {
+    /// Everything up to `limit`, or up to the first page the dump lacks: the
+    /// array's bytes are `loaded[skip..<skip + count]`; returns `count`.
+    mutating func loadAll() throws(KallsymsError) -> Int {
+        reserve(limit)
         while loaded.count < skip + limit {
             do { try loadPage() } catch {
                 if loaded.isEmpty { throw error }
                 break
             }
         }
-        return Array(loaded.dropFirst(skip).prefix(limit))
+        return min(limit, loaded.count - skip)
+    }
+
+    /// Everything up to `limit`, or up to the first page the dump lacks, as
+    /// an array (for small ones).
+    mutating func all() throws(KallsymsError) -> [UInt8] {
+        let count = try loadAll()
+        return Array(UnsafeBufferPointer(rebasing: loaded.buffer[skip..<skip + count]))
     }
 
     private mutating func loadPage() throws(KallsymsError) {
         let va = alignedBase &+ UInt64(loaded.count)
         let bytes = try fetch(va, Self.pageSize, what)
         guard bytes.count == Self.pageSize else { throw KallsymsError(description: "\(what): short read at \(hex(va))") }
-        loaded += bytes
+        loaded.append(contentsOf: bytes)
     }
 }

@@ -7,10 +7,10 @@ struct KallsymsTable: SymbolEntries {
     let tokenBytes: [UInt8]
     let tokenStarts: [Int32]
     /// `kallsyms_names` from its page boundary: byte k of the array is `encoded[skip + k]`.
-    let encoded: [UInt8]
+    let encoded: HugeArray<UInt8>
     let skip: Int
     /// Where each symbol's entry (its token count, then its tokens) starts in the array.
-    let entryStarts: [UInt32]
+    let entryStarts: HugeArray<UInt32>
     let addresses: KallsymsAddresses
 
     /// Decoded names longer than this (type letter included) are cut there
@@ -110,14 +110,22 @@ struct KallsymsAddresses: Sendable {
         case placeRelative(UInt64)
     }
 
-    let raw: [UInt8]
+    /// The array from its page boundary: byte k of it is `raw[skip + k]`.
+    let raw: HugeArray<UInt8>
+    let skip: Int
     let order: ByteOrder
     let encoding: Encoding
 
+    private func load<T: FixedWidthInteger>(_ i: Int, as: T.Type) -> T? {
+        let at = skip + i * MemoryLayout<T>.size
+        guard i >= 0, at + MemoryLayout<T>.size <= raw.count else { return nil }
+        let value = UnsafeRawPointer(raw.base).loadUnaligned(fromByteOffset: at, as: T.self)
+        return order == .little ? T(littleEndian: value) : T(bigEndian: value)
+    }
+
     subscript(i: Int) -> UInt64? {
-        if case .absolute = encoding { return decodeInteger(raw, at: i * 8, size: 8, order: order) }
-        guard let value = decodeInteger(raw, at: i * 4, size: 4, order: order) else { return nil }
-        let r = UInt32(truncatingIfNeeded: value)
+        if case .absolute = encoding { return load(i, as: UInt64.self) }
+        guard let r = load(i, as: UInt32.self) else { return nil }
         let signed = Int64(Int32(bitPattern: r))
         switch encoding {
         case .absolute: return nil
@@ -153,19 +161,20 @@ struct KallsymsNameHasher {
         }
     }
 
-    /// One hash per entry of `kallsyms_names` (byte k at `encoded[skip + k]`).
-    func hashes(encoded: [UInt8], skip: Int, entryStarts: [UInt32]) -> [UInt64] {
-        var out = [UInt64](repeating: 0, count: entryStarts.count)
+    /// Every entry of `kallsyms_names` (byte k at `encoded[skip + k]`),
+    /// hashed into buckets in table order.
+    func buckets(encoded: HugeArray<UInt8>, skip: Int, entryStarts: HugeArray<UInt32>) -> SymbolBuckets {
+        var buckets = SymbolBuckets(expected: entryStarts.count)
         let name = UnsafeMutableRawBufferPointer.allocate(byteCount: KallsymsTable.longestName + 16, alignment: 8)
         defer { name.deallocate() }
-        guard let named = name.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return out }
+        guard let named = name.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return buckets }
         encoded.withUnsafeBufferPointer { bytes in
         tokenBytes.withUnsafeBufferPointer { tb in
         tokenStarts.withUnsafeBufferPointer { ts in
         shortWords.withUnsafeBufferPointer { shortWords in
         shortLengths.withUnsafeBufferPointer { shortLengths in
-            for (i, start) in entryStarts.enumerated() {
-                let range = KallsymsTable.tokenRange(bytes, skip: skip, start: start)
+            @inline(__always) func hash(_ i: Int) -> UInt64 {
+                let range = KallsymsTable.tokenRange(bytes, skip: skip, start: entryStarts[i])
                 let (cursor, end) = (range.lowerBound, range.upperBound)
                 // Decoded into `name` a token at a time: each short token is
                 // one 8-byte store (`name` has room for the overhang).
@@ -189,10 +198,13 @@ struct KallsymsNameHasher {
                 }
                 n = min(n, KallsymsTable.longestName)
                 // The first decoded byte is the type letter, not part of the name.
-                out[i] = n > 0 ? SymbolIndex.hash(named + 1, count: n - 1, readable: name.count - 1)
+                return n > 0 ? SymbolIndex.hash(named + 1, count: n - 1, readable: name.count - 1)
                     : SymbolIndex.hash(named, count: 0)
             }
+            for i in 0..<entryStarts.count {
+                buckets.append(hash(i), hashOf: hash)
+            }
         }}}}}
-        return out
+        return buckets
     }
 }

@@ -32,42 +32,29 @@ protocol SymbolEntries: Sendable {
 /// (`SymbolChain.nearest`).
 public final class SymbolIndex: Sendable {
     let entries: any SymbolEntries
-    /// Every symbol's name hash, in table order.
-    private let hashes: [UInt64]
-    /// Open addressing over `hashes`: symbol index + 1; 0 empty. At most
-    /// two thirds full: 4 bytes a slot keeps the pages a run touches few
-    /// (Debian's 140,000 kallsyms: 1 MiB).
-    private let buckets: [UInt32]
+    /// Symbol ordinal + 1 by name hash (`SymbolBuckets`). Names are compared
+    /// in the table itself, so no hash is kept per symbol.
+    private let buckets: HugeArray<UInt32>
 
     public var count: Int { entries.count }
 
-    /// `nameHashes`: `hash` of every symbol's name, in table order. Tables
-    /// of 2^32 - 1 symbols or more are cut there.
-    init(entries: any SymbolEntries, nameHashes: [UInt64]) {
+    init(entries: any SymbolEntries, buckets: SymbolBuckets) {
         self.entries = entries
-        let hashes = nameHashes.count < Int(UInt32.max) ? nameHashes : Array(nameHashes.prefix(Int(UInt32.max) - 1))
-        var size = 16
-        while size < hashes.count + hashes.count / 2 { size <<= 1 }
-        var buckets = [UInt32](repeating: 0, count: size)
-        let mask = size - 1
-        buckets.withUnsafeMutableBufferPointer { slots in
-            // Same-named symbols stay in table order along a probe sequence,
-            // so a lookup meets the table's first one first.
-            for (i, h) in hashes.enumerated() {
-                var slot = Int(truncatingIfNeeded: h) & mask
-                while slots[slot] != 0 { slot = (slot + 1) & mask }
-                slots[slot] = UInt32(i + 1)
-            }
-        }
-        self.hashes = hashes
-        self.buckets = buckets
+        self.buckets = buckets.slots
+    }
+
+    /// A table whose names were hashed beforehand (`nameHashes`: `hash` of
+    /// every symbol's name, in table order).
+    convenience init(entries: any SymbolEntries, nameHashes: [UInt64]) {
+        var buckets = SymbolBuckets(expected: nameHashes.count)
+        for h in nameHashes { buckets.append(h) { nameHashes[$0] } }
+        self.init(entries: entries, buckets: buckets)
     }
 
     /// The same names with other addresses (kallsyms under another encoding):
     /// the hash is the names', so it is shared.
     init(entries: any SymbolEntries, namesOf other: SymbolIndex) {
         self.entries = entries
-        self.hashes = other.hashes
         self.buckets = other.buckets
     }
 
@@ -125,7 +112,7 @@ public final class SymbolIndex: Sendable {
             var slot = Int(truncatingIfNeeded: h) & mask
             while buckets[slot] != 0 {
                 let i = Int(buckets[slot]) - 1
-                if hashes[i] == h, entries.name(i, equals: keyBytes), entries.address(i) != nil { return i }
+                if entries.name(i, equals: keyBytes), entries.address(i) != nil { return i }
                 slot = (slot + 1) & mask
             }
             return nil

@@ -5,41 +5,85 @@
 struct SymbolMapText: SymbolEntries {
     let store: StableBytes
     private var text: UnsafeBufferPointer<UInt8> { store.buffer }
-    /// Per symbol, where its line and its name start in `text`.
-    let lineStarts: [UInt32]
+    /// Per symbol, where its name starts in `text` (its line starts after
+    /// the newline before).
     let nameStarts: [UInt32]
 
-    var count: Int { lineStarts.count }
+    var count: Int { nameStarts.count }
     var sizesFromNextAddress: Bool { false }
 
     /// Finds the lines and hashes their names in one pass. Files over 4 GiB
     /// are read up to there (the caller's limit is far below).
-    static func parse(_ store: StableBytes) -> (SymbolMapText, [UInt64]) {
+    static func parse(_ store: StableBytes) -> (SymbolMapText, SymbolBuckets) {
         let text = store.buffer
-        var lineStarts: [UInt32] = []
-        var nameStarts: [UInt32] = []
-        var hashes: [UInt64] = []
-        let guess = text.count / 40
-        lineStarts.reserveCapacity(guess)
-        nameStarts.reserveCapacity(guess)
-        hashes.reserveCapacity(guess)
-        if let base = text.baseAddress {
-            let bytes = text
-            let end = min(bytes.count, Int(UInt32.max))
-            var i = 0
-            while i < end {
-                let line = i
-                if let name = nameField(bytes, line: line, end: end) {
-                    let nameEnd = fieldEnd(bytes, from: name, end: end)
-                    lineStarts.append(UInt32(line))
-                    nameStarts.append(UInt32(name))
-                    hashes.append(SymbolIndex.hash(base + name, count: nameEnd - name, readable: end - name))
-                    i = nameEnd
-                }
-                i = lineEnd(bytes, from: i, end: end) + 1
-            }
+        let end = min(text.count, Int(UInt32.max))
+        var buckets = SymbolBuckets(expected: expectedLines(text, end: end))
+        // The shortest symbol line, `a b c\n`, is 6 bytes: room for every
+        // line at once, so the loop below writes without capacity checks
+        // (pages never written are never touched).
+        let nameStarts = [UInt32](unsafeUninitializedCapacity: end / 6 + 1) { names, namesCount in
+            namesCount = scan(text, end: end, names: names, buckets: &buckets)
         }
-        return (SymbolMapText(store: store, lineStarts: lineStarts, nameStarts: nameStarts), hashes)
+        return (SymbolMapText(store: store, nameStarts: nameStarts), buckets)
+    }
+
+    /// Lines in the whole text, judged from its first 64 KiB.
+    private static func expectedLines(_ bytes: UnsafeBufferPointer<UInt8>, end: Int) -> Int {
+        let sample = min(end, 1 << 16)
+        guard sample > 0 else { return 0 }
+        var lines = 1
+        for i in 0..<sample where bytes[i] == 0x0a { lines += 1 }
+        return end / sample * lines + lines
+    }
+
+    /// The loop of `parse`: per symbol line its name's start, and the name's
+    /// `SymbolIndex.hash` into `buckets`; returns how many.
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, end: Int, names: UnsafeMutableBufferPointer<UInt32>,
+                             buckets: inout SymbolBuckets) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        let again = { (k: Int) -> UInt64 in
+            let start = Int(names[k])
+            return SymbolIndex.hash(base + start, count: fieldEnd(bytes, from: start, end: end) - start, readable: end - start)
+        }
+        var n = 0
+        var i = 0
+        while i < end {
+            let line = i
+            if let name = nameField(bytes, line: line, end: end) {
+                // The name's end and hash in one walk over its words, as
+                // `SymbolIndex.hash` would hash it (full words, then the last
+                // one zero-padded, then the length).
+                var h = SymbolIndex.hashSeed
+                var j = name
+                var nameEnd = -1
+                while j + 8 <= end {
+                    let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                    let low = (x &- 0x2121_2121_2121_2121) & ~x & 0x8080_8080_8080_8080
+                    if low == 0 {
+                        h = SymbolIndex.mix(h, x)
+                        j += 8
+                        continue
+                    }
+                    let kept = low.trailingZeroBitCount / 8
+                    if kept > 0 { h = SymbolIndex.mix(h, x & ((1 &<< UInt64(8 * kept)) &- 1)) }
+                    nameEnd = j + kept
+                    h = SymbolIndex.finish(h, count: nameEnd - name)
+                    break
+                }
+                if nameEnd < 0 {
+                    nameEnd = fieldEnd(bytes, from: name, end: end)
+                    h = SymbolIndex.hash(base + name, count: nameEnd - name, readable: end - name)
+                }
+                names[n] = UInt32(name)
+                buckets.append(h, hashOf: again)
+                n += 1
+                i = nameEnd
+            }
+            i = (i < end && bytes[i] == 0x0a) ? i : lineEnd(bytes, from: i, end: end)
+            i += 1
+        }
+        return n
     }
 
     @inline(__always) static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
@@ -108,12 +152,18 @@ struct SymbolMapText: SymbolEntries {
         return field(start)
     }
 
+    private func lineStart(_ i: Int) -> Int {
+        var start = Int(nameStarts[i])
+        while start > 0 && text[start - 1] != 0x0a { start -= 1 }
+        return start
+    }
+
     func address(_ i: Int) -> UInt64? {
-        Self.hexValue(text, field(after: Int(lineStarts[i])))
+        Self.hexValue(text, field(after: lineStart(i)))
     }
 
     func type(_ i: Int) -> UInt8 {
-        let type = field(after: field(after: Int(lineStarts[i])).upperBound)
+        let type = field(after: field(after: lineStart(i)).upperBound)
         return type.isEmpty ? 0 : text[type.lowerBound]
     }
 
@@ -143,8 +193,8 @@ extension SymbolIndex {
     static func parseMap(_ text: [UInt8]) -> SymbolIndex { parseMap(StableBytes(copying: text)) }
 
     static func parseMap(_ store: StableBytes) -> SymbolIndex {
-        let (entries, hashes) = SymbolMapText.parse(store)
-        return SymbolIndex(entries: entries, nameHashes: hashes)
+        let (entries, buckets) = SymbolMapText.parse(store)
+        return SymbolIndex(entries: entries, buckets: buckets)
     }
 
     /// No symbols (a stripped vmlinux).

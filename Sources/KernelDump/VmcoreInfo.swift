@@ -15,12 +15,19 @@ public struct VmcoreInfo: Sendable, Equatable {
     public init(text: String) {
         var lines: [(String, String)] = []
         var values: [String: String] = [:]
-        for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\0" }) {
-            guard let eq = raw.firstIndex(of: "=") else { continue }
-            let key = String(raw[..<eq])
-            let value = String(raw[raw.index(after: eq)...])
-            lines.append((key, value))
-            if values[key] == nil { values[key] = value }
+        // Bytes, not Characters: the note is ASCII, and splitting it by
+        // grapheme cost 2.9M instructions per run (callgrind, issue 16).
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x0a || bytes[i] == 0 {
+                defer { start = i + 1 }
+                guard let eq = bytes[start..<i].firstIndex(of: 0x3d) else { continue }
+                let key = String(decoding: bytes[start..<eq], as: UTF8.self)
+                let value = String(decoding: bytes[(eq + 1)..<i], as: UTF8.self)
+                lines.append((key, value))
+                if values[key] == nil { values[key] = value }
+            }
         }
         self.lines = lines
         self.values = values

@@ -331,20 +331,21 @@ public final class PageWalker {
             let raw = try memory.read(pa, count: bytes)
             statistics.tablesRead += 1
             statistics.tableBytesRead += bytes
-            var entries = [UInt64](repeating: 0, count: bytes / geometry.entrySize)
             let size = geometry.entrySize
             let order = geometry.byteOrder
-            raw.withUnsafeBytes { buffer in
-                for i in 0..<entries.count {
-                    var value: UInt64 = 0
-                    if size == 8 {
-                        let le = buffer.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)
-                        value = order == .little ? UInt64(littleEndian: le) : UInt64(bigEndian: le)
-                    } else {
-                        value = decodeInteger(raw, at: i * size, size: size, order: order) ?? 0
+            let count = bytes / size
+            let entries = [UInt64](unsafeUninitializedCapacity: count) { out, initialized in
+                raw.withUnsafeBytes { buffer in
+                    for i in 0..<count {
+                        if size == 8 {
+                            let le = buffer.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)
+                            out[i] = order == .little ? UInt64(littleEndian: le) : UInt64(bigEndian: le)
+                        } else {
+                            out[i] = decodeInteger(raw, at: i * size, size: size, order: order) ?? 0
+                        }
                     }
-                    entries[i] = value
                 }
+                initialized = count
             }
             cache.insert(pa.rawValue, entries)
             return .entries(entries)
