@@ -28,7 +28,7 @@
 # Results kept in BUILD_DIR: arch/x86/boot/bzImage, vmlinux (with DWARF),
 # System.map, .config, and config-check.txt (which requested options stuck).
 #
-# VARIANT=kasan (tested with KVER=7.3): the same kernel with generic KASAN,
+# VARIANT=kasan (tested with KVER=7.3 and KVER=5.10): the same kernel with generic KASAN,
 # outline instrumentation, and KASAN_VMALLOC (vmalloc shadow populated on
 # demand): KASAN KASAN_GENERIC KASAN_OUTLINE KASAN_VMALLOC wanted, SLUB_TINY
 # (which tinyconfig sets and KASAN "depends on !SLUB_TINY") and KASAN_INLINE
@@ -113,6 +113,9 @@ if [ "$VARIANT" = kasan ]; then
     # faster to build); KASAN_VMALLOC (x86-64 selects HAVE_ARCH_KASAN_VMALLOC).
     WANTED+=(KASAN KASAN_GENERIC KASAN_OUTLINE KASAN_VMALLOC)
     OFF+=(SLUB_TINY KASAN_INLINE)
+    # 5.10: no SLUB_TINY (absent, harmless); tinyconfig picks SLOB there and
+    # KASAN "depends on (SLUB && SYSFS) || (SLAB && !DEBUG_SLAB)".
+    [ "$KVER" != 5.10 ] || { WANTED+=(SLUB); OFF+=(SLOB); }
 fi
 read -r -d "" -a extra <<<"${EXTRA:-}" || true   # EXTRA's options (DWARF is always on here)
 WANTED+=(${extra[@]+"${extra[@]}"})

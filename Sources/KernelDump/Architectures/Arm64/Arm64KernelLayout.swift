@@ -88,13 +88,14 @@ public struct Arm64KernelLayout: KernelLayout {
             markersSource = "the kernel's address_markers[] in memory"
         } else {
             markers = computedMarkers(info: info, pageOffset: computedPageOffset, linearStart: pageOffset, pageEnd: pageEnd,
-                                      pageShift: pageShift,
+                                      actualPageEnd: 0 &- (1 << UInt64(actual - 1)), pageShift: pageShift,
                                       levels: paging.levelCount, kasanShadowBits: kasanShadowBits(session, actualVABits: actual),
-                                      mapsVmemmap: { va in Self.topEntryIsSet(session, paging: paging, root: swapper, address: va) })
+                                      probe: mappingProbe(session, paging: paging, swapper: swapper, physOffset: physOffset,
+                                                          pageShift: pageShift))
             markersSource = info.number("MODULES_VADDR") == nil
-                ? "computed from VA_BITS and the page size as Linux 5.10's memory.h does (VMCOREINFO has no region bounds; judged on 5.10 only)"
-                : "computed from VMCOREINFO"
-            session.warn("the kernel's address_markers[] is not readable; markers \(markersSource) (Fixmap start estimated)")
+                ? "computed from VA_BITS and the page size as Linux 5.10's memory.h does (VMCOREINFO has no region bounds; judged on 5.10 only; the Fixmap start assumes no unmapped GHES or trampoline slots)"
+                : "computed from VMCOREINFO (Fixmap start estimated)"
+            session.warn("the kernel's address_markers[] is not readable; markers \(markersSource)")
         }
         if !startFromKernel, let startWarning { session.warn(startWarning) }
         return Arm64KernelLayout(
@@ -143,11 +144,13 @@ public struct Arm64KernelLayout: KernelLayout {
     /// below PAGE_OFFSET's reach on a CPU narrower than the kernel, where the
     /// kernel's "vmemmap start" is `virt_to_page()` of it, past VMEMMAP_START
     /// by one 64-byte struct page per page in between.
-    static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, linearStart: UInt64, pageEnd: UInt64, pageShift: Int,
-                                levels: Int, kasanShadowBits: Int? = nil, mapsVmemmap: (UInt64) -> Bool) -> MarkerTable {
+    static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, linearStart: UInt64, pageEnd: UInt64,
+                                actualPageEnd: UInt64? = nil, pageShift: Int,
+                                levels: Int, kasanShadowBits: Int? = nil, probe: Arm64MappingProbe) -> MarkerTable {
         if info.number("MODULES_VADDR") == nil {
-            return regionsFromVABits(pageOffset: pageOffset, pageEnd: pageEnd, pageShift: pageShift, levels: levels,
-                                     hasBPFRegion: hasBPFRegion(release: info.osRelease ?? ""), mapsVmemmap: mapsVmemmap)
+            return regionsFromVABits(pageOffset: pageOffset, pageEnd: pageEnd, linearEnd: actualPageEnd ?? pageEnd,
+                                     pageShift: pageShift, levels: levels,
+                                     hasBPFRegion: hasBPFRegion(release: info.osRelease ?? ""), probe: probe)
         }
         let n = { (name: String) in info.number(name) ?? 0 }
         let structPageShift: UInt64 = 6
@@ -204,10 +207,13 @@ public struct Arm64KernelLayout: KernelLayout {
     /// BPF_JIT_REGION (128M, from PAGE_END; see `hasBPFRegion`), modules (128M), vmalloc up to
     /// -PUD_SIZE - VMEMMAP_SIZE - 64K, VMEMMAP_START = -VMEMMAP_SIZE - 2M,
     /// PCI I/O (16M) ending 2M below it and the fixmap ending 2M below that.
-    /// The vmemmap markers exist only with SPARSEMEM_VMEMMAP, which the dump
-    /// shows by a mapping at VMEMMAP_START. Judged on 5.10 only.
-    static func regionsFromVABits(pageOffset: UInt64, pageEnd: UInt64, pageShift: Int, levels: Int,
-                                  hasBPFRegion: Bool, mapsVmemmap: (UInt64) -> Bool) -> MarkerTable {
+    /// "Linear Mapping end" is 5.10's PAGE_END, `_PAGE_END(vabits_actual)`
+    /// (`linearEnd`: -2^51 on a 52-bit CPU; the regions below are laid out
+    /// from `_PAGE_END(VA_BITS_MIN)`, `pageEnd`). The vmemmap markers exist
+    /// only with SPARSEMEM_VMEMMAP, which the dump shows by a struct page
+    /// mapped there (`probe`). Judged on 5.10 only.
+    static func regionsFromVABits(pageOffset: UInt64, pageEnd: UInt64, linearEnd: UInt64, pageShift: Int, levels: Int,
+                                  hasBPFRegion: Bool, probe: Arm64MappingProbe) -> MarkerTable {
         let m: UInt64 = 1 << 20
         let structPageMaxShift = 6
         let vmemmapSize = (pageEnd &- pageOffset) >> UInt64(pageShift - structPageMaxShift)
@@ -218,11 +224,21 @@ public struct Arm64KernelLayout: KernelLayout {
         let pciIOEnd = vmemmapStart &- 2 * m
         let pciIOStart = pciIOEnd &- 16 * m
         let fixaddrTop = pciIOStart &- 2 * m
+        // 5.10's fixmap.h: FIX_HOLE, FIX_FDT_END, the FDT's 4M of pages,
+        // FIX_EARLYCON_MEM_BASE, FIX_TEXT_POKE0, then slots configs add (ACPI
+        // APEI GHES: unmapped but while in use; UNMAP_KERNEL_AT_EL0's
+        // trampolines, 2, or 4 with the Spectre-BHB backport, last of all
+        // FIX_ENTRY_TRAMP_DATA), so the smallest fixmap, unless a page mapped
+        // below it (the trampoline's data page under KPTI) is the last slot.
+        let page: UInt64 = 1 << UInt64(pageShift)
+        let smallestStart = fixaddrTop &- (4 * m + 3 * page)
+        let lastSlot = (1...12).map { smallestStart &- UInt64($0) * page }.last(where: probe.isMapped)
+        let fixmapStart = lastSlot.map { $0 &- page } ?? smallestStart
         let bpfStart = pageEnd
         let modules = hasBPFRegion ? bpfStart &+ 128 * m : pageEnd
         var markers = [
             AddressMarker(start: pageOffset, name: "Linear Mapping start"),
-            AddressMarker(start: pageEnd, name: "Linear Mapping end"),
+            AddressMarker(start: linearEnd, name: "Linear Mapping end"),
         ]
         if hasBPFRegion {
             markers += [AddressMarker(start: bpfStart, name: "BPF start"), AddressMarker(start: modules, name: "BPF end")]
@@ -232,26 +248,34 @@ public struct Arm64KernelLayout: KernelLayout {
             AddressMarker(start: modules &+ 128 * m, name: "Modules end"),
             AddressMarker(start: modules &+ 128 * m, name: "vmalloc() area"),
             AddressMarker(start: vmallocEnd, name: "vmalloc() end"),
-            AddressMarker(start: fixaddrTop &- 4 * m, name: "Fixmap start"),
+            AddressMarker(start: fixmapStart, name: "Fixmap start"),
             AddressMarker(start: fixaddrTop, name: "Fixmap end"),
             AddressMarker(start: pciIOStart, name: "PCI I/O start"),
             AddressMarker(start: pciIOEnd, name: "PCI I/O end"),
         ]
-        if mapsVmemmap(vmemmapStart &+ 2 * m) {
+        if probe.isMapped(vmemmapStart &+ probe.swapperStructPage) {
             markers += [AddressMarker(start: vmemmapStart, name: "vmemmap start"),
                         AddressMarker(start: vmemmapStart &+ vmemmapSize, name: "vmemmap end")]
         }
         return MarkerTable(markers)
     }
 
-    /// Whether the top-level entry of the table at `root` that covers
-    /// `address` is set (one read; false when it cannot be read).
-    static func topEntryIsSet(_ session: KernelSession, paging: Arm64Paging, root: PhysicalAddress, address: UInt64) -> Bool {
-        let geometry = paging.geometry
-        guard let top = TableLevel.allCases.first(where: { !geometry[$0].isFolded }) else { return false }
-        let offset = UInt64(geometry.index(of: address, at: top) * geometry.entrySize)
-        guard let bytes = try? session.memory.read(PhysicalAddress(root.rawValue &+ offset), count: 8) else { return false }
-        return (decodeInteger(bytes, at: 0, size: 8, order: geometry.byteOrder) ?? 0) != 0
+    /// The dump's own answers for what 5.10's VMCOREINFO leaves out:
+    /// whether an address is mapped in swapper_pg_dir (a whole walk of it),
+    /// and where swapper_pg_dir's own struct page lies from VMEMMAP_START.
+    /// With SPARSEMEM_VMEMMAP every page of RAM has its struct page at
+    /// `VMEMMAP_START + (pfn - memstart_addr's pfn) * 64` (`vmemmap` in
+    /// memory.h, 5.10 to 7.3), so that one is mapped; a top-level entry
+    /// alone can be the fixmap's (one 64K-page PGD entry spans 4T).
+    static func mappingProbe(_ session: KernelSession, paging: Arm64Paging, swapper: PhysicalAddress, physOffset: UInt64,
+                             pageShift: Int) -> Arm64MappingProbe {
+        Arm64MappingProbe(
+            isMapped: { va in
+                let walk = AddressTranslation(va, root: swapper, architecture: paging, memory: session.memory)
+                if case .mapped = walk.outcome { return true }
+                return false
+            },
+            swapperStructPage: ((swapper.rawValue &- physOffset) >> UInt64(pageShift)) << 6)
     }
 
     /// Whether the kernel has arm64's 128M BPF_JIT_REGION below the modules:
@@ -349,4 +373,10 @@ func requireSymbol(_ session: KernelSession, _ name: String) throws(DumpError) -
         throw .missingSymbol(name: name, source: session.symbols.sources.joined(separator: ", "))
     }
     return va
+}
+
+/// See `Arm64KernelLayout.mappingProbe`.
+struct Arm64MappingProbe {
+    let isMapped: (UInt64) -> Bool
+    let swapperStructPage: UInt64
 }
