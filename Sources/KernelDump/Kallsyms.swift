@@ -101,17 +101,26 @@ enum KallsymsDecoder {
         // again only for the symbols asked for.
         let entryStarts = HugeArray<UInt32>(capacity: count)
         var cursor = 0
+        // Bytes of the array loaded so far (pages are read only past them).
+        var loaded = names.loaded.count - names.skip
         for _ in 0..<count {
             guard cursor < Int(UInt32.max) else { throw KallsymsError(description: "kallsyms_names runs past 4 GiB") }
             entryStarts.append(UInt32(cursor))
-            try names.load(through: cursor + 1)
-            var length = Int(names.loaded[names.skip + cursor])
+            if cursor + 1 >= loaded || cursor + 1 >= names.limit {
+                try names.load(through: cursor + 1)
+                loaded = names.loaded.count - names.skip
+            }
+            let bytes = names.loaded.base + names.skip
+            var length = Int(bytes[cursor])
             cursor += 1
             if length & 0x80 != 0 {
-                length = (length & 0x7f) | Int(names.loaded[names.skip + cursor]) << 7
+                length = (length & 0x7f) | Int(bytes[cursor]) << 7
                 cursor += 1
             }
-            if length > 0 { try names.load(through: cursor + length - 1) }
+            if length > 0 && (cursor + length - 1 >= loaded || cursor + length - 1 >= names.limit) {
+                try names.load(through: cursor + length - 1)
+                loaded = names.loaded.count - names.skip
+            }
             cursor += length
         }
         let buckets = KallsymsNameHasher(tokenBytes: tokenBytes, tokenStarts: tokenStarts)

@@ -41,7 +41,6 @@ struct SymbolMapText: SymbolEntries {
     private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, end: Int, names: UnsafeMutableBufferPointer<UInt32>,
                              buckets: inout SymbolBuckets) -> Int {
         guard let base = bytes.baseAddress else { return 0 }
-        let raw = UnsafeRawPointer(base)
         let again = { (k: Int) -> UInt64 in
             let start = Int(names[k])
             return SymbolIndex.hash(base + start, count: fieldEnd(bytes, from: start, end: end) - start, readable: end - start)
@@ -51,30 +50,8 @@ struct SymbolMapText: SymbolEntries {
         while i < end {
             let line = i
             if let name = nameField(bytes, line: line, end: end) {
-                // The name's end and hash in one walk over its words, as
-                // `SymbolIndex.hash` would hash it (full words, then the last
-                // one zero-padded, then the length).
-                var h = SymbolIndex.hashSeed
-                var j = name
-                var nameEnd = -1
-                while j + 8 <= end {
-                    let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
-                    let low = (x &- 0x2121_2121_2121_2121) & ~x & 0x8080_8080_8080_8080
-                    if low == 0 {
-                        h = SymbolIndex.mix(h, x)
-                        j += 8
-                        continue
-                    }
-                    let kept = low.trailingZeroBitCount / 8
-                    if kept > 0 { h = SymbolIndex.mix(h, x & ((1 &<< UInt64(8 * kept)) &- 1)) }
-                    nameEnd = j + kept
-                    h = SymbolIndex.finish(h, count: nameEnd - name)
-                    break
-                }
-                if nameEnd < 0 {
-                    nameEnd = fieldEnd(bytes, from: name, end: end)
-                    h = SymbolIndex.hash(base + name, count: nameEnd - name, readable: end - name)
-                }
+                let nameEnd = fieldEnd(bytes, from: name, end: end)
+                let h = SymbolIndex.hash(base + name, count: nameEnd - name, readable: end - name)
                 names[n] = UInt32(name)
                 buckets.append(h, hashOf: again)
                 n += 1
