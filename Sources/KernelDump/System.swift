@@ -34,8 +34,21 @@ public final class FileBytes: ByteSource {
 
     /// Reads exactly `count` bytes at `offset`, throwing when the file ends first.
     public func read(offset: UInt64, count: Int) throws(DumpError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        try read(offset: offset, into: &out)
+        // Straight into the array's storage: no zeroing first (a table page
+        // per call on the walk's way).
+        var failure: DumpError?
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(DumpError) {
+                initialized = try readUpTo(offset: offset, into: UnsafeMutableRawBufferPointer(buffer))
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        if out.count < count {
+            throw .truncated(path: path, what: "data", offset: offset, needed: UInt64(count), fileSize: size)
+        }
         return out
     }
 
@@ -56,12 +69,23 @@ public final class FileBytes: ByteSource {
 
     /// pread(2) until `buffer` is full or the file ends; the count read.
     private func readUpTo(offset: UInt64, into buffer: inout [UInt8]) throws(DumpError) -> Int {
-        let count = buffer.count
+        var failure: DumpError?
+        let done = buffer.withUnsafeMutableBytes { raw -> Int in
+            do throws(DumpError) { return try readUpTo(offset: offset, into: raw) } catch {
+                failure = error
+                return 0
+            }
+        }
+        if let failure { throw failure }
+        return done
+    }
+
+    private func readUpTo(offset: UInt64, into raw: UnsafeMutableRawBufferPointer) throws(DumpError) -> Int {
+        let count = raw.count
+        guard let base = raw.baseAddress else { return 0 }
         var done = 0
         while done < count {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                Glibc.pread(fd, raw.baseAddress! + done, count - done, off_t(Int64(bitPattern: offset &+ UInt64(done))))
-            }
+            let n = Glibc.pread(fd, base + done, count - done, off_t(Int64(bitPattern: offset &+ UInt64(done))))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .io(path: path, offset: offset &+ UInt64(done), reason: errorText(errno))
