@@ -57,6 +57,10 @@ extension KernelSession {
               let bytes = try? readKernelImage(va, count: Int(size), name: symbol) else { return nil }
         var rows: [ProtectionBit] = []
         for i in 0..<Int(size) / 32 {
+            // A size from the next symbol's address can take in padding after
+            // the array: KASAN's redzone after arm64 6.12's pte_bits made it
+            // 0x220 bytes for 0x200. Zeros to the end close the table there.
+            if !rows.isEmpty && bytes[(i * 32)...].allSatisfy({ $0 == 0 }) { break }
             guard let mask = decodeInteger(bytes, at: i * 32, size: 8, order: byteOrder),
                   let value = decodeInteger(bytes, at: i * 32 + 8, size: 8, order: byteOrder),
                   let setPointer = decodeInteger(bytes, at: i * 32 + 16, size: 8, order: byteOrder),

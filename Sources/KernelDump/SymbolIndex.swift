@@ -43,14 +43,6 @@ public final class SymbolIndex: Sendable {
         self.buckets = buckets.slots
     }
 
-    /// A table whose names were hashed beforehand (`nameHashes`: `hash` of
-    /// every symbol's name, in table order).
-    convenience init(entries: any SymbolEntries, nameHashes: [UInt64]) {
-        var buckets = SymbolBuckets(expected: nameHashes.count)
-        for h in nameHashes { buckets.append(h) { nameHashes[$0] } }
-        self.init(entries: entries, buckets: buckets)
-    }
-
     /// The same names with other addresses (kallsyms under another encoding):
     /// the hash is the names', so it is shared.
     init(entries: any SymbolEntries, namesOf other: SymbolIndex) {
@@ -60,10 +52,9 @@ public final class SymbolIndex: Sendable {
 
     /// The names' hash: of the length, the first 8 bytes (zero-padded) and,
     /// past 8, the last 8; little-endian. Every `SymbolEntries` hashes with
-    /// this (kallsyms' `KallsymsNameHasher` decodes only a name's ends for
-    /// it). The middle is left out because kallsyms would have to decode it:
-    /// names differing only there share a hash, which lookups settle by
-    /// comparing names (Debian 6.1's System.map: 120,138 distinct names in
+    /// this. Two loads for a name a System.map or .symtab holds in place;
+    /// names differing only in the middle share a hash, which lookups settle
+    /// by comparing names (Debian 6.1's System.map: 120,138 distinct names in
     /// 113,253 hashes). `readable`: how many bytes from `bytes` may be read
     /// (at least `count`); with 8, the first word is one load.
     @inline(__always)
