@@ -57,14 +57,32 @@ struct ElfSymbolTable: SymbolEntries, @unchecked Sendable {
         return nil
     }
 
-    /// Picks the rows and hashes their names in one pass.
-    func index() -> (ElfSymbolTable, SymbolBuckets) {
+    /// Picks the rows and hashes their names in one pass; a big table's two
+    /// halves side by side (`runSideBySide`).
+    func index() -> (ElfSymbolTable, [SymbolBuckets]) {
         var table = self
+        guard rowCount >= KallsymsNameHasher.sideBySideFrom else {
+            let (rows, buckets) = index(rows: 0..<rowCount)
+            table.rows = rows
+            return (table, [buckets])
+        }
+        var firstHalf: ([UInt32], SymbolBuckets)?
+        var secondHalf: ([UInt32], SymbolBuckets)?
+        runSideBySide({ firstHalf = index(rows: 0..<rowCount / 2) }, { secondHalf = index(rows: rowCount / 2..<rowCount) })
+        guard let (rows, firstBuckets) = firstHalf, let (moreRows, secondBuckets) = secondHalf else { return (table, []) }
+        var second = secondBuckets
+        second.first = rows.count
+        table.rows = rows + moreRows
+        return (table, [firstBuckets, second])
+    }
+
+    /// The symbols among `rows` (an address, a name) and their buckets.
+    private func index(rows range: Range<Int>) -> ([UInt32], SymbolBuckets) {
         var rows: [UInt32] = []
-        rows.reserveCapacity(rowCount)
-        var buckets = SymbolBuckets(expected: rowCount)
+        rows.reserveCapacity(range.count)
+        var buckets = SymbolBuckets(expected: range.count)
         let bytes = names.assumingMemoryBound(to: UInt8.self)
-        for row in 0..<rowCount where value(row: row) != 0 {
+        for row in range where value(row: row) != 0 {
             let offset = nameOffset(row: row)
             guard let length = nameLength(at: offset), length > 0 else { continue }
             rows.append(UInt32(row))
@@ -73,8 +91,7 @@ struct ElfSymbolTable: SymbolEntries, @unchecked Sendable {
                 return SymbolIndex.hash(bytes + offset, count: nameLength(at: offset) ?? 0, readable: namesSize - offset)
             }
         }
-        table.rows = rows
-        return (table, buckets)
+        return (rows, buckets)
     }
 
     private func name(row: Int) -> UnsafeBufferPointer<UInt8> {

@@ -1,7 +1,7 @@
 import Glibc
 
 /// A growable array of plain values for the big tables a run builds once
-/// (a symbol table's hash buckets, kallsyms' names and offsets): from 1 MiB
+/// (a symbol table's hash buckets, kallsyms' names and offsets): from 512 KiB
 /// on, its memory is mapped 2 MiB aligned and advised as transparent huge
 /// pages.
 ///
@@ -30,11 +30,11 @@ final class HugeArray<Element: BitwiseCopyable>: @unchecked Sendable {
 
     deinit { Self.release(base, mapped: mapped) }
 
-    /// Zeroed memory for `elements`: calloc's below 1 MiB, else a huge-page
+    /// Zeroed memory for `elements`: calloc's below 512 KiB, else a huge-page
     /// aligned mapping (the bytes around it unmapped again).
     private static func allocate(_ elements: Int) -> (UnsafeMutablePointer<Element>, Int) {
         let bytes = elements * MemoryLayout<Element>.stride
-        if bytes >= 1 << 20 {
+        if bytes >= 1 << 19 {
             let size = (bytes + hugePage - 1) & ~(hugePage - 1)
             if let raw = mmap(nil, size + hugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
                raw != MAP_FAILED {

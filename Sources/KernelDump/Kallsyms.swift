@@ -123,15 +123,15 @@ enum KallsymsDecoder {
             }
             cursor += length
         }
-        let buckets = KallsymsNameHasher(tokenBytes: tokenBytes, tokenStarts: tokenStarts)
-            .buckets(encoded: names.loaded, skip: names.skip, entryStarts: entryStarts)
+        let parts = KallsymsNameHasher(tokenBytes: tokenBytes, tokenStarts: tokenStarts)
+            .parts(encoded: names.loaded, skip: names.skip, entryStarts: entryStarts)
 
         var problems: [String] = []
         var first: SymbolIndex? = nil
         for addresses in try addressCandidates(loc, count: count, order: order, fetch: fetch) {
             let table = KallsymsTable(tokenBytes: tokenBytes, tokenStarts: tokenStarts, encoded: names.loaded,
                                       skip: names.skip, entryStarts: entryStarts, addresses: addresses)
-            let index = first.map { SymbolIndex(entries: table, namesOf: $0) } ?? SymbolIndex(entries: table, buckets: buckets)
+            let index = first.map { SymbolIndex(entries: table, namesOf: $0) } ?? SymbolIndex(entries: table, parts: parts)
             first = first ?? index
             switch check(index, against: info) {
             case .success: return index

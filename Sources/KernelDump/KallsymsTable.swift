@@ -162,19 +162,41 @@ struct KallsymsNameHasher {
     }
 
     /// Every entry of `kallsyms_names` (byte k at `encoded[skip + k]`),
-    /// hashed into buckets in table order.
-    func buckets(encoded: HugeArray<UInt8>, skip: Int, entryStarts: HugeArray<UInt32>) -> SymbolBuckets {
-        var buckets = SymbolBuckets(expected: entryStarts.count)
+    /// hashed into buckets in table order: a big table in two parts side by
+    /// side (`runSideBySide`), the second's ordinals after the first's.
+    func parts(encoded: HugeArray<UInt8>, skip: Int, entryStarts: HugeArray<UInt32>) -> [SymbolBuckets] {
+        let count = entryStarts.count
+        guard count >= Self.sideBySideFrom else {
+            return [buckets(encoded: encoded, skip: skip, entryStarts: entryStarts, ordinals: 0..<count)]
+        }
+        var firstHalf: SymbolBuckets?
+        var secondHalf: SymbolBuckets?
+        runSideBySide({ firstHalf = buckets(encoded: encoded, skip: skip, entryStarts: entryStarts, ordinals: 0..<count / 2) },
+                      { secondHalf = buckets(encoded: encoded, skip: skip, entryStarts: entryStarts, ordinals: count / 2..<count) })
+        guard let firstHalf, var secondHalf else { return [] }
+        secondHalf.first = count / 2
+        return [firstHalf, secondHalf]
+    }
+
+    /// Below this many symbols a thread costs more than it saves.
+    static let sideBySideFrom = 20_000
+
+    /// The entries `ordinals` of `kallsyms_names`, hashed into one part's
+    /// buckets (local ordinals; `first` left for the caller).
+    func buckets(encoded: HugeArray<UInt8>, skip: Int, entryStarts: HugeArray<UInt32>,
+                 ordinals: Range<Int>) -> SymbolBuckets {
+        var buckets = SymbolBuckets(expected: ordinals.count)
         let name = UnsafeMutableRawBufferPointer.allocate(byteCount: KallsymsTable.longestName + 16, alignment: 8)
         defer { name.deallocate() }
         guard let named = name.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return buckets }
+        let starts = entryStarts.buffer
         encoded.withUnsafeBufferPointer { bytes in
         tokenBytes.withUnsafeBufferPointer { tb in
         tokenStarts.withUnsafeBufferPointer { ts in
         shortWords.withUnsafeBufferPointer { shortWords in
         shortLengths.withUnsafeBufferPointer { shortLengths in
             @inline(__always) func hash(_ i: Int) -> UInt64 {
-                let range = KallsymsTable.tokenRange(bytes, skip: skip, start: entryStarts[i])
+                let range = KallsymsTable.tokenRange(bytes, skip: skip, start: starts[ordinals.lowerBound + i])
                 let (cursor, end) = (range.lowerBound, range.upperBound)
                 // Decoded into `name` a token at a time: each short token is
                 // one 8-byte store (`name` has room for the overhang).
@@ -201,7 +223,7 @@ struct KallsymsNameHasher {
                 return n > 0 ? SymbolIndex.hash(named + 1, count: n - 1, readable: name.count - 1)
                     : SymbolIndex.hash(named, count: 0)
             }
-            for i in 0..<entryStarts.count {
+            for i in 0..<ordinals.count {
                 buckets.append(hash(i), hashOf: hash)
             }
         }}}}}

@@ -7,8 +7,12 @@
 /// here (issue 16; 140,000 hashes were 1.1 MiB).
 struct SymbolBuckets {
     private(set) var slots: HugeArray<UInt32>
-    /// Symbols added so far; the next one's ordinal.
+    /// Symbols added so far; the next one's ordinal within this part.
     private(set) var count = 0
+    /// The table's ordinal of this part's first symbol: a big table is
+    /// hashed in two parts side by side (`runSideBySide`), each its own
+    /// buckets, the second's ordinals counted from where the first's end.
+    var first = 0
     private var limit: Int
 
     /// `expected`: how many symbols the table is thought to hold; more only

@@ -32,22 +32,28 @@ protocol SymbolEntries: Sendable {
 /// (`SymbolChain.nearest`).
 public final class SymbolIndex: Sendable {
     let entries: any SymbolEntries
-    /// Symbol ordinal + 1 by name hash (`SymbolBuckets`). Names are compared
-    /// in the table itself, so no hash is kept per symbol.
-    private let buckets: HugeArray<UInt32>
+    /// Symbol ordinal + 1 by name hash (`SymbolBuckets`), in parts of the
+    /// table in its order, each with its first ordinal. Names are compared in
+    /// the table itself, so no hash is kept per symbol.
+    private let parts: [(slots: HugeArray<UInt32>, first: Int)]
 
     public var count: Int { entries.count }
 
-    init(entries: any SymbolEntries, buckets: SymbolBuckets) {
+    convenience init(entries: any SymbolEntries, buckets: SymbolBuckets) {
+        self.init(entries: entries, parts: [buckets])
+    }
+
+    /// `parts`: the table's symbols in order, each part's `first` where it starts.
+    init(entries: any SymbolEntries, parts: [SymbolBuckets]) {
         self.entries = entries
-        self.buckets = buckets.slots
+        self.parts = parts.map { ($0.slots, $0.first) }
     }
 
     /// The same names with other addresses (kallsyms under another encoding):
     /// the hash is the names', so it is shared.
     init(entries: any SymbolEntries, namesOf other: SymbolIndex) {
         self.entries = entries
-        self.buckets = other.buckets
+        self.parts = other.parts
     }
 
     /// The names' hash: of the length, the first 8 bytes (zero-padded) and,
@@ -100,12 +106,15 @@ public final class SymbolIndex: Sendable {
             let keyBytes = UnsafeBufferPointer(k)
             guard let base = keyBytes.baseAddress else { return nil }
             let h = Self.hash(base, count: keyBytes.count)
-            let mask = buckets.count - 1
-            var slot = Int(truncatingIfNeeded: h) & mask
-            while buckets[slot] != 0 {
-                let i = Int(buckets[slot]) - 1
-                if entries.name(i, equals: keyBytes), entries.address(i) != nil { return i }
-                slot = (slot + 1) & mask
+            // Parts in table order: the first part's match is the earlier symbol.
+            for (buckets, first) in parts {
+                let mask = buckets.count - 1
+                var slot = Int(truncatingIfNeeded: h) & mask
+                while buckets[slot] != 0 {
+                    let i = Int(buckets[slot]) - 1 + first
+                    if entries.name(i, equals: keyBytes), entries.address(i) != nil { return i }
+                    slot = (slot + 1) & mask
+                }
             }
             return nil
         }

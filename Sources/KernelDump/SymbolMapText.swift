@@ -7,52 +7,66 @@ struct SymbolMapText: SymbolEntries {
     private var text: UnsafeBufferPointer<UInt8> { store.buffer }
     /// Per symbol, where its name starts in `text` (its line starts after
     /// the newline before).
-    let nameStarts: [UInt32]
+    let nameStarts: HugeArray<UInt32>
 
     var count: Int { nameStarts.count }
     var sizesFromNextAddress: Bool { false }
 
-    /// Finds the lines and hashes their names in one pass. Files over 4 GiB
-    /// are read up to there (the caller's limit is far below).
-    static func parse(_ store: StableBytes) -> (SymbolMapText, SymbolBuckets) {
+    /// Finds the lines and hashes their names in one pass; a big file's two
+    /// halves side by side (`runSideBySide`), split after a newline. Files
+    /// over 4 GiB are read up to there (the caller's limit is far below).
+    static func parse(_ store: StableBytes) -> (SymbolMapText, [SymbolBuckets]) {
         let text = store.buffer
         let end = min(text.count, Int(UInt32.max))
-        var buckets = SymbolBuckets(expected: expectedLines(text, end: end))
-        // The shortest symbol line, `a b c\n`, is 6 bytes: room for every
-        // line at once, so the loop below writes without capacity checks
-        // (pages never written are never touched).
-        let nameStarts = [UInt32](unsafeUninitializedCapacity: end / 6 + 1) { names, namesCount in
-            namesCount = scan(text, end: end, names: names, buckets: &buckets)
+        var cut = end
+        if end >= 1 << 20, let newline = (end / 2..<end).first(where: { text[$0] == 0x0a }) { cut = newline + 1 }
+        guard cut < end else {
+            let (names, buckets) = scan(text, from: 0, to: end)
+            return (SymbolMapText(store: store, nameStarts: names), [buckets])
         }
-        return (SymbolMapText(store: store, nameStarts: nameStarts), buckets)
+        var firstHalf: (HugeArray<UInt32>, SymbolBuckets)?
+        var secondHalf: (HugeArray<UInt32>, SymbolBuckets)?
+        runSideBySide({ firstHalf = scan(text, from: 0, to: cut) }, { secondHalf = scan(text, from: cut, to: end) })
+        guard let (names, firstBuckets) = firstHalf, let (moreNames, secondBuckets) = secondHalf else {
+            return (SymbolMapText(store: store, nameStarts: HugeArray()), [])
+        }
+        var second = secondBuckets
+        second.first = names.count
+        names.append(contentsOf: moreNames.buffer)
+        return (SymbolMapText(store: store, nameStarts: names), [firstBuckets, second])
     }
 
-    /// Lines in the whole text, judged from its first 64 KiB.
-    private static func expectedLines(_ bytes: UnsafeBufferPointer<UInt8>, end: Int) -> Int {
-        let sample = min(end, 1 << 16)
+    /// Lines in `from..<end`, judged from its first 64 KiB.
+    private static func expectedLines(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int {
+        let sample = min(end - from, 1 << 16)
         guard sample > 0 else { return 0 }
         var lines = 1
-        for i in 0..<sample where bytes[i] == 0x0a { lines += 1 }
-        return end / sample * lines + lines
+        for i in from..<from + sample where bytes[i] == 0x0a { lines += 1 }
+        return (end - from) / sample * lines + lines
     }
 
-    /// The loop of `parse`: per symbol line its name's start, and the name's
-    /// `SymbolIndex.hash` into `buckets`; returns how many.
-    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, end: Int, names: UnsafeMutableBufferPointer<UInt32>,
-                             buckets: inout SymbolBuckets) -> Int {
-        guard let base = bytes.baseAddress else { return 0 }
+    /// The loop of `parse` over the lines in `from..<end`: per symbol line
+    /// its name's start, and the name's `SymbolIndex.hash` into its buckets.
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to end: Int) -> (HugeArray<UInt32>, SymbolBuckets) {
+        // The shortest symbol line, `a b c\n`, is 6 bytes: room for every
+        // line at once, so the loop writes without capacity checks (pages
+        // never written are never touched).
+        let names = HugeArray<UInt32>(capacity: (end - from) / 6 + 1)
+        var buckets = SymbolBuckets(expected: expectedLines(bytes, from: from, end: end))
+        guard let base = bytes.baseAddress else { return (names, buckets) }
+        let out = names.base
         let again = { (k: Int) -> UInt64 in
-            let start = Int(names[k])
+            let start = Int(out[k])
             return SymbolIndex.hash(base + start, count: fieldEnd(bytes, from: start, end: end) - start, readable: end - start)
         }
         var n = 0
-        var i = 0
+        var i = from
         while i < end {
             let line = i
             if let name = nameField(bytes, line: line, end: end) {
                 let nameEnd = fieldEnd(bytes, from: name, end: end)
                 let h = SymbolIndex.hash(base + name, count: nameEnd - name, readable: end - name)
-                names[n] = UInt32(name)
+                out[n] = UInt32(name)
                 buckets.append(h, hashOf: again)
                 n += 1
                 i = nameEnd
@@ -60,7 +74,8 @@ struct SymbolMapText: SymbolEntries {
             i = (i < end && bytes[i] == 0x0a) ? i : lineEnd(bytes, from: i, end: end)
             i += 1
         }
-        return n
+        names.setCount(n)
+        return (names, buckets)
     }
 
     @inline(__always) static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
@@ -170,8 +185,8 @@ extension SymbolIndex {
     static func parseMap(_ text: [UInt8]) -> SymbolIndex { parseMap(StableBytes(copying: text)) }
 
     static func parseMap(_ store: StableBytes) -> SymbolIndex {
-        let (entries, buckets) = SymbolMapText.parse(store)
-        return SymbolIndex(entries: entries, buckets: buckets)
+        let (entries, parts) = SymbolMapText.parse(store)
+        return SymbolIndex(entries: entries, parts: parts)
     }
 
     /// No symbols (a stripped vmlinux).
