@@ -61,19 +61,10 @@ struct ElfSymbolTable: SymbolEntries, @unchecked Sendable {
     /// halves side by side (`runSideBySide`).
     func index() -> (ElfSymbolTable, [SymbolBuckets]) {
         var table = self
-        guard rowCount >= KallsymsNameHasher.sideBySideFrom else {
-            let (rows, buckets) = index(rows: 0..<rowCount)
-            table.rows = rows
-            return (table, [buckets])
-        }
-        var firstHalf: ([UInt32], SymbolBuckets)?
-        var secondHalf: ([UInt32], SymbolBuckets)?
-        runSideBySide({ firstHalf = index(rows: 0..<rowCount / 2) }, { secondHalf = index(rows: rowCount / 2..<rowCount) })
-        guard let (rows, firstBuckets) = firstHalf, let (moreRows, secondBuckets) = secondHalf else { return (table, []) }
-        var second = secondBuckets
-        second.first = rows.count
-        table.rows = rows + moreRows
-        return (table, [firstBuckets, second])
+        let halves = rowCount >= SymbolBuckets.sideBySideFrom ? (0..<rowCount / 2, rowCount / 2..<rowCount) : nil
+        let parts = SymbolBuckets.inParts(whole: 0..<rowCount, halves: halves, rowCount: { $0.count }) { index(rows: $0) }
+        table.rows = parts.flatMap(\.0)
+        return (table, parts.map(\.1))
     }
 
     /// The symbols among `rows` (an address, a name) and their buckets.

@@ -166,20 +166,11 @@ struct KallsymsNameHasher {
     /// side (`runSideBySide`), the second's ordinals after the first's.
     func parts(encoded: HugeArray<UInt8>, skip: Int, entryStarts: HugeArray<UInt32>) -> [SymbolBuckets] {
         let count = entryStarts.count
-        guard count >= Self.sideBySideFrom else {
-            return [buckets(encoded: encoded, skip: skip, entryStarts: entryStarts, ordinals: 0..<count)]
-        }
-        var firstHalf: SymbolBuckets?
-        var secondHalf: SymbolBuckets?
-        runSideBySide({ firstHalf = buckets(encoded: encoded, skip: skip, entryStarts: entryStarts, ordinals: 0..<count / 2) },
-                      { secondHalf = buckets(encoded: encoded, skip: skip, entryStarts: entryStarts, ordinals: count / 2..<count) })
-        guard let firstHalf, var secondHalf else { return [] }
-        secondHalf.first = count / 2
-        return [firstHalf, secondHalf]
+        let halves = count >= SymbolBuckets.sideBySideFrom ? (0..<count / 2, count / 2..<count) : nil
+        return SymbolBuckets.inParts(whole: 0..<count, halves: halves, rowCount: { $0.count }) { ordinals in
+            (ordinals, buckets(encoded: encoded, skip: skip, entryStarts: entryStarts, ordinals: ordinals))
+        }.map(\.1)
     }
-
-    /// Below this many symbols a thread costs more than it saves.
-    static let sideBySideFrom = 20_000
 
     /// The entries `ordinals` of `kallsyms_names`, hashed into one part's
     /// buckets (local ordinals; `first` left for the caller).

@@ -55,12 +55,13 @@ extension KernelSession {
         guard let va = symbols[symbol], let size = symbols.size(of: symbol),
               size % 32 == 0, size >= 32, size <= 64 * 32,
               let bytes = try? readKernelImage(va, count: Int(size), name: symbol) else { return nil }
+        // A size from the next symbol's address can take in padding after
+        // the array: KASAN's redzone after arm64 6.12's pte_bits made it 0x220
+        // bytes for 0x200. Rows of zeros at the end are that padding.
+        var rowCount = Int(size) / 32
+        while rowCount > 1 && bytes[(rowCount - 1) * 32..<rowCount * 32].allSatisfy({ $0 == 0 }) { rowCount -= 1 }
         var rows: [ProtectionBit] = []
-        for i in 0..<Int(size) / 32 {
-            // A size from the next symbol's address can take in padding after
-            // the array: KASAN's redzone after arm64 6.12's pte_bits made it
-            // 0x220 bytes for 0x200. Zeros to the end close the table there.
-            if !rows.isEmpty && bytes[(i * 32)...].allSatisfy({ $0 == 0 }) { break }
+        for i in 0..<rowCount {
             guard let mask = decodeInteger(bytes, at: i * 32, size: 8, order: byteOrder),
                   let value = decodeInteger(bytes, at: i * 32 + 8, size: 8, order: byteOrder),
                   let setPointer = decodeInteger(bytes, at: i * 32 + 16, size: 8, order: byteOrder),

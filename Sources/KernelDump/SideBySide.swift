@@ -3,8 +3,9 @@ import Glibc
 /// Runs `first` on this thread and `second` on a new one, and returns when
 /// both are done; both in turn here if no thread can be made.
 ///
-/// For the two halves of a big symbol table (140,000 names hashed: about a
-/// quarter of a listing's time, issue 16). The two must share nothing they
+/// For the two halves of a big symbol table (`SymbolBuckets.inParts`;
+/// hashing 140,000 kallsyms names was a third of a listing's instructions,
+/// issue 16). The two must share nothing they
 /// write.
 func runSideBySide(_ first: () -> Void, _ second: () -> Void) {
     withoutActuallyEscaping(second) { second in

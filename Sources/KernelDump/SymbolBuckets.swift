@@ -54,3 +54,24 @@ struct SymbolBuckets {
         limit = slots.count / 3 * 2
     }
 }
+
+extension SymbolBuckets {
+    /// Below this many symbols a second thread costs more than it saves.
+    static let sideBySideFrom = 20_000
+
+    /// Hashes a table in `part`s: over `halves` side by side on two threads
+    /// (`runSideBySide`) when given, else over `whole` alone. `part` returns
+    /// the symbols it found (its rows) and their buckets; the second half's
+    /// ordinals are counted on from the first's (`rowCount` of its rows).
+    /// The parts come back in table order.
+    static func inParts<Rows>(whole: Range<Int>, halves: (Range<Int>, Range<Int>)?, rowCount: (Rows) -> Int,
+                              _ part: (Range<Int>) -> (Rows, SymbolBuckets)) -> [(Rows, SymbolBuckets)] {
+        guard let (firstRange, secondRange) = halves else { return [part(whole)] }
+        var firstHalf: (Rows, SymbolBuckets)?
+        var secondHalf: (Rows, SymbolBuckets)?
+        runSideBySide({ firstHalf = part(firstRange) }, { secondHalf = part(secondRange) })
+        guard let firstHalf, var secondHalf else { return [] }
+        secondHalf.1.first = rowCount(firstHalf.0)
+        return [firstHalf, secondHalf]
+    }
+}

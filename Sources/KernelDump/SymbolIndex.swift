@@ -38,6 +38,8 @@ public final class SymbolIndex: Sendable {
     private let parts: [(slots: HugeArray<UInt32>, first: Int)]
 
     public var count: Int { entries.count }
+    /// How many parts the table was hashed in (2 when side by side).
+    var partCount: Int { parts.count }
 
     convenience init(entries: any SymbolEntries, buckets: SymbolBuckets) {
         self.init(entries: entries, parts: [buckets])
@@ -73,15 +75,8 @@ public final class SymbolIndex: Sendable {
         } else {
             for i in 0..<count { first |= UInt64(bytes[i]) << UInt64(8 * i) }
         }
-        let last = count > 8 ? UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) : 0
-        return ends(count: count, first: first, last: last)
-    }
-
-    /// The hash from its parts: `first` and `last` as `hash` reads them.
-    @inline(__always)
-    static func ends(count: Int, first: UInt64, last: UInt64) -> UInt64 {
         var h = mix(hashSeed, first)
-        if count > 8 { h = mix(h, last) }
+        if count > 8 { h = mix(h, UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))) }
         return finish(h, count: count)
     }
 

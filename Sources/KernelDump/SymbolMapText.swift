@@ -18,22 +18,14 @@ struct SymbolMapText: SymbolEntries {
     static func parse(_ store: StableBytes) -> (SymbolMapText, [SymbolBuckets]) {
         let text = store.buffer
         let end = min(text.count, Int(UInt32.max))
-        var cut = end
-        if end >= 1 << 20, let newline = (end / 2..<end).first(where: { text[$0] == 0x0a }) { cut = newline + 1 }
-        guard cut < end else {
-            let (names, buckets) = scan(text, from: 0, to: end)
-            return (SymbolMapText(store: store, nameStarts: names), [buckets])
+        var halves: (Range<Int>, Range<Int>)?
+        if end >= 1 << 20, let newline = (end / 2..<end).first(where: { text[$0] == 0x0a }), newline + 1 < end {
+            halves = (0..<newline + 1, newline + 1..<end)
         }
-        var firstHalf: (HugeArray<UInt32>, SymbolBuckets)?
-        var secondHalf: (HugeArray<UInt32>, SymbolBuckets)?
-        runSideBySide({ firstHalf = scan(text, from: 0, to: cut) }, { secondHalf = scan(text, from: cut, to: end) })
-        guard let (names, firstBuckets) = firstHalf, let (moreNames, secondBuckets) = secondHalf else {
-            return (SymbolMapText(store: store, nameStarts: HugeArray()), [])
-        }
-        var second = secondBuckets
-        second.first = names.count
-        names.append(contentsOf: moreNames.buffer)
-        return (SymbolMapText(store: store, nameStarts: names), [firstBuckets, second])
+        let parts = SymbolBuckets.inParts(whole: 0..<end, halves: halves, rowCount: { $0.count }) { scan(text, in: $0) }
+        let names = parts.first?.0 ?? HugeArray()
+        for (more, _) in parts.dropFirst() { names.append(contentsOf: more.buffer) }
+        return (SymbolMapText(store: store, nameStarts: names), parts.map(\.1))
     }
 
     /// Lines in `from..<end`, judged from its first 64 KiB.
@@ -45,9 +37,10 @@ struct SymbolMapText: SymbolEntries {
         return (end - from) / sample * lines + lines
     }
 
-    /// The loop of `parse` over the lines in `from..<end`: per symbol line
-    /// its name's start, and the name's `SymbolIndex.hash` into its buckets.
-    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to end: Int) -> (HugeArray<UInt32>, SymbolBuckets) {
+    /// The loop of `parse` over the lines in `range`: per symbol line its
+    /// name's start, and the name's `SymbolIndex.hash` into its buckets.
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> (HugeArray<UInt32>, SymbolBuckets) {
+        let (from, end) = (range.lowerBound, range.upperBound)
         // The shortest symbol line, `a b c\n`, is 6 bytes: room for every
         // line at once, so the loop writes without capacity checks (pages
         // never written are never touched).

@@ -61,9 +61,13 @@ struct InputOptions: ParsableArguments {
     var debugRoot: String?
 
     func validate() throws {
-        if let dumpfile, let core, dumpfile != core {
-            throw ValidationError("two dumps given: '\(dumpfile)' and --core '\(core)'")
-        }
+        if let refusal = Self.refusal(dumpfile: dumpfile, core: core) { throw ValidationError(refusal) }
+    }
+
+    /// What `validate` refuses (`QuickListParser` asks it too).
+    static func refusal(dumpfile: String?, core: String?) -> String? {
+        guard let dumpfile, let core, dumpfile != core else { return nil }
+        return "two dumps given: '\(dumpfile)' and --core '\(core)'"
     }
 
     var request: DumpRequest {

@@ -21,6 +21,11 @@ struct ListArguments: Equatable {
     var range: [String] = []
     var verbose = false
 
+    /// What ArgumentParser's `validate()` of `List` would refuse, or nil.
+    var refusal: String? {
+        InputOptions.refusal(dumpfile: dumpfile, core: core) ?? OutputOptions.refusal(json: json, summary: summary, phys: phys)
+    }
+
     var request: DumpRequest {
         DumpRequest(core: core ?? dumpfile, vmlinux: vmlinux, systemMap: systemMap, debugRoot: debugRoot)
     }

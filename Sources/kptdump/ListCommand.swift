@@ -61,8 +61,14 @@ struct OutputOptions: ParsableArguments {
     var range: [String] = []
 
     func validate() throws {
-        if json && summary { throw ValidationError("--json and --summary are exclusive") }
-        if phys && (json || summary) { throw ValidationError("--phys adds a text column; JSON has \"phys\" already, and --summary has no ranges") }
+        if let refusal = Self.refusal(json: json, summary: summary, phys: phys) { throw ValidationError(refusal) }
+    }
+
+    /// What `validate` refuses (`QuickListParser` asks it too).
+    static func refusal(json: Bool, summary: Bool, phys: Bool) -> String? {
+        if json && summary { return "--json and --summary are exclusive" }
+        if phys && (json || summary) { return "--phys adds a text column; JSON has \"phys\" already, and --summary has no ranges" }
+        return nil
     }
 }
 

@@ -8,12 +8,38 @@ import KernelDump
 /// subcommands, `--`, unknown or repeated options, values that look like
 /// options, and what `validate()` would refuse. Those go to ArgumentParser, which
 /// prints its usual message. `QuickListParserTests` holds the two to the same
-/// `ListArguments` for every line this one accepts.
+/// `ListArguments` for every line this one accepts, and these tables to `List`'s
+/// options.
 enum QuickListParser {
     /// Words that name another subcommand (or help) anywhere on the line: a
     /// dump named like one would be ambiguous, so ArgumentParser decides.
     /// The tests check this against `Kptdump.configuration.subcommands`.
     static let otherCommands: Set<String> = ["diff", "check-wx", "vtop", "ps", "snapshot", "info", "map", "help"]
+
+    /// `List`'s flags.
+    static let flags: [String: WritableKeyPath<ListArguments, Bool> & Sendable] = [
+        "--json": \.json, "--summary": \.summary, "--phys": \.phys, "--verbose": \.verbose, "-v": \.verbose,
+    ]
+    /// Short names, by their long one: a repeat under either is a repeat.
+    static let longNames = ["-v": "--verbose"]
+
+    /// `List`'s options with a value: each stores it, or returns false when
+    /// ArgumentParser would refuse it.
+    static let options: [String: @Sendable (inout ListArguments, String) -> Bool] = [
+        "--core": { $0.core = $1; return true },
+        "--vmlinux": { $0.vmlinux = $1; return true },
+        "--system-map": { $0.systemMap = $1; return true },
+        "--debug-root": { $0.debugRoot = $1; return true },
+        "--comm": { $0.comm = $1; return true },
+        "--filter": { $0.filter.append($1); return true },
+        "--range": { $0.range.append($1); return true },
+        "--table": { a, v in TableChoice(rawValue: v).map { a.table = $0 } != nil },
+        "--cpu": { a, v in Int(v).map { a.cpu = $0 } != nil },
+        "--pid": { a, v in Int32(v).map { a.pid = $0 } != nil },
+    ]
+
+    /// Options that may be given more than once (arrays).
+    static let repeatable: Set<String> = ["--filter", "--range"]
 
     /// `arguments` without the program name.
     static func parse(_ arguments: [String]) -> ListArguments? {
@@ -35,52 +61,17 @@ enum QuickListParser {
                 inline = String(word[word.index(after: eq)...])
             }
             // Repeating a single option or flag is left to ArgumentParser's rules.
-            if name != "--filter" && name != "--range" {
-                guard seen.insert(name == "-v" ? "--verbose" : name).inserted else { return nil }
+            if !repeatable.contains(name) {
+                guard seen.insert(longNames[name] ?? name).inserted else { return nil }
             }
-            if name == "--json" || name == "--summary" || name == "--phys" || name == "-v" || name == "--verbose" {
+            if let flag = flags[name] {
                 guard inline == nil else { return nil }
-                switch name {
-                case "--json": parsed.json = true
-                case "--summary": parsed.summary = true
-                case "--phys": parsed.phys = true
-                default: parsed.verbose = true
-                }
+                parsed[keyPath: flag] = true
                 continue
             }
-            let value: String
-            if let inline {
-                value = inline
-            } else {
-                guard let next = rest.popFirst() else { return nil }
-                value = next
-            }
-            guard !value.isEmpty, !value.hasPrefix("-") else { return nil }
-            switch name {
-            case "--core": parsed.core = value
-            case "--vmlinux": parsed.vmlinux = value
-            case "--system-map": parsed.systemMap = value
-            case "--debug-root": parsed.debugRoot = value
-            case "--comm": parsed.comm = value
-            case "--filter": parsed.filter.append(value)
-            case "--range": parsed.range.append(value)
-            case "--table":
-                guard let table = TableChoice(rawValue: value) else { return nil }
-                parsed.table = table
-            case "--cpu":
-                guard let cpu = Int(value) else { return nil }
-                parsed.cpu = cpu
-            case "--pid":
-                guard let pid = Int32(value) else { return nil }
-                parsed.pid = pid
-            default:
-                return nil
-            }
+            guard let store = options[name], let value = inline ?? rest.popFirst(),
+                  !value.isEmpty, !value.hasPrefix("-"), store(&parsed, value) else { return nil }
         }
-        // What InputOptions.validate and OutputOptions.validate refuse.
-        if let dumpfile = parsed.dumpfile, let core = parsed.core, dumpfile != core { return nil }
-        if parsed.json && parsed.summary { return nil }
-        if parsed.phys && (parsed.json || parsed.summary) { return nil }
-        return parsed
+        return parsed.refusal == nil ? parsed : nil
     }
 }

@@ -46,6 +46,27 @@ import Testing
         }
     }
 
+    /// Every option `list`'s help names is one the quick parser reads, and no
+    /// other: an option added to `List` alone would otherwise be dropped
+    /// from `ListArguments` without a word.
+    @Test func knowsEveryOptionOfList() throws {
+        let help = List.helpMessage(columns: 1000)
+        // The option column: lines that start with a dash, up to the help text
+        // (`-v, --verbose`, `--core <core>`).
+        var named = Set<String>()
+        for line in help.split(separator: "\n") {
+            let entry = line.drop(while: { $0 == " " })
+            guard entry.hasPrefix("-"), let column = entry.split(separator: "  ").first else { continue }
+            for name in column.split(separator: ",") {
+                named.insert(String(name.drop(while: { $0 == " " }).prefix { $0 != " " && $0 != "=" }))
+            }
+        }
+        named.subtract(["-h", "--help"])
+        let known = Set(QuickListParser.flags.keys).union(QuickListParser.options.keys)
+        #expect(named == known)
+        #expect(QuickListParser.repeatable.isSubset(of: QuickListParser.options.keys))
+    }
+
     @Test func namesEveryOtherSubcommand() {
         let names = Set(Kptdump.configuration.subcommands.map { $0._commandName })
         #expect(names.subtracting(["list"]).union(["help"]) == QuickListParser.otherCommands)

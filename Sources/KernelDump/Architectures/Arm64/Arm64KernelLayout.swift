@@ -261,7 +261,8 @@ public struct Arm64KernelLayout: KernelLayout {
     }
 
     /// The dump's own answers for what 5.10's VMCOREINFO leaves out:
-    /// whether an address is mapped in swapper_pg_dir (a whole walk of it),
+    /// whether an address is mapped in swapper_pg_dir (a whole walk of it; a
+    /// table missing from the dump is warned of and counts as unmapped),
     /// and where swapper_pg_dir's own struct page lies from VMEMMAP_START.
     /// With SPARSEMEM_VMEMMAP every page of RAM has its struct page at
     /// `VMEMMAP_START + (pfn - memstart_addr's pfn) * 64` (`vmemmap` in
@@ -271,9 +272,14 @@ public struct Arm64KernelLayout: KernelLayout {
                              pageShift: Int) -> Arm64MappingProbe {
         Arm64MappingProbe(
             isMapped: { va in
-                let walk = AddressTranslation(va, root: swapper, architecture: paging, memory: session.memory)
-                if case .mapped = walk.outcome { return true }
-                return false
+                switch AddressTranslation(va, root: swapper, architecture: paging, memory: session.memory).outcome {
+                case .mapped: return true
+                case .unreadable:
+                    // Not known: taken as unmapped, and said.
+                    session.warn("a table mapping the 5.10 vmemmap or fixmap is not in the dump; taken as unmapped, so the vmemmap and Fixmap start markers may be wrong")
+                    return false
+                case .notMapped, .invalid: return false
+                }
             },
             swapperStructPage: ((swapper.rawValue &- physOffset) >> UInt64(pageShift)) << 6)
     }
