@@ -16,4 +16,14 @@ extension KernelSession {
         let first = try readKernelImage(pteVA, count: 8, name: "kasan_early_shadow_pte")
         return KasanEarlyShadow(tables: tables, pteValue: decodeInteger(first, at: 0, size: 8, order: byteOrder) ?? 0)
     }
+
+    /// What `info` says of KASAN: "no" only where a complete symbol table
+    /// (kallsyms, a System.map, a vmlinux, a snapshot of one) would have
+    /// named the early shadow; VMCOREINFO alone (5.10's, with no kallsyms)
+    /// cannot tell.
+    func kasanDescription(_ kasan: KasanEarlyShadow?) -> String {
+        if kasan != nil { return "yes (early-shadow tables noted once)" }
+        return symbols.tables.contains(where: \.isComplete)
+            ? "no" : "not known (no symbol table to name kasan_early_shadow_pte: give --vmlinux or --system-map)"
+    }
 }

@@ -368,7 +368,7 @@ public struct Arm64KernelLayout: KernelLayout {
             ("markers from", markersSource),
             ("attributes from", attributesSource),
             ("swapper_pg_dir", swapper.description),
-            ("KASAN", kasan == nil ? "no" : "yes (early-shadow tables noted once)"),
+            ("KASAN", session.kasanDescription(kasan)),
         ])
     }
 }

@@ -189,7 +189,7 @@ public struct X86KernelLayout: KernelLayout {
             ("bases from", layout.basesSource),
             ("markers from", layout.markersSource),
             ("init_top_pgt", layout.initTopPgt.description),
-            ("KASAN", layout.kasan == nil ? "no" : "yes (early-shadow tables noted once)"),
+            ("KASAN", session.kasanDescription(layout.kasan)),
             ("swap PTEs", layout.swapLayoutSource),
             ("CPUs with CR3", String(session.cpus.count)),
         ])
