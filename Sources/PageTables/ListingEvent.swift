@@ -88,6 +88,14 @@ public struct MappedRange: Sendable, Equatable {
 
     /// `end - start` with the kernel's unsigned wrap-around.
     public var size: UInt64 { end &- start }
+
+    /// The same range `shift` higher (a replayed subtree's range at its new place).
+    public func moved(by shift: UInt64) -> MappedRange {
+        var range = self
+        range.start &+= shift
+        range.end &+= shift
+        return range
+    }
 }
 
 /// What the merger emits, in listing order.

@@ -32,11 +32,7 @@ public protocol ListingFormatter {
 
 extension ListingFormatter {
     public mutating func formatReplayed(_ ranges: [MappedRange], shift: UInt64, into out: inout ASCIILine) {
-        for var range in ranges {
-            range.start &+= shift
-            range.end &+= shift
-            format(.range(range), into: &out)
-        }
+        for range in ranges { format(.range(range.moved(by: shift)), into: &out) }
     }
 
     /// Text for one event; see `format(_:into:)`.

@@ -196,11 +196,7 @@ public final class RangeMerger {
     func sendReplayed(_ ranges: [MappedRange], shift: UInt64) {
         if !recordingStack.isEmpty { recordReplayed(ranges, shift: shift) }
         if let emitReplayed { return emitReplayed(ranges, shift) }
-        for var range in ranges {
-            range.start &+= shift
-            range.end &+= shift
-            emit(.range(range))
-        }
+        for range in ranges { emit(.range(range.moved(by: shift))) }
     }
 
     /// Moves to the next marker and emits its header when `address` reached it.

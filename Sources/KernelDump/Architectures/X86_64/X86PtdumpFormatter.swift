@@ -62,10 +62,7 @@ public struct X86PtdumpFormatter: ListingFormatter {
     public mutating func formatReplayed(_ ranges: [MappedRange], shift: UInt64, into out: inout ASCIILine) {
         var i = 0
         while i < ranges.count && !(regionMaxLines > 0 && linesInRegion >= regionMaxLines) {
-            var range = ranges[i]
-            range.start &+= shift
-            range.end &+= shift
-            format(.range(range), into: &out)
+            format(.range(ranges[i].moved(by: shift)), into: &out)
             i += 1
         }
         linesInRegion += ranges.count - i
