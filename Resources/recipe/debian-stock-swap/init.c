@@ -139,22 +139,7 @@ static void load_modules(void)
 	fclose(f);
 }
 
-/* From 6.15 the swap allocator's fast path (swap_alloc_fast, mm/swapfile.c) takes
- * the per-CPU cluster of the device it allocated from last, whatever the
- * priorities (see ../user-entries/init.c): zram0 is made rotational, so that the
- * page-outs after zram1's swapon reach zram1. */
-static void zram0_rotational(void)
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return;
-	if (major < 6 || (major == 6 && minor < 15))
-		return;
-	int e = write_file("/sys/block/zram0/queue/rotational", "1");
-	say("init: zram0 queue/rotational 1 (%s: no per-CPU swap cluster for zram0): %s\n", u.release,
-	    e ? strerror(-e) : "ok");
-}
+/* zram0_rotational: ../lib/guest.h (from 6.15, the per-CPU swap cluster). */
 
 static void setup_swap(void)
 {

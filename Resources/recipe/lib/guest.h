@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/utsname.h>
 
 #define GUEST_FN static __attribute__((unused))
 
@@ -182,6 +183,30 @@ GUEST_FN int dump_page_tables_dir(const char *dir)
 		dump_file(names[i], path);
 	}
 	return 1;
+}
+
+/* From 6.15 the swap allocator's fast path (swap_alloc_fast, mm/swapfile.c)
+ * takes the per-CPU cluster of the device it allocated from last
+ * (percpu_swap_cluster, set for SWP_SOLIDSTATE devices only), whatever the
+ * priorities: with zram0 (non-rotational, like every zram) cached by the first
+ * MADV_PAGEOUT, the second went to zram0 again although zram1 had priority 10
+ * (7.3 s390x, first capture); the swapoff of zram1 flushes only caches of
+ * zram1. So on those kernels zram0 is made rotational before its swapon: no
+ * SWP_SOLIDSTATE, its allocations use the device's global cluster and never
+ * the per-CPU cache, and the second page-out goes through swap_alloc_slow,
+ * which takes the devices by priority (zram1). Older kernels (the 6.1 and 6.12
+ * captures) are left as they were. Used by debian-stock-swap and user-entries. */
+GUEST_FN void zram0_rotational(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return;
+	if (major < 6 || (major == 6 && minor < 15))
+		return;
+	int e = write_file("/sys/block/zram0/queue/rotational", "1");
+	say("init: zram0 queue/rotational 1 (%s: no per-CPU swap cluster for zram0): %s\n", u.release,
+	    e ? strerror(-e) : "ok");
 }
 
 #ifdef PG

@@ -22,7 +22,7 @@
  *    writes the swap header itself (union swap_header of include/linux/swap.h:
  *    version 1, last_page, nr_badpages 0, "SWAPSPACE2" at the end of page 0),
  *    and swapon(2)s zram0 only (swap type 0); on 6.15 and later it first makes
- *    zram0 rotational (zram0_rotational below: the per-CPU swap cluster).
+ *    zram0 rotational (zram0_rotational in ../lib/guest.h: the per-CPU swap cluster).
  * 3. Forks "victim", which maps (each region at a fixed address with
  *    MAP_FIXED_NOREPLACE, far apart, so that no VMAs merge; "region" at
  *    0x10000000, on ppc64le 0x50000000, "zero" 0x20000000, "uffd" 0x30000000,
@@ -308,29 +308,7 @@ done:
 
 /* ---------------------------------------------------------------- init */
 
-/* From 6.15 the swap allocator's fast path (swap_alloc_fast, mm/swapfile.c)
- * takes the per-CPU cluster of the device it allocated from last
- * (percpu_swap_cluster, set for SWP_SOLIDSTATE devices only), whatever the
- * priorities: with zram0 (non-rotational, like every zram) cached by the first
- * MADV_PAGEOUT, the second went to zram0 again although zram1 had priority 10
- * (7.3 s390x, first capture); the swapoff of zram1 flushes only caches of
- * zram1. So on those kernels zram0 is made rotational before its swapon: no
- * SWP_SOLIDSTATE, its allocations use the device's global cluster and never
- * the per-CPU cache, and the second page-out goes through swap_alloc_slow,
- * which takes the devices by priority (zram1). Older kernels (the 6.1 and 6.12
- * captures) are left as they were. */
-static void zram0_rotational(void)
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return;
-	if (major < 6 || (major == 6 && minor < 15))
-		return;
-	int e = write_file("/sys/block/zram0/queue/rotational", "1");
-	say("init: zram0 queue/rotational 1 (%s: no per-CPU swap cluster for zram0): %s\n", u.release,
-	    e ? strerror(-e) : "ok");
-}
+/* zram0_rotational: ../lib/guest.h (from 6.15, the per-CPU swap cluster). */
 
 int main(void)
 {
