@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds kptdump for users who have no Swift toolchain: a release build with the
-# Swift runtime linked statically, packed as OUTDIR/kptdump_VERSION_ARCH.deb with a
-# man page (from the command definitions) and bash, zsh and fish completions.
-# The package depends on Debian libraries only. Then it checks what it built: no
-# Swift library in `ldd`, and the packaged binary, run with an empty environment,
-# lists the shipped sample.
+# Builds kptdump for users who have no Swift toolchain: a static release build
+# (Resources/build-release.sh: the Swift runtime, libelf, libdw, the codecs and glibc
+# linked in), packed as OUTDIR/kptdump_VERSION_ARCH.deb with a man page (from the
+# command definitions) and bash, zsh and fish completions. Should the binary link
+# anything dynamically, the package depends on the Debian packages that hold it. Then
+# it checks what it built: no Swift library among the binary's needs, and the packaged
+# binary, run with an empty environment, lists the shipped sample.
 #
 #   Resources/package.sh OUTDIR          # then: sudo dpkg -i OUTDIR/kptdump_*.deb
 #
@@ -19,9 +20,8 @@ cd "$root"
 
 Resources/install-deps.sh git
 
-echo "building (release, static Swift runtime)..." >&2
-swift build -c release --static-swift-stdlib --product kptdump >&2
-bin=$(swift build -c release --static-swift-stdlib --show-bin-path)/kptdump
+echo "building (release, static executable)..." >&2
+bin=$(Resources/build-release.sh kptdump)/kptdump
 version=$("$bin" --version | cut -d' ' -f1)
 arch=$(dpkg --print-architecture)
 stage=$(mktemp -d)
@@ -45,10 +45,11 @@ gzip -9n <"$man" >"$pkg/usr/share/man/man1/kptdump.1.gz"
 "$bin" --generate-completion-script fish | install -D -m 0644 /dev/stdin "$pkg/usr/share/fish/vendor_completions.d/kptdump.fish"
 install -D -m 0644 README.md "$pkg/usr/share/doc/kptdump/README.md"
 
-# Depends: the Debian package of each library the binary links, at least the
-# version it was built against.
+# Depends: the Debian package of each library the binary links dynamically (none
+# from build-release.sh), at least the version it was built against.
+needed() { readelf -d "$1" | grep -c '(NEEDED)' || true; }
 depends=()
-for lib in $(ldd "$pkg/usr/bin/kptdump" | grep -o '/[^ ]*' | sort -u); do
+for lib in $( [ "$(needed "$pkg/usr/bin/kptdump")" = 0 ] || ldd "$pkg/usr/bin/kptdump" | grep -o '/[^ ]*' | sort -u); do
   owner=""
   # dpkg records either side of /usr-merge: try the path ldd printed, then the real one.
   for path in "$lib" "$(readlink -f "$lib")" "${lib#/usr}" "/usr$lib"; do
@@ -58,7 +59,7 @@ for lib in $(ldd "$pkg/usr/bin/kptdump" | grep -o '/[^ ]*' | sort -u); do
   upstream=$(dpkg-query -W -f='${Version}' "$owner" | sed 's/-[^-]*$//')
   depends+=("$owner (>= $upstream)")
 done
-depends_line=$(printf '%s\n' "${depends[@]}" | sort -u | paste -sd, | sed 's/,/, /g')
+depends_line=$( [ ${#depends[@]} = 0 ] || printf '%s\n' "${depends[@]}" | sort -u | paste -sd, | sed 's/,/, /g')
 
 install -d "$pkg/DEBIAN"
 cat >"$pkg/DEBIAN/control" <<EOF
@@ -66,8 +67,8 @@ Package: kptdump
 Version: $version
 Architecture: $arch
 Maintainer: kptdump developers <kptdump@localhost>
-Depends: $depends_line
-Section: utils
+${depends_line:+Depends: $depends_line
+}Section: utils
 Priority: optional
 Installed-Size: $(du -sk "$pkg/usr" | cut -f1)
 Description: print a Linux kernel's page tables as the kernel's ptdump does
@@ -84,7 +85,7 @@ echo "checking the package..." >&2
 check=$(mktemp -d)
 trap 'rm -rf "$stage" "$check"' EXIT
 dpkg-deb -x "$deb" "$check"
-if ldd "$check/usr/bin/kptdump" | grep -Ei 'swift|Foundation|not found' >&2; then
+if [ "$(needed "$check/usr/bin/kptdump")" != 0 ] && ldd "$check/usr/bin/kptdump" | grep -Ei 'swift|Foundation|not found' >&2; then
   echo "the packaged binary still needs the libraries above" >&2; exit 1
 fi
 zstd -d -q -f Resources/fixtures/x86_64/debian-stock-4level/snapshot.core.zst -o "$check/sample.core"
@@ -102,5 +103,5 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && [ -d "$toolchain" ]; t
 fi
 zcat "$check/usr/share/man/man1/kptdump.1.gz" | grep -q '^\.Dt KPTDUMP 1' \
   || { echo "the man page has no .Dt KPTDUMP 1 line (mdoc)" >&2; exit 1; }
-echo "ok: $(basename "$deb"): Depends: $depends_line; the sample lists $lines lines with an empty environment" >&2
+echo "ok: $(basename "$deb"): Depends: ${depends_line:-nothing (static)}; the sample lists $lines lines with an empty environment" >&2
 echo "$deb"

@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Resources/install-deps.sh
-swift build -c release >&2
+bin=$(Resources/build-release.sh)
 sample=$(mktemp --suffix=.core)
 trap 'rm -f "$sample"' EXIT
 zstd -d -q -f Resources/fixtures/x86_64/debian-stock-4level/snapshot.core.zst -o "$sample"
-.build/release/kptdump --core "$sample" "$@"
+"$bin/kptdump" --core "$sample" "$@"

@@ -44,11 +44,8 @@ if [ ! -x /usr/bin/time ]; then
   $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q time
 fi
 echo "building (release)..." >&2
-# As Resources/package.sh builds the .deb's binary: the Swift runtime linked in
-# (a process starts with fewer relocations than against libswiftCore.so).
-swift build -c release --static-swift-stdlib --product kptdump >&2
-swift build -c release --static-swift-stdlib --product kptdump-bench >&2
-bin=$(swift build -c release --static-swift-stdlib --show-bin-path)
+# As Resources/package.sh builds the .deb's binary: one static executable.
+bin=$(Resources/build-release.sh kptdump kptdump-bench)
 
 # The shipped sample first: a snapshot of Debian's stock kernel (tables only).
 sample="$work/debian-stock-4level.core"
