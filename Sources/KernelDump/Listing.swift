@@ -42,8 +42,9 @@ public struct ListingOptions: Sendable {
     public var physicalColumn = false
     /// A progress line for long walks (the CLI sets one when stderr is a terminal).
     public var progress: ProgressLine?
-    /// A lower bound on table visits than the walker's own (`PageWalker.maxTotalVisits`),
-    /// for the fuzzer, which needs every input to finish in milliseconds.
+    /// A lower bound on table visits than the walker's own (`PageWalker.maxTotalVisits`,
+    /// and 512 times it on `maxReplayWork`), for the fuzzer, which needs every
+    /// input to finish in milliseconds.
     public var maxTableVisits: Int?
     public init() {}
 }
@@ -134,7 +135,11 @@ func walkEvents(_ spec: TableSpec, memory: any PhysicalMemory, maxTableVisits: I
     }
     let tables = FilteredTableMemory(memory)
     let walker = PageWalker(architecture: spec.architecture, memory: tables, kasan: spec.kasan)
-    if let maxTableVisits { walker.maxTotalVisits = min(walker.maxTotalVisits, maxTableVisits) }
+    if let maxTableVisits {
+        walker.maxTotalVisits = min(walker.maxTotalVisits, maxTableVisits)
+        // A replay stands in for up to a table's worth of entries per visit.
+        walker.maxReplayWork = min(walker.maxReplayWork, maxTableVisits * 512)
+    }
     if let progress {
         walker.progress = { address, visits in
             progress.update(address: address, tables: visits)

@@ -45,9 +45,10 @@ public protocol WalkObserver: AnyObject {
     func notePTERun(address: UInt64, pageSize: UInt64, entries: ArraySlice<UInt64>)
     /// A table already walked is about to be walked again from `base`: the
     /// observer may stand in for the walk by replaying what an earlier walk of
-    /// the same subtree produced (true), or not (false: it is walked, between
-    /// `beginSubtree` and `endSubtree`, and the observer may record it).
-    func replaySubtree(_ id: SubtreeID, base: UInt64) -> Bool
+    /// the same subtree produced (the number of ranges it emitted), or not
+    /// (nil: it is walked, between `beginSubtree` and `endSubtree`, and the
+    /// observer may record it).
+    func replaySubtree(_ id: SubtreeID, base: UInt64) -> Int?
     func beginSubtree(_ id: SubtreeID, base: UInt64)
     /// `clean`: the walk of the subtree met no problem and did not stop.
     func endSubtree(_ id: SubtreeID, base: UInt64, clean: Bool)
@@ -55,7 +56,7 @@ public protocol WalkObserver: AnyObject {
 
 extension WalkObserver {
     /// Observers that keep no state across ranges walk every subtree.
-    public func replaySubtree(_ id: SubtreeID, base: UInt64) -> Bool { false }
+    public func replaySubtree(_ id: SubtreeID, base: UInt64) -> Int? { nil }
     public func beginSubtree(_ id: SubtreeID, base: UInt64) {}
     public func endSubtree(_ id: SubtreeID, base: UInt64, clean: Bool) {}
 
@@ -89,9 +90,11 @@ public struct WalkStatistics: Sendable, Equatable {
 /// Bounded on any input: the depth is at most five levels, a table that is its
 /// own ancestor is not entered, a table that could not be read is not tried
 /// again, and once `maxRevisits` or `maxTotalVisits` runs out the walk stops:
-/// the rest of the space becomes one marked range. Each visit costs at most
-/// one table's entries, so the work is bounded by the distinct tables in the
-/// dump plus `maxRevisits` tables.
+/// the rest of the space becomes one marked range. Each table load costs at
+/// most one table's entries, so the work is bounded by the distinct tables in
+/// the dump plus `maxRevisits` tables. Replays of revisited subtrees load
+/// nothing; they are bounded apart (`maxReplayWork`), and once that runs out
+/// revisits are walked, under the budgets above.
 public final class PageWalker {
     public let architecture: any PagingArchitecture
     public let memory: any PhysicalMemory
@@ -104,8 +107,19 @@ public final class PageWalker {
     /// All table visits in one walk: a cap for callers that need every walk to
     /// be short (the fuzzer); the distinct tables of a dump are bounded anyway.
     public var maxTotalVisits = 1 << 24
+    /// Replays of revisited subtrees, each counted as one plus the ranges it
+    /// emits. The KASAN early shadow read without its symbols (a 5.10 dump
+    /// alone: VMCOREINFO names no kallsyms) is one PTE table under one PMD
+    /// table under one PUD table, reached from every entry above: 512^3 table
+    /// visits per PGD entry, which cost about 2,000 replays of no ranges.
+    public var maxReplayWork = 1 << 24
+    /// Table visits, replayed ones included: what the statistics and the
+    /// walk's messages count.
     private var totalVisits = 0
+    /// Tables loaded: what `maxTotalVisits` bounds.
+    private var loads = 0
     private var revisits = 0
+    private var replayWork = 0
     /// Set when `maxTotalVisits` ran out: every loop unwinds at once.
     private var stopped = false
     public private(set) var statistics = WalkStatistics()
@@ -147,7 +161,9 @@ public final class PageWalker {
         walkedSubtrees = [:]
         subtreeTables = []
         totalVisits = 0
+        loads = 0
         revisits = 0
+        replayWork = 0
         stopped = false
         for range in ranges where range.start < range.end && !stopped {
             path = []
@@ -247,11 +263,11 @@ public final class PageWalker {
         // hundreds of entries): replayed when an earlier clean walk of it is
         // known and the observer is in the state that walk started from.
         let id = SubtreeID(table: tablePA.rawValue, level: child, span: next &- address)
-        if let done = walkedSubtrees[id], totalVisits + done.visits <= maxTotalVisits,
-           revisits + done.visits <= maxRevisits, !path.contains(where: done.tables.contains),
-           merger.replaySubtree(id, base: address) {
+        if let done = walkedSubtrees[id], replayWork < maxReplayWork,
+           !path.contains(where: done.tables.contains),
+           let emitted = merger.replaySubtree(id, base: address) {
+            replayWork += 1 + emitted
             totalVisits += done.visits
-            revisits += done.visits
             statistics.cacheHits += done.visits
             statistics.replayedSubtrees += 1
             for i in subtreeTables.indices { subtreeTables[i].formUnion(done.tables) }
@@ -285,8 +301,9 @@ public final class PageWalker {
     /// the walk stops (the caller's marked note then covers the rest).
     private func countVisit(_ pa: PhysicalAddress) -> Bool {
         totalVisits += 1
+        loads += 1
         if !visited.insert(pa.rawValue).inserted { revisits += 1 }
-        if totalVisits > maxTotalVisits || revisits > maxRevisits { stopped = true }
+        if loads > maxTotalVisits || revisits > maxRevisits { stopped = true }
         return !stopped
     }
 

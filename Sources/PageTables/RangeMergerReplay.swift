@@ -50,9 +50,20 @@ struct SubtreeRecording {
     var runs: [ReplayRun] = []
     var writableExecutablePages: UInt64
     var nonUXNPages: UInt64
+    /// The ranges in `runs`, counted when the recording ends.
+    var rangeCount = 0
     /// False once something the replay cannot reproduce happened: a marker
     /// header, a marked range, a state that cannot be compared.
     var replayable: Bool
+
+    /// The walk only extended the range open when it began: it emitted nothing
+    /// and left the state as it found it. It extends any open range in that
+    /// state the same way, wherever the range started (the KASAN early shadow:
+    /// 16T of one page, its tables met 2^27 times), unless the range's physical
+    /// contiguity is still being judged, which depends on where it started.
+    var onlyExtends: Bool {
+        runs.isEmpty && exit == entry && (entry.physicalStart == nil || !entry.contiguous)
+    }
 }
 
 extension RangeMerger {
@@ -101,17 +112,24 @@ extension RangeMerger {
         r.exit = state(relativeTo: base)
         r.writableExecutablePages = writableExecutablePages &- r.writableExecutablePages
         r.nonUXNPages = nonUXNPages &- r.nonUXNPages
+        r.rangeCount = r.runs.reduce(0) { $0 + $1.ranges.count }
         recordings[id] = r
     }
 
     /// Emits what the last recorded walk of `id` emitted, shifted to `base`,
     /// and takes its exit state, when the merger is now in the state that walk
-    /// started from and no marker starts inside the subtree; false otherwise
-    /// (the walker then walks it).
-    public func replaySubtree(_ id: SubtreeID, base: UInt64) -> Bool {
-        guard statePortable, let r = recordings[id], let exit = r.exit else { return false }
+    /// started from and no marker starts inside the subtree: the number of
+    /// ranges emitted. Nil otherwise (the walker then walks it).
+    public func replaySubtree(_ id: SubtreeID, base: UInt64) -> Int? {
+        guard statePortable, let r = recordings[id], let exit = r.exit else { return nil }
         let next = markers.start(markerIndex + 1)
-        guard next >= base, next &- base >= id.span, state(relativeTo: base) == r.entry else { return false }
+        guard next >= base, next &- base >= id.span else { return nil }
+        var now = state(relativeTo: base)
+        if r.onlyExtends {
+            now.startOffset = r.entry.startOffset
+            return now == r.entry ? 0 : nil
+        }
+        guard now == r.entry else { return nil }
         let shift = base &- r.base
         for run in r.runs { sendReplayed(run.ranges, shift: run.shift &+ shift) }
         writableExecutablePages &+= r.writableExecutablePages
@@ -125,6 +143,6 @@ extension RangeMerger {
         contiguous = exit.contiguous
         currentKey = exit.key
         protLevels = exit.protLevels
-        return true
+        return r.rangeCount
     }
 }
