@@ -14,12 +14,15 @@ extension KernelSession {
                          sizeHint: UInt64? = nil) throws(DumpError) -> MarkerTable? {
         let limit = sizeHint.map { Int(min($0, 4096)) / stride } ?? 32
         guard limit > 1 else { return nil }
-        let bytes = try readKernelImage(va, count: limit * stride, name: name)
         var markers: [AddressMarker] = []
         for i in 0..<limit {
-            guard let start = decodeInteger(bytes, at: i * stride, size: 8, order: byteOrder),
-                  let namePointer = decodeInteger(bytes, at: i * stride + 8, size: 8, order: byteOrder) else { return nil }
-            let maxLines = hasMaxLines ? decodeInteger(bytes, at: i * stride + 16, size: 8, order: byteOrder) ?? 0 : 0
+            // Entry by entry, up to the terminator: a size from the next symbol
+            // (System.map) runs past the array, maybe into a page a filtered
+            // dump left out.
+            let bytes = try readKernelImage(va + UInt64(i * stride), count: stride, name: name)
+            guard let start = decodeInteger(bytes, at: 0, size: 8, order: byteOrder),
+                  let namePointer = decodeInteger(bytes, at: 8, size: 8, order: byteOrder) else { return nil }
+            let maxLines = hasMaxLines ? decodeInteger(bytes, at: 16, size: 8, order: byteOrder) ?? 0 : 0
             if namePointer == 0 {
                 return start == .max && !markers.isEmpty ? MarkerTable(markers) : nil
             }
@@ -52,14 +55,27 @@ extension KernelSession {
     /// char *clear; }` rows (arm64 in every version, riscv before 6.7). The
     /// row count comes from the symbol's size; without it nothing is guessed.
     func readProtectionTable(_ symbol: String) -> ProtectionTable? {
-        guard let va = symbols[symbol], let size = symbols.size(of: symbol),
-              size % 32 == 0, size >= 32, size <= 64 * 32,
-              let bytes = try? readKernelImage(va, count: Int(size), name: symbol) else { return nil }
-        // A size from the next symbol's address can take in padding after
-        // the array: KASAN's redzone after arm64 6.12's pte_bits made it 0x220
-        // bytes for 0x200. Rows of zeros at the end are that padding.
-        var rowCount = Int(size) / 32
-        while rowCount > 1 && bytes[(rowCount - 1) * 32..<rowCount * 32].allSatisfy({ $0 == 0 }) { rowCount -= 1 }
+        // A size from the next symbol's address (System.map, kallsyms) takes in
+        // what follows the array: KASAN's 32-byte redzone after arm64 6.12's
+        // pte_bits (0x220 bytes for 0x200), and on 6.1 that redzone and then the
+        // address markers' names, string literals KASAN moved into .data (0x5a0
+        // bytes for 0x200). No prot_bits array has a row of zeros (mask 0 would
+        // match nothing), so the first such row ends it. Without one the size
+        // must be whole rows, at most 64.
+        // Rows are read one by one up to that end: the padding may run into a
+        // page a filtered dump left out.
+        guard let va = symbols[symbol], let size = symbols.size(of: symbol), size >= 32 else { return nil }
+        let rowsInSize = Int(min(size / 32, 64))
+        var bytes: [UInt8] = []
+        var endedByZeroRow = false
+        for i in 0..<rowsInSize {
+            guard let row = try? readKernelImage(va + UInt64(i * 32), count: 32, name: symbol) else { return nil }
+            if row.allSatisfy({ $0 == 0 }) { endedByZeroRow = true; break }
+            bytes += row
+        }
+        guard endedByZeroRow || (size % 32 == 0 && size <= 64 * 32) else { return nil }
+        let rowCount = bytes.count / 32
+        guard rowCount >= 1 else { return nil }
         var rows: [ProtectionBit] = []
         for i in 0..<rowCount {
             guard let mask = decodeInteger(bytes, at: i * 32, size: 8, order: byteOrder),

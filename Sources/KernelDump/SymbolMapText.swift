@@ -10,7 +10,11 @@ struct SymbolMapText: SymbolEntries {
     let nameStarts: HugeArray<UInt32>
 
     var count: Int { nameStarts.count }
-    var sizesFromNextAddress: Bool { false }
+    /// A kernel's System.map is sorted by address (scripts/mksysmap), as is
+    /// /proc/kallsyms' kernel part, so a symbol ends at most where the next
+    /// higher address starts: an array's size, padding included (readers of
+    /// kernel arrays end them by their own terminators).
+    var sizesFromNextAddress: Bool { true }
 
     /// Finds the lines and hashes their names in one pass; a big file's two
     /// halves side by side (`runSideBySide`), split after a newline. Files

@@ -148,9 +148,12 @@ public struct Arm64KernelLayout: KernelLayout {
                                 actualPageEnd: UInt64? = nil, pageShift: Int,
                                 levels: Int, kasanShadowBits: Int? = nil, probe: Arm64MappingProbe) -> MarkerTable {
         if info.number("MODULES_VADDR") == nil {
+            // The image's link address: SYMBOL(_stext) less KASLR's KERNELOFFSET,
+            // down to KIMAGE_VADDR (_text, 64K below _stext; aligned far more).
+            let kimage = info.symbol("_stext").map { ($0 &- (info.kernelOffset ?? 0)) & ~UInt64((128 << 20) - 1) }
             return regionsFromVABits(pageOffset: pageOffset, pageEnd: pageEnd, linearEnd: actualPageEnd ?? pageEnd,
                                      pageShift: pageShift, levels: levels,
-                                     hasBPFRegion: hasBPFRegion(release: info.osRelease ?? ""), probe: probe)
+                                     hasBPFRegion: hasBPFRegion(release: info.osRelease ?? ""), kimageVaddr: kimage, probe: probe)
         }
         let n = { (name: String) in info.number(name) ?? 0 }
         let structPageShift: UInt64 = 6
@@ -212,8 +215,15 @@ public struct Arm64KernelLayout: KernelLayout {
     /// from `_PAGE_END(VA_BITS_MIN)`, `pageEnd`). The vmemmap markers exist
     /// only with SPARSEMEM_VMEMMAP, which the dump shows by a struct page
     /// mapped there (`probe`). Judged on 5.10 only.
+    ///
+    /// KASAN: the regions start at KASAN_SHADOW_END, which is PAGE_END only
+    /// without it; the kernel image (`kimageVaddr`, KIMAGE_VADDR = MODULES_END)
+    /// shows where they really start. Then the shadow is KASAN_SHADOW_END less
+    /// 2^(VA_BITS - 3) (generic) or 2^(VA_BITS - 4) (software tags): the one
+    /// that starts at PAGE_END (the Kconfig offsets are chosen so on 48 bits),
+    /// else generic. Judged on 5.10 4K/48 generic KASAN.
     static func regionsFromVABits(pageOffset: UInt64, pageEnd: UInt64, linearEnd: UInt64, pageShift: Int, levels: Int,
-                                  hasBPFRegion: Bool, probe: Arm64MappingProbe) -> MarkerTable {
+                                  hasBPFRegion: Bool, kimageVaddr: UInt64? = nil, probe: Arm64MappingProbe) -> MarkerTable {
         let m: UInt64 = 1 << 20
         let structPageMaxShift = 6
         let vmemmapSize = (pageEnd &- pageOffset) >> UInt64(pageShift - structPageMaxShift)
@@ -234,12 +244,24 @@ public struct Arm64KernelLayout: KernelLayout {
         let smallestStart = fixaddrTop &- (4 * m + 3 * page)
         let lastSlot = (1...12).map { smallestStart &- UInt64($0) * page }.last(where: probe.isMapped)
         let fixmapStart = lastSlot.map { $0 &- page } ?? smallestStart
-        let bpfStart = pageEnd
-        let modules = hasBPFRegion ? bpfStart &+ 128 * m : pageEnd
+        let belowImage = (hasBPFRegion ? 256 : 128) * m
+        var shadow: (start: UInt64, end: UInt64)?
+        if let kimageVaddr, kimageVaddr &- belowImage > pageEnd, kimageVaddr > pageEnd {
+            let end = kimageVaddr &- belowImage
+            let vaBits = UInt64((0 &- pageOffset).trailingZeroBitCount)
+            let starts = [3, 4].map { end &- (1 << (vaBits - UInt64($0))) }
+            shadow = (starts.first { $0 == pageEnd } ?? starts[0], end)
+        }
+        let bpfStart = shadow?.end ?? pageEnd
+        let modules = hasBPFRegion ? bpfStart &+ 128 * m : bpfStart
         var markers = [
             AddressMarker(start: pageOffset, name: "Linear Mapping start"),
             AddressMarker(start: linearEnd, name: "Linear Mapping end"),
         ]
+        if let shadow {
+            markers += [AddressMarker(start: shadow.start, name: "Kasan shadow start"),
+                        AddressMarker(start: shadow.end, name: "Kasan shadow end")]
+        }
         if hasBPFRegion {
             markers += [AddressMarker(start: bpfStart, name: "BPF start"), AddressMarker(start: modules, name: "BPF end")]
         }
