@@ -4,7 +4,11 @@ import Testing
 import PageTables
 
 /// The final judge: for every real-kernel fixture, our listing from the snapshot
-/// against the kernel's own debugfs text captured at the same moment.
+/// against the kernel's own debugfs text captured at the same moment. A fixture
+/// may also hold `snapshot-sysmap.core.zst`, cut with `--system-map` only (no
+/// vmlinux, so no DWARF; table sizes from the next symbol), and
+/// `snapshot-alone.core.zst`, cut from the dump with nothing beside it: listed
+/// the same way, each is held to the same text.
 @Suite struct RealKernelListingTests {
     /// debugfs file name -> our table: x86's page_tables/ directory, and the
     /// arm64 and riscv files of the debugfs root.
@@ -22,15 +26,26 @@ import PageTables
         var state: String
         var file: String
         var table: TableChoice
-        var description: String { "\(arch)/\(state)/\(file)" }
+        var snapshot = "snapshot.core.zst"
+        var description: String {
+            "\(arch)/\(state)/\(file)" + (Self.variants[snapshot].map { " (\($0))" } ?? "")
+        }
+        /// The other snapshots a fixture may hold, by what they were cut with.
+        static let variants = ["snapshot-sysmap.core.zst": "System.map snapshot", "snapshot-alone.core.zst": "dump-alone snapshot"]
     }
 
     static var cases: [Case] {
         architectures.flatMap { arch in
             Fixtures.states(arch).flatMap { dir in
-                files.compactMap { file, table in
-                    FileManager.default.fileExists(atPath: dir.appendingPathComponent("page_tables/\(file)").path)
-                        ? Case(arch: arch, state: dir.lastPathComponent, file: file, table: table) : nil
+                files.flatMap { file, table -> [Case] in
+                    guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("page_tables/\(file)").path) else { return [] }
+                    let plain = Case(arch: arch, state: dir.lastPathComponent, file: file, table: table)
+                    return [plain] + Case.variants.keys.sorted().compactMap { name in
+                        guard FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path) else { return nil }
+                        var variant = plain
+                        variant.snapshot = name
+                        return variant
+                    }
                 }
             }
         }
@@ -47,7 +62,7 @@ import PageTables
     @Test(arguments: cases)
     func listingIsByteForByteTheKernels(_ c: Case) throws {
         let dir = Fixtures.root.appendingPathComponent("\(c.arch)/\(c.state)")
-        let snapshot = try Fixtures.decompressed(dir.appendingPathComponent("snapshot.core.zst"))
+        let snapshot = try Fixtures.decompressed(dir.appendingPathComponent(c.snapshot))
         let kernels = try String(contentsOf: dir.appendingPathComponent("page_tables/\(c.file)"), encoding: .utf8)
         let cpuFile = dir.appendingPathComponent("cpu.txt")
         let cpu = (try? String(contentsOf: cpuFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0

@@ -12,7 +12,7 @@
 #   and the kernel would not turn it on by itself).
 #   -kasan (tested with KVER=7.3, 4k-48): generic KASAN with outline
 #   instrumentation (KASAN KASAN_GENERIC KASAN_OUTLINE; arm64 selects
-#   KASAN_VMALLOC with KASAN, checked too) and DEBUG_WX (the kernel's W+X
+#   KASAN_VMALLOC with KASAN, checked too; not on 5.10) and DEBUG_WX (the kernel's W+X
 #   verdict over the same walk); SLUB_TINY (tinyconfig's, KASAN "depends on
 #   !SLUB_TINY") and KASAN_INLINE (the choice's default) off.
 # Env:
@@ -106,7 +106,11 @@ if [ "$KPTI" = 1 ]; then
     WANTED+=(UNMAP_KERNEL_AT_EL0)
 fi
 if [ "$KASAN" = 1 ]; then
-    WANTED+=(KASAN KASAN_GENERIC KASAN_OUTLINE KASAN_VMALLOC DEBUG_WX)
+    WANTED+=(KASAN KASAN_GENERIC KASAN_OUTLINE DEBUG_WX)
+    # 5.10: no KASAN_VMALLOC on arm64 (5.10's arch/arm64/Kconfig does not select
+    # HAVE_ARCH_KASAN_VMALLOC; arm64 has it from 5.12): the vmalloc shadow is
+    # the early (zero) shadow there.
+    [ "$KVER" = 5.10 ] || WANTED+=(KASAN_VMALLOC)
 fi
 
 # Choice members to turn off so that the wanted ones win.
@@ -119,6 +123,10 @@ for v in 36 39 42 47 48 52; do
 done
 [ "$WITH_EFI" = 1 ] || OFF+=(EFI)
 [ "$KASAN" = 0 ] || OFF+=(SLUB_TINY KASAN_INLINE)
+# 5.10 and 6.1: no SLUB_TINY (absent, harmless); tinyconfig picks SLOB (their
+# kernel/configs/tiny.config has CONFIG_SLOB=y) and KASAN "depends on
+# (SLUB && SYSFS) || (SLAB && !DEBUG_SLAB)".
+case "$KASAN-$KVER" in 1-5.10|1-6.1) WANTED+=(SLUB); OFF+=(SLOB) ;; esac
 
 check=$BUILD_DIR/config-check.txt
 bad=0

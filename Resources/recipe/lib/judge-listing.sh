@@ -4,11 +4,17 @@
 # kptdump on that capture folder the way a fixture uses it, and also without
 # the vmlinux:
 #   1. kptdump snapshot --core vmcore.elf --vmlinux vmlinux -o J/snapshot.core
-#      (and snapshot.core.zst, zstd -19: what a fixture commits)
+#      (and snapshot.core.zst, zstd -19: what a fixture commits), and the same
+#      with --system-map only, J/snapshot-sysmap.core(.zst): what the System.map
+#      session read and found (symbols, sizes from the next symbol, types), so
+#      the tests list the fixture that way too; and from the dump alone,
+#      J/snapshot-alone.core(.zst)
 #   2. every table the kernel printed (page_tables/NAME.txt: x86's kernel,
 #      current_kernel, current_user, efi; arm64's and riscv64's
 #      kernel_page_tables, efi_page_tables) listed
 #        snapshot   from the snapshot alone (what the tests do)
+#        snapshot-sysmap  from the System.map snapshot alone (likewise)
+#        snapshot-alone   from the dump-alone snapshot (likewise)
 #        vmlinux    from vmcore.elf with --vmlinux
 #        alone      from vmcore.elf with no symbols file (the dump is linked
 #                   into J/alone/, so the vmlinux beside it is not found)
@@ -43,10 +49,26 @@ else
     echo "snapshot: FAILED ($(head -1 "$J/snapshot.err"))" | tee "$J/summary.txt"
     ways=(vmlinux alone sysmap)
 fi
+if run snapshot-alone "$K" snapshot --core "$J/alone/vmcore.elf" -o "$J/snapshot-alone.core"; then
+    zstd -19 -q -f "$J/snapshot-alone.core" -o "$J/snapshot-alone.core.zst"
+    echo "snapshot-alone: $(stat -c %s "$J/snapshot-alone.core") bytes, $(stat -c %s "$J/snapshot-alone.core.zst") compressed" | tee -a "$J/summary.txt"
+    ways+=(snapshot-alone)
+else
+    echo "snapshot-alone: FAILED ($(head -1 "$J/snapshot-alone.err")); reported only" | tee -a "$J/summary.txt"
+fi
+if run snapshot-sysmap "$K" snapshot --core "$J/sysmap/vmcore.elf" --system-map "$C/System.map" -o "$J/snapshot-sysmap.core"; then
+    zstd -19 -q -f "$J/snapshot-sysmap.core" -o "$J/snapshot-sysmap.core.zst"
+    echo "snapshot-sysmap: $(stat -c %s "$J/snapshot-sysmap.core") bytes, $(stat -c %s "$J/snapshot-sysmap.core.zst") compressed" | tee -a "$J/summary.txt"
+    ways+=(snapshot-sysmap)
+else
+    echo "snapshot-sysmap: FAILED ($(head -1 "$J/snapshot-sysmap.err")); reported only" | tee -a "$J/summary.txt"
+fi
 
 args_of() {
     case $1 in
         snapshot) args=("$J/snapshot.core") ;;
+        snapshot-sysmap) args=("$J/snapshot-sysmap.core") ;;
+        snapshot-alone) args=("$J/snapshot-alone.core") ;;
         vmlinux)  args=(--core "$C/vmcore.elf" --vmlinux "$C/vmlinux") ;;
         alone)    args=(--core "$J/alone/vmcore.elf") ;;
         sysmap)   args=(--core "$J/sysmap/vmcore.elf" --system-map "$C/System.map") ;;

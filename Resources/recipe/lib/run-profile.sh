@@ -15,7 +15,8 @@
 #                ELF dump; lib/extract.py; the profile's checks (OUT/checks.txt)
 #   judge        lib/judge-listing.sh on the capture
 #   fixture=DIR  cut a fixture: page_tables/*.txt, the profile's FIXTURE_FILES
-#                (those present) and judge/snapshot.core.zst into DIR
+#                (those present), judge/snapshot.core.zst and, when their listings
+#                are the kernel's, judge/snapshot-{sysmap,alone}.core.zst into DIR
 #   drop-dump    delete OUT/vmcore.elf (kept: everything else)
 #   qemu-cmd     print the QEMU command line capture would run, nothing else
 # Env:
@@ -111,6 +112,13 @@ fixture() {
     cp "$OUT"/page_tables/*.txt "$dest/page_tables/"
     for f in $FIXTURE_FILES; do [ ! -f "$OUT/$f" ] || cp "$OUT/$f" "$dest/"; done
     cp "$OUT/judge/snapshot.core.zst" "$dest/"
+    # Only a System.map or dump-alone snapshot whose every listing is the
+    # kernel's: the tests hold it to that.
+    for f in snapshot-sysmap snapshot-alone; do
+        if [ -f "$OUT/judge/$f.core.zst" ] && ! grep -q "($f): DIFFERS" "$OUT/judge/summary.txt"; then
+            cp "$OUT/judge/$f.core.zst" "$dest/"
+        fi
+    done
     echo "fixture: $dest"; ls -l "$dest"
 }
 

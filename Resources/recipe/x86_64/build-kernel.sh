@@ -113,9 +113,10 @@ if [ "$VARIANT" = kasan ]; then
     # faster to build); KASAN_VMALLOC (x86-64 selects HAVE_ARCH_KASAN_VMALLOC).
     WANTED+=(KASAN KASAN_GENERIC KASAN_OUTLINE KASAN_VMALLOC)
     OFF+=(SLUB_TINY KASAN_INLINE)
-    # 5.10: no SLUB_TINY (absent, harmless); tinyconfig picks SLOB there and
-    # KASAN "depends on (SLUB && SYSFS) || (SLAB && !DEBUG_SLAB)".
-    [ "$KVER" != 5.10 ] || { WANTED+=(SLUB); OFF+=(SLOB); }
+    # 5.10 and 6.1: no SLUB_TINY (absent, harmless); tinyconfig picks SLOB there
+    # (6.1's kernel/configs/tiny.config still has CONFIG_SLOB=y) and KASAN
+    # "depends on (SLUB && SYSFS) || (SLAB && !DEBUG_SLAB)".
+    case "$KVER" in 5.10|6.1) WANTED+=(SLUB); OFF+=(SLOB) ;; esac
 fi
 read -r -d "" -a extra <<<"${EXTRA:-}" || true   # EXTRA's options (DWARF is always on here)
 WANTED+=(${extra[@]+"${extra[@]}"})
