@@ -26,7 +26,9 @@ import PageTables
     /// Small dumps built in code: the one-page core of ElfCoreReaderTests, and
     /// that core as a kdump file with each codec, plain and flattened.
     static func built(_ target: FuzzTarget) throws -> [(String, [UInt8])] {
-        let core = try ElfCoreReaderTests.writeCore("fuzz-seed")
+        // A name of its own: the targets' cases run side by side, and each
+        // removes its core when done (one shared name failed CI once).
+        let core = try ElfCoreReaderTests.writeCore("fuzz-seed-\(target.rawValue)-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: core) }
         switch target {
         case .elfCore:
