@@ -57,7 +57,8 @@ extension KernelSession {
     func readProtectionTable(_ symbol: String) -> ProtectionTable? {
         // A size from the next symbol's address (System.map, kallsyms) takes in
         // what follows the array: KASAN's 32-byte redzone after arm64 6.12's
-        // pte_bits (0x220 bytes for 0x200), and on 6.1 that redzone and then the
+        // pte_bits (0x220 bytes for 0x200; a KASAN vmlinux's st_size counts the
+        // redzone too, 5.10's says 544), and on 6.1 that redzone and then the
         // address markers' names, string literals KASAN moved into .data (0x5a0
         // bytes for 0x200). No prot_bits array has a row of zeros (mask 0 would
         // match nothing), so the first such row ends it. Without one the size

@@ -337,7 +337,10 @@ public final class PageWalker {
     private func loadTable(_ pa: PhysicalAddress, level: TableLevel) -> Table {
         if path.contains(pa.rawValue) { return .problem(.tableCycle(pa, level: level)) }
         if !subtreeTables.isEmpty { subtreeTables[subtreeTables.count - 1].insert(pa.rawValue) }
-        guard countVisit(pa) else { return .problem(.walkStopped(visits: totalVisits - 1, revisits: revisits - 1)) }
+        // Replayed visits were to tables already walked, too.
+        guard countVisit(pa) else {
+            return .problem(.walkStopped(visits: totalVisits - 1, revisits: revisits - 1 + (totalVisits - loads)))
+        }
         if let known = unreadable[pa.rawValue] { return .problem(known) }
         let bytes = geometry.tableBytes(level)
         if let cached = cache.lookup(pa.rawValue, count: bytes / geometry.entrySize) {

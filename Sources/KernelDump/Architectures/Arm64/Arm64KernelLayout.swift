@@ -87,7 +87,8 @@ public struct Arm64KernelLayout: KernelLayout {
             markers = table
             markersSource = "the kernel's address_markers[] in memory"
         } else {
-            markers = computedMarkers(info: info, pageOffset: computedPageOffset, linearStart: pageOffset, pageEnd: pageEnd,
+            let caveat: String?
+            (markers, caveat) = computedMarkers(info: info, pageOffset: computedPageOffset, linearStart: pageOffset, pageEnd: pageEnd,
                                       actualPageEnd: 0 &- (1 << UInt64(actual - 1)), pageShift: pageShift,
                                       levels: paging.levelCount, kasanShadowBits: kasanShadowBits(session, actualVABits: actual),
                                       probe: mappingProbe(session, paging: paging, swapper: swapper, physOffset: physOffset,
@@ -95,6 +96,7 @@ public struct Arm64KernelLayout: KernelLayout {
             markersSource = info.number("MODULES_VADDR") == nil
                 ? "computed from VA_BITS and the page size as Linux 5.10's memory.h does (VMCOREINFO has no region bounds; judged on 5.10 only; the Fixmap start assumes no unmapped GHES or trampoline slots)"
                 : "computed from VMCOREINFO (Fixmap start estimated)"
+            if let caveat { markersSource += "; \(caveat)" }
             session.warn("the kernel's address_markers[] is not readable; markers \(markersSource)")
         }
         if !startFromKernel, let startWarning { session.warn(startWarning) }
@@ -146,7 +148,8 @@ public struct Arm64KernelLayout: KernelLayout {
     /// by one 64-byte struct page per page in between.
     static func computedMarkers(info: VmcoreInfo, pageOffset: UInt64, linearStart: UInt64, pageEnd: UInt64,
                                 actualPageEnd: UInt64? = nil, pageShift: Int,
-                                levels: Int, kasanShadowBits: Int? = nil, probe: Arm64MappingProbe) -> MarkerTable {
+                                levels: Int, kasanShadowBits: Int? = nil,
+                                probe: Arm64MappingProbe) -> (MarkerTable, caveat: String?) {
         if info.number("MODULES_VADDR") == nil {
             // The image's link address: SYMBOL(_stext) less KASLR's KERNELOFFSET,
             // down to KIMAGE_VADDR (_text, 64K below _stext; aligned far more).
@@ -200,7 +203,7 @@ public struct Arm64KernelLayout: KernelLayout {
                 AddressMarker(start: pciIOEnd, name: "PCI I/O end"),
             ] + vmemmap
         }
-        return MarkerTable(markers)
+        return (MarkerTable(markers), nil)
     }
 
     /// The markers of a kernel whose VMCOREINFO does not yet carry the region
@@ -218,12 +221,15 @@ public struct Arm64KernelLayout: KernelLayout {
     ///
     /// KASAN: the regions start at KASAN_SHADOW_END, which is PAGE_END only
     /// without it; the kernel image (`kimageVaddr`, KIMAGE_VADDR = MODULES_END)
-    /// shows where they really start. Then the shadow is KASAN_SHADOW_END less
-    /// 2^(VA_BITS - 3) (generic) or 2^(VA_BITS - 4) (software tags): the one
-    /// that starts at PAGE_END (the Kconfig offsets are chosen so on 48 bits),
-    /// else generic. Judged on 5.10 4K/48 generic KASAN.
+    /// shows where they really start. The shadow is KASAN_SHADOW_END less
+    /// 2^(VA_BITS - 3) (generic) or 2^(VA_BITS - 4) (software tags), and the
+    /// Kconfig offsets make it start at PAGE_END on 48 bits: a gap that one
+    /// of them fills is taken as the shadow. Any other gap (52-bit VA, or a
+    /// layout not 5.10's) is left without Kasan markers, and the `caveat`
+    /// says so. Judged on 5.10 4K/48 generic KASAN.
     static func regionsFromVABits(pageOffset: UInt64, pageEnd: UInt64, linearEnd: UInt64, pageShift: Int, levels: Int,
-                                  hasBPFRegion: Bool, kimageVaddr: UInt64? = nil, probe: Arm64MappingProbe) -> MarkerTable {
+                                  hasBPFRegion: Bool, kimageVaddr: UInt64? = nil,
+                                  probe: Arm64MappingProbe) -> (MarkerTable, caveat: String?) {
         let m: UInt64 = 1 << 20
         let structPageMaxShift = 6
         let vmemmapSize = (pageEnd &- pageOffset) >> UInt64(pageShift - structPageMaxShift)
@@ -246,13 +252,20 @@ public struct Arm64KernelLayout: KernelLayout {
         let fixmapStart = lastSlot.map { $0 &- page } ?? smallestStart
         let belowImage = (hasBPFRegion ? 256 : 128) * m
         var shadow: (start: UInt64, end: UInt64)?
-        if let kimageVaddr, kimageVaddr &- belowImage > pageEnd, kimageVaddr > pageEnd {
+        var caveat: String?
+        var regionsStart = pageEnd
+        if let kimageVaddr, kimageVaddr > pageEnd, kimageVaddr &- belowImage > pageEnd {
             let end = kimageVaddr &- belowImage
+            regionsStart = end
             let vaBits = UInt64((0 &- pageOffset).trailingZeroBitCount)
-            let starts = [3, 4].map { end &- (1 << (vaBits - UInt64($0))) }
-            shadow = (starts.first { $0 == pageEnd } ?? starts[0], end)
+            if let start = [3, 4].map({ end &- (1 << (vaBits - UInt64($0))) }).first(where: { $0 == pageEnd }) {
+                shadow = (start, end)
+                caveat = "the Kasan shadow from the kernel image's address (\(hex(kimageVaddr)), \(hex(end &- pageEnd)) above PAGE_END)"
+            } else {
+                caveat = "the kernel image (\(hex(kimageVaddr))) lies \(hex(end &- pageEnd)) above where 5.10 puts it, which no KASAN shadow size explains: regions placed below the image, no Kasan markers"
+            }
         }
-        let bpfStart = shadow?.end ?? pageEnd
+        let bpfStart = regionsStart
         let modules = hasBPFRegion ? bpfStart &+ 128 * m : bpfStart
         var markers = [
             AddressMarker(start: pageOffset, name: "Linear Mapping start"),
@@ -279,7 +292,7 @@ public struct Arm64KernelLayout: KernelLayout {
             markers += [AddressMarker(start: vmemmapStart, name: "vmemmap start"),
                         AddressMarker(start: vmemmapStart &+ vmemmapSize, name: "vmemmap end")]
         }
-        return MarkerTable(markers)
+        return (MarkerTable(markers), caveat)
     }
 
     /// The dump's own answers for what 5.10's VMCOREINFO leaves out:
