@@ -49,26 +49,23 @@ else
     echo "snapshot: FAILED ($(head -1 "$J/snapshot.err"))" | tee "$J/summary.txt"
     ways=(vmlinux alone sysmap)
 fi
-if run snapshot-alone "$K" snapshot --core "$J/alone/vmcore.elf" -o "$J/snapshot-alone.core"; then
-    zstd -19 -q -f "$J/snapshot-alone.core" -o "$J/snapshot-alone.core.zst"
-    echo "snapshot-alone: $(stat -c %s "$J/snapshot-alone.core") bytes, $(stat -c %s "$J/snapshot-alone.core.zst") compressed" | tee -a "$J/summary.txt"
-    ways+=(snapshot-alone)
-else
-    echo "snapshot-alone: FAILED ($(head -1 "$J/snapshot-alone.err")); reported only" | tee -a "$J/summary.txt"
-fi
-if run snapshot-sysmap "$K" snapshot --core "$J/sysmap/vmcore.elf" --system-map "$C/System.map" -o "$J/snapshot-sysmap.core"; then
-    zstd -19 -q -f "$J/snapshot-sysmap.core" -o "$J/snapshot-sysmap.core.zst"
-    echo "snapshot-sysmap: $(stat -c %s "$J/snapshot-sysmap.core") bytes, $(stat -c %s "$J/snapshot-sysmap.core.zst") compressed" | tee -a "$J/summary.txt"
-    ways+=(snapshot-sysmap)
-else
-    echo "snapshot-sysmap: FAILED ($(head -1 "$J/snapshot-sysmap.err")); reported only" | tee -a "$J/summary.txt"
-fi
+# The snapshots cut without the vmlinux; each is listed like the others.
+cut_without_vmlinux() {   # NAME CORE [MORE ARGS]
+    local name=$1; shift
+    if run "$name" "$K" snapshot --core "$@" -o "$J/$name.core"; then
+        zstd -19 -q -f "$J/$name.core" -o "$J/$name.core.zst"
+        echo "$name: $(stat -c %s "$J/$name.core") bytes, $(stat -c %s "$J/$name.core.zst") compressed" | tee -a "$J/summary.txt"
+        ways+=("$name")
+    else
+        echo "$name: FAILED ($(head -1 "$J/$name.err")); reported only" | tee -a "$J/summary.txt"
+    fi
+}
+cut_without_vmlinux snapshot-alone "$J/alone/vmcore.elf"
+cut_without_vmlinux snapshot-sysmap "$J/sysmap/vmcore.elf" --system-map "$C/System.map"
 
 args_of() {
     case $1 in
-        snapshot) args=("$J/snapshot.core") ;;
-        snapshot-sysmap) args=("$J/snapshot-sysmap.core") ;;
-        snapshot-alone) args=("$J/snapshot-alone.core") ;;
+        snapshot*) args=("$J/$1.core") ;;
         vmlinux)  args=(--core "$C/vmcore.elf" --vmlinux "$C/vmlinux") ;;
         alone)    args=(--core "$J/alone/vmcore.elf") ;;
         sysmap)   args=(--core "$J/sysmap/vmcore.elf" --system-map "$C/System.map") ;;
