@@ -96,7 +96,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             if data[1] & 1 != 0 { fold(&page, into: pageCount, form: form) }
             memory.writeBytes(UInt64(p * pageSize), page)
         }
-        let markers = MarkerTable([AddressMarker(start: 0, name: "Low"), AddressMarker(start: 1 << 63, name: "High")])
+        // Markers also inside spans of upper entries, where runs of empty
+        // entries noted at once must still end their range.
+        let markers = MarkerTable([AddressMarker(start: 0, name: "Low"), AddressMarker(start: 0x1234_5678_9000, name: "Mid"),
+                                   AddressMarker(start: 1 << 63, name: "High"),
+                                   AddressMarker(start: 0xffff_f123_4567_8000, name: "Top")])
         var formatter = form.format.makeFormatter(physicalColumn: false)
         var summary = ListingSummary(geometry: g)
         var lines = 0
@@ -116,8 +120,21 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         var vaBits = top.shift
         while (1 << (vaBits - top.shift)) < top.entries { vaBits += 1 }
         let half: UInt64 = vaBits >= 64 ? 1 << 63 : 1 << UInt64(vaBits - 1)
-        walker.walk(root: PhysicalAddress(0), ranges: [WalkRange(0, half), WalkRange(0 &- half, .max)], into: merger)
+        let ranges = [WalkRange(0, half), WalkRange(0 &- half, .max)]
+        walker.walk(root: PhysicalAddress(0), ranges: ranges, into: merger)
         _ = summary.text
+        // Empty entries noted at once or one by one: the same events.
+        var events: [[ListingEvent]] = [[], []]
+        for (i, batched) in [false, true].enumerated() {
+            let observer = RangeMerger(architecture: architecture, markers: markers, markerAdvance: .untilCurrent) {
+                events[i].append($0)
+            }
+            let again = PageWalker(architecture: architecture, memory: memory)
+            again.maxTotalVisits = 64
+            again.batchesEmptyRuns = batched
+            again.walk(root: PhysicalAddress(0), ranges: ranges, into: observer)
+        }
+        if events[0] != events[1] { fatalError("walker: empty entries noted at once gave other events") }
         // Translate a few addresses taken from the input itself.
         for i in stride(from: 0, to: min(body.count, 64), by: 8) {
             let address = decodeInteger(body, at: i, size: 8, order: .little) ?? 0

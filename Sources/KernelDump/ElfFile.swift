@@ -200,9 +200,8 @@ public final class ElfFile {
 
     /// Reads `count` bytes at `offset`, throwing when the file ends first.
     public func read(offset: UInt64, count: Int) throws(DumpError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        try read(offset: offset, into: &out)
-        return out
+        // Not zeroed first: a table page per call on a listing's way.
+        try file.read(offset: offset, count: count)
     }
 
     public func read(offset: UInt64, into buffer: inout [UInt8]) throws(DumpError) {

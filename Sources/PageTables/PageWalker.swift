@@ -43,6 +43,12 @@ public protocol WalkObserver: AnyObject {
     /// that can handle a run at once (`RangeMerger`) override it, because a
     /// listing spends most of its time on PTEs that only extend a range.
     func notePTERun(address: UInt64, pageSize: UInt64, entries: ArraySlice<UInt64>)
+    /// `count` empty entries (none, zero) of one table from `address`, `span`
+    /// apart, all noted at `level`: the same as `note(address:level:entry: 0,
+    /// problem: nil)` for each, in order. The empty half of a table (user
+    /// space in init_mm, the unused parts of vmalloc space) is most of the
+    /// upper entries a listing visits.
+    func noteNoneRun(address: UInt64, level: TableLevel, span: UInt64, count: Int)
     /// A table already walked is about to be walked again from `base`: the
     /// observer may stand in for the walk by replaying what an earlier walk of
     /// the same subtree produced (the number of ranges it emitted), or not
@@ -66,6 +72,14 @@ extension WalkObserver {
             effectiveProtection(level: .pte, entry: e)
             note(address: a, level: .pte, entry: e, problem: nil)
             a &+= pageSize
+        }
+    }
+
+    public func noteNoneRun(address: UInt64, level: TableLevel, span: UInt64, count: Int) {
+        var a = address
+        for _ in 0..<count {
+            note(address: a, level: level, entry: 0, problem: nil)
+            a &+= span
         }
     }
 }
@@ -128,7 +142,7 @@ public final class PageWalker {
     public var progress: ((_ address: UInt64, _ visits: Int) -> Void)?
     public var progressInterval = 1024
 
-    private var geometry: PagingGeometry
+    private let geometry: PagingGeometry
     private var merger: (any WalkObserver)!
     private var path: [UInt64] = []
     private var visited: Set<UInt64> = []
@@ -138,6 +152,9 @@ public final class PageWalker {
     /// Whether a revisited subtree may be replayed by the observer (tests
     /// compare listings with and without).
     public var replaysSubtrees = true
+    /// Whether runs of empty upper entries go to the observer at once
+    /// (`noteNoneRun`) rather than one `note` each (tests compare both).
+    public var batchesEmptyRuns = true
     /// What each clean walk of a revisited subtree cost: its table visits and
     /// the tables it read, so that a replay counts the same visits and is
     /// refused where one of its tables is an ancestor of the new visit.
@@ -194,6 +211,7 @@ public final class PageWalker {
         }
         guard let child = level.below else { return }
         let childFolded = geometry[child].isFolded
+        let empty = batchesEmptyRuns ? emptyEntryNote(level) : nil
         // A lower level's range lies inside its parent entry's span; the top
         // level's comes from the layout, and one longer than the table's
         // reach would wrap around its entries again and again (a fuzzed
@@ -210,7 +228,39 @@ public final class PageWalker {
             let entry = entries[geometry.index(of: address, at: level)]
             visitUpper(level, child: child, childFolded: childFolded, entry: entry, address: address, next: next)
             address = next
+            guard entry == 0, let empty, address != end, !stopped else { continue }
+            // The empty entries after this one, noted at once.
+            var runEnd = address
+            var count = 0
+            while runEnd != end && entries[geometry.index(of: runEnd, at: level)] == 0
+                    && !(level == .pgd && steps == entries.count) {
+                runEnd = geometry.addressEnd(runEnd, end, at: level)
+                count += 1
+                steps += 1
+            }
+            guard count > 0 else { continue }
+            // (Through folded levels each zero entry would set the same
+            // effective protections the first one set.)
+            merger.noteNoneRun(address: address, level: empty, span: geometry.entrySpan(level), count: count)
+            address = runEnd
         } while address != end && !stopped
+    }
+
+    /// How a zero entry of a `level` table is noted when the walk passes
+    /// through it without a table below: at `level` as the kernel names it,
+    /// down through the folded levels under it. Nil when a zero entry is not
+    /// simply none there (an architecture's `isNone` says otherwise, or the
+    /// KASAN early shadow has a table at physical page 0, which a zero entry
+    /// would point at), so that each such entry is visited.
+    private func emptyEntryNote(_ level: TableLevel) -> TableLevel? {
+        var deciding = level
+        while let below = deciding.below, geometry[below].isFolded { deciding = below }
+        guard deciding != .pte, architecture.isNone(0, at: deciding) else { return nil }
+        if let kasan, deciding != level,
+           kasan.tables.values.contains(where: { $0.rawValue >> UInt64(geometry.pageShift) == 0 }) {
+            return nil
+        }
+        return geometry.realDepth(deciding)
     }
 
     private func visitUpper(_ level: TableLevel, child: TableLevel, childFolded: Bool, entry: UInt64, address: UInt64, next: UInt64) {

@@ -185,6 +185,31 @@ public final class RangeMerger {
         }
     }
 
+    /// Empty entries (see `WalkObserver.noteNoneRun`). After the first, the
+    /// range can only end at a marker: the entries before the next marker
+    /// leave the state as it is (a range with a physical start is still
+    /// checked entry by entry for contiguity, as `note` does).
+    public func noteNoneRun(address: UInt64, level noted: TableLevel, span: UInt64, count: Int) {
+        var a = address
+        var left = count
+        while left > 0 {
+            let nextMarker = markers.start(markerIndex + 1)
+            if left == count || level == -1 || a >= nextMarker || problem != nil || splitKey != nil
+                || physicalStart != nil || span == 0 {
+                note(address: a, level: noted, entry: 0, problem: nil)
+                left -= 1
+                a &+= span
+                continue
+            }
+            // Entries from `a` that start below the next marker.
+            let room = nextMarker &- a
+            let fit = room / span + (room % span == 0 ? 0 : 1)
+            let taken = fit >= UInt64(left) ? left : Int(fit)
+            a &+= span &* UInt64(taken)
+            left -= taken
+        }
+    }
+
     /// Emits one event, and keeps it in every subtree being recorded.
     func send(_ event: ListingEvent) {
         if !recordingStack.isEmpty { record(event) }
