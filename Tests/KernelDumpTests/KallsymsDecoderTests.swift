@@ -46,6 +46,12 @@ import PageTables
         list.append(("D", "swapper_pg_dir", start + 0x20_2000))
         list.append(("t", String(repeating: "q", count: 300), start + 0x20_3000))
         list.append(("D", "node_data", start + 0x20_4000))
+        // Names of every length to 48, with tokens across the bytes the
+        // hash reads (the first 8, the last 8).
+        let text = "z__init_pgt__swapper_pg_dirinit___pgt_abcdefghijklmnopqrstuvwxyz"
+        for length in 1...48 {
+            list.append(("d", String(text.prefix(length)), start + 0x20_5000 + UInt64(length) * 0x40))
+        }
         return list
     }
 
@@ -139,6 +145,7 @@ import PageTables
         let list = Self.symbols()
         let index = try Self.image(encoding, bigEndian: bigEndian).decode(order: bigEndian ? .big : .little)
         Self.expectAllDecoded(index, list)
+        for symbol in list { #expect(index[symbol.name] == symbol.address, "\(symbol.name) by its name") }
         #expect(index["sym_7"] == Self.base + 0x1000 + 7 * 0x40)
         #expect(index["runqueues"] == 0x2_fe00)
         #expect(index[String(repeating: "q", count: 300)] == Self.base + 0x20_3000, "a count over 127 takes two bytes")
