@@ -46,6 +46,19 @@ import PageTables
         }
     }
 
+    /// 5.10 names no kallsyms in VMCOREINFO: from the dump alone no symbol
+    /// names KASAN's early shadow, while the markers place the shadow from
+    /// the image's address. `info` says both, with the markers' bounds; with
+    /// the symbols (the snapshot cut with the vmlinux) it says yes.
+    @Test func infoSaysTheShadowTheMarkersPlace() throws {
+        let (alone, layout) = try open("5.10-4k-48-kasan", snapshot: "snapshot-alone.core.zst")
+        let start = try #require(layout.markers.markers.first { $0.name == "Kasan shadow start" })
+        let said = layout.kasanDescription(alone)
+        #expect(said.hasPrefix("likely: the markers place a Kasan shadow at \(hex(start.start))-"), "\(said)")
+        let (withSymbols, full) = try open("5.10-4k-48-kasan")
+        #expect(full.kasanDescription(withSymbols).hasPrefix("yes"))
+    }
+
     /// Without the kernel's kernel_ptdump_info, the walk's start follows the
     /// release; every capture whose kernel has it (6.1, 6.12, 7.3, with and
     /// without a CPU narrower than the kernel) must agree, with no warning.

@@ -403,8 +403,20 @@ public struct Arm64KernelLayout: KernelLayout {
             ("markers from", markersSource),
             ("attributes from", attributesSource),
             ("swapper_pg_dir", swapper.description),
-            ("KASAN", session.kasanDescription(kasan)),
+            ("KASAN", kasanDescription(session)),
         ])
+    }
+
+    /// `KernelSession.kasanDescription`, unless no symbol names the early
+    /// shadow while the markers place a Kasan shadow (5.10's, inferred from
+    /// the image's address): then both are said, so `info` and the listing
+    /// agree.
+    func kasanDescription(_ session: KernelSession) -> String {
+        let said = session.kasanDescription(kasan)
+        guard kasan == nil, let start = markers.markers.first(where: { $0.name == "Kasan shadow start" }) else { return said }
+        let end = markers.markers.first(where: { $0.name == "Kasan shadow end" })?.start
+        return "likely: the markers place a Kasan shadow at \(hex(start.start))" + (end.map { "-\(hex($0))" } ?? "")
+            + " (see markers from); no symbol names the early shadow, so its tables are walked like any other"
     }
 }
 
