@@ -21,7 +21,7 @@ import PageTables
     }
 
     static let states = ["x86_64/6.12-4level", "x86_64/6.12-pti", "x86_64/5.10-5level", "x86_64/debian-stock-4level",
-                         "arm64/4k-48", "arm64/64k-42", "arm64/5.10-4k-48", "riscv64/sv39", "riscv64/6.12-sv48"]
+                         "arm64/4k-48", "arm64/64k-42", "arm64/5.10-4k-48", "riscv64/sv39", "riscv64/6.12-sv57-swap"]
 
     @Test(arguments: states)
     func recordedListingEqualsOurPrintedTextReadBack(_ state: String) throws {
