@@ -122,7 +122,7 @@ public struct KernelFacts {
                 if let physBase, let pa = architecture.imagePhysical(va, physBase: physBase) { return pa }
                 return architecture.imagePhysical(va, vmcoreinfo: info)
             }
-            if let kallsymsProblem { warnings.append("the dump's kallsyms could not be used: \(kallsymsProblem)") }
+            if let kallsymsProblem { warnings.append("\(Self.kallsymsWarning)\(kallsymsProblem)") }
         }
         self.kallsymsProblem = kallsymsProblem
         self.warnings = warnings
@@ -132,7 +132,9 @@ public struct KernelFacts {
     /// says where it is and no vmlinux, System.map or kallsyms file was given;
     /// `imagePhysical` places the image before any layout is read. Returns why
     /// it could not be used, if it was tried and failed.
-    private static func loadKallsyms(_ info: VmcoreInfo, into symbols: SymbolChain, memory: any PhysicalMemory, order: ByteOrder,
+    static let kallsymsWarning = "the dump's kallsyms could not be used: "
+
+    static func loadKallsyms(_ info: VmcoreInfo, into symbols: SymbolChain, memory: any PhysicalMemory, order: ByteOrder,
                                      imagePhysical: @escaping (UInt64) -> PhysicalAddress?) -> String? {
         guard let locations = KallsymsLocations(info) else { return nil }
         do {

@@ -65,6 +65,20 @@ public final class KernelSession {
         // (`readVariable(_:translate:)`); it is the one stage that needs the
         // session itself, and the last.
         imagePlacement = try architecture.placeImage(self)
+        kallsymsProblem = facts.kallsymsProblem
+        retryKallsymsThroughPlacement()
+    }
+
+    /// The dump's kallsyms, when VMCOREINFO names it but could not place the
+    /// image (riscv 6.1: no riscv lines), read again once the placement stage
+    /// found the image.
+    private func retryKallsymsThroughPlacement() {
+        guard let placement = imagePlacement, kallsymsProblem != nil, !symbols.hasFullTable, let info = vmcoreinfo,
+              KernelFacts.loadKallsyms(info, into: symbols, memory: memory, order: byteOrder,
+                                       imagePhysical: { va in placement.translate(va).map { PhysicalAddress($0) } }) == nil
+        else { return }
+        kallsymsProblem = nil
+        warnings.removeAll { $0.hasPrefix(KernelFacts.kallsymsWarning) }
     }
 
     public var machine: UInt16 { dump.machine }
@@ -85,7 +99,8 @@ public final class KernelSession {
     public var systemMapGiven: String? { facts.systemMapGiven }
     public var debugFiles: DebugFileReport { facts.debugFiles }
     public var derivedImage: (kaslr: UInt64, physBase: UInt64)? { facts.derivedImage }
-    public var kallsymsProblem: String? { facts.kallsymsProblem }
+    /// Why the dump's kallsyms could not be used, if it was tried and failed.
+    public private(set) var kallsymsProblem: String?
 
     /// Notes a problem that does not stop the run.
     /// Records `message` once, however many walks run into the same thing.

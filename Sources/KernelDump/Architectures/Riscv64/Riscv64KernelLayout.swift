@@ -82,7 +82,8 @@ public struct Riscv64KernelLayout: KernelLayout {
             return (offset, "VMCOREINFO NUMBER(va_kernel_pa_offset), confirmed by swapper_pg_dir")
         }
         guard let bannerVA = session.symbols["linux_banner"] else {
-            throw .noTable(name: "kernel", reason: "riscv: the kernel image's physical place is found through linux_banner; give --vmlinux or --system-map")
+            if let found = try findUTSName(session, swapperVA: swapperVA) { return found }
+            throw .noTable(name: "kernel", reason: "riscv: the kernel image's physical place is found through linux_banner or VMCOREINFO's init_uts_ns; give --vmlinux or --system-map")
         }
         // The banner's bytes: from the vmlinux, or (System.map only) its start,
         // "Linux version %s (" with VMCOREINFO's OSRELEASE (init/version-timestamp.c).
@@ -114,12 +115,61 @@ public struct Riscv64KernelLayout: KernelLayout {
         throw .noTable(name: "kernel", reason: "riscv: linux_banner's bytes were not found in the dump where swapper_pg_dir maps them (wrong vmlinux?)")
     }
 
+    /// The dump alone before any symbol table is read (6.1's VMCOREINFO has
+    /// kallsyms but no riscv lines, and its kallsyms cannot be read until the
+    /// image is placed; `KernelSession` reads it again once placed):
+    /// VMCOREINFO's SYMBOL(init_uts_ns) and OSRELEASE.
+    /// `init_uts_ns.name` is a `struct new_utsname`: "Linux" in 65 bytes,
+    /// the node name in 65, then the release. It starts the structure since
+    /// 5.11 and follows a 4-byte kref before, so the hit's offset within its
+    /// page says which (the image's virtual and physical places share their
+    /// page offset). Confirmed as `linux_banner` is, by swapper_pg_dir.
+    static func findUTSName(_ session: KernelSession, swapperVA: UInt64) throws(DumpError) -> (UInt64, String)? {
+        // Only where the dump's kallsyms can then be read: without a symbol
+        // table nothing past the placement (mode, markers) is known.
+        guard let info = session.vmcoreinfo, KallsymsLocations(info) != nil, let utsVA = info.symbol("init_uts_ns"),
+              let release = info.osRelease, !release.isEmpty, release.utf8.count < 65 else { return nil }
+        let sysname = Array("Linux".utf8) + [UInt8](repeating: 0, count: 60)
+        let wantedRelease = Array(release.utf8) + [0]
+        var result: (UInt64, String)?
+        var modeProblem: DumpError?
+        _ = session.coreMemory.firstMatch(sysname) { hit in
+            let within = (hit &- utsVA) & 0xfff
+            guard within == 0 || within == 4,
+                  let text = try? session.coreMemory.read(PhysicalAddress(hit &+ 130), count: wantedRelease.count),
+                  text == wantedRelease else { return false }
+            let offset = utsVA &+ within &- hit
+            do throws(DumpError) {
+                // The mode's variables are found by symbols this early only
+                // where VMCOREINFO names them; else each mode is tried (a
+                // wrong one does not map the page where it was found).
+                let modes: [Riscv64Paging.Mode?] = (try? readMode(session, translate: { $0 &- offset })) != nil
+                    ? [nil] : Riscv64Paging.Mode.allCases
+                var confirmed = false
+                for mode in modes where !confirmed {
+                    confirmed = try confirms(session, offset: offset, swapperVA: swapperVA, va: utsVA &+ within,
+                                             physical: hit, mode: mode)
+                }
+                guard confirmed else { return false }
+            } catch {
+                modeProblem = error
+                return false
+            }
+            result = (offset, "init_uts_ns (VMCOREINFO) found at physical \(hex(hit &- within)) by its release, confirmed by swapper_pg_dir")
+            return true
+        }
+        if let result { return result }
+        if let modeProblem { throw modeProblem }
+        return nil
+    }
+
     /// Whether the kernel's own tables, rooted at `swapper_pg_dir` placed by
     /// `offset` and walked in the mode its variables give (read through that
     /// placement), map `va`'s page to `physical`'s.
     static func confirms(_ session: KernelSession, offset: UInt64, swapperVA: UInt64, va: UInt64,
-                         physical: UInt64) throws(DumpError) -> Bool {
-        let mode = try readMode(session, translate: { $0 &- offset }).0
+                         physical: UInt64, mode given: Riscv64Paging.Mode? = nil) throws(DumpError) -> Bool {
+        let mode: Riscv64Paging.Mode
+        if let given { mode = given } else { mode = try readMode(session, translate: { $0 &- offset }).0 }
         let arch = Riscv64Paging(mode: mode, protectionMask: 0x3ff)
         let page = va & ~UInt64(0xfff)
         var mapped: UInt64?
