@@ -45,7 +45,9 @@ need_pkgs() {
 
 qemu_one_at_a_time() {
     for _ in $(seq 1 360); do
-        pgrep -f '^qemu-system' >/dev/null || return 0
+        # By name or by a path ending in it (riscv's backports QEMU runs as
+        # /work/big/riscv64/qemu-bp/usr/bin/qemu-system-riscv64).
+        pgrep -f '^(/[^ ]*/)?qemu-system-[a-z0-9_]+ ' >/dev/null || return 0
         echo "another QEMU is running; waiting"; sleep 10
     done
 }

@@ -17,6 +17,7 @@
 #   fixture=DIR  cut a fixture: page_tables/*.txt, the profile's FIXTURE_FILES
 #                (those present), judge/snapshot.core.zst and, when their listings
 #                are the kernel's, judge/snapshot-{sysmap,alone}.core.zst into DIR
+#                (snapshot-sysmap.same, a note, when it equals snapshot.core)
 #   drop-dump    delete OUT/vmcore.elf (kept: everything else)
 #   qemu-cmd     print the QEMU command line capture would run, nothing else
 # Env:
@@ -114,9 +115,17 @@ fixture() {
     cp "$OUT/judge/snapshot.core.zst" "$dest/"
     # Only a System.map or dump-alone snapshot whose every listing is the
     # kernel's: the tests hold it to that.
+    # A System.map snapshot byte for byte the vmlinux one (no DWARF fact and
+    # no table size differed) is said in a note instead of kept twice.
     for f in snapshot-sysmap snapshot-alone; do
         if [ -f "$OUT/judge/$f.core.zst" ] && ! grep -q "($f): DIFFERS" "$OUT/judge/summary.txt"; then
-            cp "$OUT/judge/$f.core.zst" "$dest/"
+            if [ $f = snapshot-sysmap ] && cmp -s "$OUT/judge/$f.core" "$OUT/judge/snapshot.core"; then
+                printf '%s\n' "The snapshot cut from this capture with --system-map only (no vmlinux) was" \
+                    "byte for byte snapshot.core.zst, and its listings were the kernel's text:" \
+                    "not kept twice (Resources/recipe/lib/run-profile.sh, fixture step)." > "$dest/$f.same"
+            else
+                cp "$OUT/judge/$f.core.zst" "$dest/"
+            fi
         fi
     done
     echo "fixture: $dest"; ls -l "$dest"

@@ -175,6 +175,9 @@ def main():
             # struct kernel_mapping (arch/riscv/include/asm/page.h, no XIP)
             fields = ("page_offset", "virt_addr", "phys_addr", "size", "va_pa_offset",
                       "va_kernel_pa_offset", "va_kernel_xip_pa_offset")
+            if kver == "6.12":  # virt_offset came after virt_addr (6.12's page.h, no XIP)
+                fields = ("page_offset", "virt_addr", "virt_offset", "phys_addr", "size", "va_pa_offset",
+                          "va_kernel_pa_offset")
             if kver == "7.3":   # 7.3's struct kernel_mapping: new order, no XIP field
                 fields = ("virt_addr", "virt_offset", "phys_addr", "size", "va_pa_offset",
                           "page_offset", "va_kernel_pa_offset")
