@@ -96,22 +96,12 @@ public struct Riscv64KernelLayout: KernelLayout {
         } else {
             throw .noTable(name: "kernel", reason: "riscv: the kernel image's physical place is found through linux_banner, whose text needs the vmlinux or VMCOREINFO's OSRELEASE")
         }
-        var result: (UInt64, String)?
-        var modeProblem: DumpError?
-        _ = session.coreMemory.firstMatch(bytes) { hit in
+        let found = try firstConfirmed(session, bytes) { hit throws(DumpError) in
             let offset = bannerVA &- hit
-            do throws(DumpError) {
-                guard try confirms(session, offset: offset, swapperVA: swapperVA, va: bannerVA, physical: hit) else { return false }
-            } catch {
-                // Say why this candidate failed rather than blame the vmlinux.
-                modeProblem = error
-                return false
-            }
-            result = (offset, "linux_banner found at physical \(hex(hit)), confirmed by swapper_pg_dir")
-            return true
+            guard try confirms(session, offset: offset, swapperVA: swapperVA, va: bannerVA, physical: hit) else { return nil }
+            return (offset, "linux_banner found at physical \(hex(hit)), confirmed by swapper_pg_dir")
         }
-        if let result { return result }
-        if let modeProblem { throw modeProblem }
+        if let found { return found }
         throw .noTable(name: "kernel", reason: "riscv: linux_banner's bytes were not found in the dump where swapper_pg_dir maps them (wrong vmlinux?)")
     }
 
@@ -131,35 +121,46 @@ public struct Riscv64KernelLayout: KernelLayout {
               let release = info.osRelease, !release.isEmpty, release.utf8.count < 65 else { return nil }
         let sysname = Array("Linux".utf8) + [UInt8](repeating: 0, count: 60)
         let wantedRelease = Array(release.utf8) + [0]
-        var result: (UInt64, String)?
-        var modeProblem: DumpError?
-        _ = session.coreMemory.firstMatch(sysname) { hit in
+        return try firstConfirmed(session, sysname) { hit throws(DumpError) in
             let within = (hit &- utsVA) & 0xfff
             guard within == 0 || within == 4,
                   let text = try? session.coreMemory.read(PhysicalAddress(hit &+ 130), count: wantedRelease.count),
-                  text == wantedRelease else { return false }
+                  text == wantedRelease else { return nil }
             let offset = utsVA &+ within &- hit
-            do throws(DumpError) {
-                // The mode's variables are found by symbols this early only
-                // where VMCOREINFO names them; else each mode is tried (a
-                // wrong one does not map the page where it was found).
-                let modes: [Riscv64Paging.Mode?] = (try? readMode(session, translate: { $0 &- offset })) != nil
-                    ? [nil] : Riscv64Paging.Mode.allCases
-                var confirmed = false
-                for mode in modes where !confirmed {
-                    confirmed = try confirms(session, offset: offset, swapperVA: swapperVA, va: utsVA &+ within,
-                                             physical: hit, mode: mode)
-                }
-                guard confirmed else { return false }
-            } catch {
-                modeProblem = error
-                return false
+            // The mode's variables are found by symbols this early only
+            // where VMCOREINFO names them; else each mode is tried (a
+            // wrong one does not map the page where it was found).
+            let modes: [Riscv64Paging.Mode?] = (try? readMode(session, translate: { $0 &- offset })) != nil
+                ? [nil] : Riscv64Paging.Mode.allCases
+            var confirmed = false
+            for mode in modes where !confirmed {
+                confirmed = try confirms(session, offset: offset, swapperVA: swapperVA, va: utsVA &+ within,
+                                         physical: hit, mode: mode)
             }
-            result = (offset, "init_uts_ns (VMCOREINFO) found at physical \(hex(hit &- within)) by its release, confirmed by swapper_pg_dir")
-            return true
+            guard confirmed else { return nil }
+            return (offset, "init_uts_ns (VMCOREINFO) found at physical \(hex(hit &- within)) by its release, confirmed by swapper_pg_dir")
+        }
+    }
+
+    /// The first place in memory holding `bytes` that `candidate` accepts (an
+    /// image offset and where it came from). A candidate that throws is
+    /// passed over; when none is accepted, the last such error is thrown, to
+    /// say why a candidate failed rather than blame the symbols; nil when no
+    /// candidate got that far.
+    static func firstConfirmed(_ session: KernelSession, _ bytes: [UInt8],
+                               candidate: (UInt64) throws(DumpError) -> (UInt64, String)?) throws(DumpError) -> (UInt64, String)? {
+        var result: (UInt64, String)?
+        var problem: DumpError?
+        _ = session.coreMemory.firstMatch(bytes) { hit in
+            do throws(DumpError) {
+                result = try candidate(hit)
+            } catch {
+                problem = error
+            }
+            return result != nil
         }
         if let result { return result }
-        if let modeProblem { throw modeProblem }
+        if let problem { throw problem }
         return nil
     }
 
