@@ -97,8 +97,8 @@ enum KallsymsDecoder {
         var names = PagedReader(base: loc.names, limit: count * 600, fetch: fetch, what: "kallsyms_names")
         names.reserve(count * 12)
         // Where each symbol's entry starts (loading the pages as the counts
-        // lead on); the names are then hashed as they decode, and decoded
-        // again only for the symbols asked for.
+        // lead on); the names are then grouped by their first bytes, and a
+        // group decoded and hashed only when one of its names is asked for.
         let entryStarts = HugeArray<UInt32>(capacity: count)
         var cursor = 0
         // Bytes of the array loaded so far (pages are read only past them).
@@ -123,15 +123,15 @@ enum KallsymsDecoder {
             }
             cursor += length
         }
-        let parts = KallsymsNameHasher(tokenBytes: tokenBytes, tokenStarts: tokenStarts)
-            .parts(encoded: names.loaded, skip: names.skip, entryStarts: entryStarts)
+        let prefixed = KallsymsPrefixIndex(hasher: KallsymsNameHasher(tokenBytes: tokenBytes, tokenStarts: tokenStarts),
+                                           encoded: names.loaded, skip: names.skip, entryStarts: entryStarts)
 
         var problems: [String] = []
         var first: SymbolIndex? = nil
         for addresses in try addressCandidates(loc, count: count, order: order, fetch: fetch) {
             let table = KallsymsTable(tokenBytes: tokenBytes, tokenStarts: tokenStarts, encoded: names.loaded,
                                       skip: names.skip, entryStarts: entryStarts, addresses: addresses)
-            let index = first.map { SymbolIndex(entries: table, namesOf: $0) } ?? SymbolIndex(entries: table, parts: parts)
+            let index = first.map { SymbolIndex(entries: table, namesOf: $0) } ?? SymbolIndex(entries: table, prefixed: prefixed)
             first = first ?? index
             switch check(index, against: info) {
             case .success: return index

@@ -137,8 +137,9 @@ struct KallsymsAddresses: Sendable {
 }
 
 /// Hashes kallsyms names (`SymbolIndex.hash`, type letter left out) as
-/// they decode into one buffer: a token of up to 8 bytes (nearly all are)
-/// is one 8-byte store, packed once per token here.
+/// they decode into one buffer, and sorts names into groups by their first
+/// two bytes: a token of up to 8 bytes (nearly all are) is one 8-byte word,
+/// packed once per token here.
 struct KallsymsNameHasher {
     private let tokenBytes: [UInt8]
     private let tokenStarts: [Int32]
@@ -161,21 +162,11 @@ struct KallsymsNameHasher {
         }
     }
 
-    /// Every entry of `kallsyms_names` (byte k at `encoded[skip + k]`),
-    /// hashed into buckets in table order: a big table in two parts side by
-    /// side (`runSideBySide`), the second's ordinals after the first's.
-    func parts(encoded: HugeArray<UInt8>, skip: Int, entryStarts: HugeArray<UInt32>) -> [SymbolBuckets] {
-        let count = entryStarts.count
-        let halves = count >= SymbolBuckets.sideBySideFrom ? (0..<count / 2, count / 2..<count) : nil
-        return SymbolBuckets.inParts(whole: 0..<count, halves: halves, rowCount: { $0.count }) { ordinals in
-            (ordinals, buckets(encoded: encoded, skip: skip, entryStarts: entryStarts, ordinals: ordinals))
-        }.map(\.1)
-    }
-
-    /// The entries `ordinals` of `kallsyms_names`, hashed into one part's
-    /// buckets (local ordinals; `first` left for the caller).
+    /// The entries `ordinals` (symbol numbers in table order) of
+    /// `kallsyms_names` (byte k at `encoded[skip + k]`), hashed into buckets
+    /// whose ordinal j stands for `ordinals[j]`.
     func buckets(encoded: HugeArray<UInt8>, skip: Int, entryStarts: HugeArray<UInt32>,
-                 ordinals: Range<Int>) -> SymbolBuckets {
+                 ordinals: UnsafeBufferPointer<UInt32>) -> SymbolBuckets {
         var buckets = SymbolBuckets(expected: ordinals.count)
         let name = UnsafeMutableRawBufferPointer.allocate(byteCount: KallsymsTable.longestName + 16, alignment: 8)
         defer { name.deallocate() }
@@ -187,7 +178,7 @@ struct KallsymsNameHasher {
         shortWords.withUnsafeBufferPointer { shortWords in
         shortLengths.withUnsafeBufferPointer { shortLengths in
             @inline(__always) func hash(_ i: Int) -> UInt64 {
-                let range = KallsymsTable.tokenRange(bytes, skip: skip, start: starts[ordinals.lowerBound + i])
+                let range = KallsymsTable.tokenRange(bytes, skip: skip, start: starts[Int(ordinals[i])])
                 let (cursor, end) = (range.lowerBound, range.upperBound)
                 // Decoded into `name` a token at a time: each short token is
                 // one 8-byte store (`name` has room for the overhang).
@@ -219,5 +210,45 @@ struct KallsymsNameHasher {
             }
         }}}}}
         return buckets
+    }
+
+    /// The `KallsymsPrefixIndex.group` of each entry's name (its first two
+    /// bytes after the type letter), from its first tokens only.
+    func groups(encoded: HugeArray<UInt8>, skip: Int, entryStarts: HugeArray<UInt32>) -> HugeArray<UInt16> {
+        let count = entryStarts.count
+        let groups = HugeArray<UInt16>(zeroed: count)
+        let starts = entryStarts.buffer
+        encoded.withUnsafeBufferPointer { bytes in
+        tokenBytes.withUnsafeBufferPointer { tb in
+        tokenStarts.withUnsafeBufferPointer { ts in
+        shortWords.withUnsafeBufferPointer { shortWords in
+        shortLengths.withUnsafeBufferPointer { shortLengths in
+            for i in 0..<count {
+                let range = KallsymsTable.tokenRange(bytes, skip: skip, start: starts[i])
+                // The type letter and the name's first two bytes, in a word
+                // (zero past the name's end).
+                var head: UInt64 = 0
+                var n = 0
+                var k = range.lowerBound
+                while k < range.upperBound && n < 3 {
+                    let t = Int(bytes[k])
+                    let length = Int(shortLengths[t])
+                    if length != 0 {
+                        head |= shortWords[t] &<< UInt64(truncatingIfNeeded: n &* 8)
+                        n &+= length
+                    } else {
+                        var b = Int(ts[t])
+                        while b < Int(ts[t + 1]) && n < 3 {
+                            head |= UInt64(tb[b]) &<< UInt64(truncatingIfNeeded: n &* 8)
+                            n &+= 1
+                            b &+= 1
+                        }
+                    }
+                    k += 1
+                }
+                groups.base[i] = KallsymsPrefixIndex.group(UInt8(truncatingIfNeeded: head >> 8), UInt8(truncatingIfNeeded: head >> 16))
+            }
+        }}}}}
+        return groups
     }
 }

@@ -48,7 +48,7 @@ public struct SnapshotWriter {
     /// benchmark's scale generator) append them after this.
     public static func header(machine: UInt16, notes: [ElfFile.Note], segments: [(start: UInt64, size: UInt64)],
                               bigEndian: Bool = false) -> [UInt8] {
-        var w = FieldWriter(bigEndian: bigEndian)
+        let w = FieldWriter(bigEndian: bigEndian)
         var noteBlob: [UInt8] = []
         for n in notes {
             let name = Array(n.name.utf8) + [0]

@@ -36,6 +36,9 @@ public final class SymbolIndex: Sendable {
     /// table in its order, each with its first ordinal. Names are compared in
     /// the table itself, so no hash is kept per symbol.
     private let parts: [(slots: HugeArray<UInt32>, first: Int)]
+    /// Instead of `parts`: the dump's kallsyms, hashed a group at a time
+    /// as names are asked for.
+    private let prefixed: KallsymsPrefixIndex?
 
     public var count: Int { entries.count }
     /// How many parts the table was hashed in (2 when side by side).
@@ -49,6 +52,13 @@ public final class SymbolIndex: Sendable {
     init(entries: any SymbolEntries, parts: [SymbolBuckets]) {
         self.entries = entries
         self.parts = parts.map { ($0.slots, $0.first) }
+        prefixed = nil
+    }
+
+    init(entries: any SymbolEntries, prefixed: KallsymsPrefixIndex) {
+        self.entries = entries
+        parts = []
+        self.prefixed = prefixed
     }
 
     /// The same names with other addresses (kallsyms under another encoding):
@@ -56,6 +66,7 @@ public final class SymbolIndex: Sendable {
     init(entries: any SymbolEntries, namesOf other: SymbolIndex) {
         self.entries = entries
         self.parts = other.parts
+        prefixed = other.prefixed
     }
 
     /// The names' hash: of the length, the first 8 bytes (zero-padded) and,
@@ -101,6 +112,9 @@ public final class SymbolIndex: Sendable {
             let keyBytes = UnsafeBufferPointer(k)
             guard let base = keyBytes.baseAddress else { return nil }
             let h = Self.hash(base, count: keyBytes.count)
+            if let prefixed {
+                return prefixed.first(hash: h, name: keyBytes) { entries.name($0, equals: keyBytes) && entries.address($0) != nil }
+            }
             // Parts in table order: the first part's match is the earlier symbol.
             for (buckets, first) in parts {
                 let mask = buckets.count - 1

@@ -32,7 +32,7 @@ import PageTables
 
     static let base: UInt64 = 0xffff_ffff_8100_0000
     /// Multi-character tokens; every other token is the single byte of its index.
-    static let longTokens: [UInt8: String] = [1: "__", 2: "init_", 3: "pgt", 4: "Tsym_", 5: "dkall", 6: "swapper_pg_dir"]
+    static let longTokens: [UInt8: String] = [1: "__", 2: "init_", 3: "pgt", 4: "Tsym_", 5: "dkall", 6: "swapper_pg_dir", 7: "dz__init_pgt_"]
 
     /// The symbols: ordinary ones above `base`, a per-CPU one at a small
     /// address, the names VMCOREINFO checks, and one name long enough for
@@ -160,6 +160,25 @@ import PageTables
         let list = Self.symbols(above: low + 0x8000_0000).filter { $0.name != "runqueues" }
         let index = try Self.image(.relative, symbols: list, relativeBase: low).decode()
         Self.expectAllDecoded(index, list)
+    }
+
+    /// Lookups hash one group of names (their first two bytes) at a time:
+    /// a name is found in table order among same-named symbols, and not
+    /// confused with a name of its group or a neighbouring one.
+    @Test func aNameIsFoundInItsGroupInTableOrder() throws {
+        var list = Self.symbols()
+        let top = Self.base + 0x30_0000
+        list += [("t", "dup", top), ("t", "du", top + 0x40), ("t", "dup", top + 0x80), ("b", "dv", top + 0xc0),
+                 ("T", "d", top + 0x100), ("b", "Dup", top + 0x140)]
+        let index = try Self.image(.relative, symbols: list).decode()
+        #expect(index["dup"] == top, "the first of two")
+        #expect(index["du"] == top + 0x40)
+        #expect(index["dv"] == top + 0xc0)
+        #expect(index["d"] == top + 0x100)
+        #expect(index["Dup"] == top + 0x140)
+        #expect(index["dupe"] == nil)
+        #expect(index["dw"] == nil)
+        #expect(index[""] == nil)
     }
 
     /// `SYMBOL(mem_section)` is a pointer value, not the symbol's address: one
