@@ -123,8 +123,11 @@ enum KallsymsDecoder {
             }
             cursor += length
         }
-        let prefixed = KallsymsPrefixIndex(hasher: KallsymsNameHasher(tokenBytes: tokenBytes, tokenStarts: tokenStarts),
-                                           encoded: names.loaded, skip: names.skip, entryStarts: entryStarts)
+        let hasher = KallsymsNameHasher(tokenBytes: tokenBytes, tokenStarts: tokenStarts)
+        let (encoded, skip) = (names.loaded, names.skip)
+        let prefixed = NameGroupIndex(groups: hasher.groups(encoded: encoded, skip: skip, entryStarts: entryStarts)) {
+            hasher.buckets(encoded: encoded, skip: skip, entryStarts: entryStarts, ordinals: $0)
+        }
 
         var problems: [String] = []
         var first: SymbolIndex? = nil

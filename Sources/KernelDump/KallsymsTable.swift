@@ -212,7 +212,7 @@ struct KallsymsNameHasher {
         return buckets
     }
 
-    /// The `KallsymsPrefixIndex.group` of each entry's name (its first two
+    /// The `NameGroupIndex.group` of each entry's name (its first two
     /// bytes after the type letter), from its first tokens only.
     func groups(encoded: HugeArray<UInt8>, skip: Int, entryStarts: HugeArray<UInt32>) -> HugeArray<UInt16> {
         let count = entryStarts.count
@@ -246,7 +246,7 @@ struct KallsymsNameHasher {
                     }
                     k += 1
                 }
-                groups.base[i] = KallsymsPrefixIndex.group(UInt8(truncatingIfNeeded: head >> 8), UInt8(truncatingIfNeeded: head >> 16))
+                groups.base[i] = NameGroupIndex.group(UInt8(truncatingIfNeeded: head >> 8), UInt8(truncatingIfNeeded: head >> 16))
             }
         }}}}}
         return groups

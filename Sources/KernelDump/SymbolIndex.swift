@@ -36,13 +36,13 @@ public final class SymbolIndex: Sendable {
     /// table in its order, each with its first ordinal. Names are compared in
     /// the table itself, so no hash is kept per symbol.
     private let parts: [(slots: HugeArray<UInt32>, first: Int)]
-    /// Instead of `parts`: the dump's kallsyms, hashed a group at a time
-    /// as names are asked for.
-    private let prefixed: KallsymsPrefixIndex?
+    /// Instead of `parts`: names hashed a group at a time as they are
+    /// asked for (kallsyms, System.map).
+    private let prefixed: NameGroupIndex?
 
     public var count: Int { entries.count }
-    /// How many parts the table was hashed in (2 when side by side).
-    var partCount: Int { parts.count }
+    /// How many parts the table was read in (2 when side by side).
+    let partCount: Int
 
     convenience init(entries: any SymbolEntries, buckets: SymbolBuckets) {
         self.init(entries: entries, parts: [buckets])
@@ -53,12 +53,14 @@ public final class SymbolIndex: Sendable {
         self.entries = entries
         self.parts = parts.map { ($0.slots, $0.first) }
         prefixed = nil
+        partCount = parts.count
     }
 
-    init(entries: any SymbolEntries, prefixed: KallsymsPrefixIndex) {
+    init(entries: any SymbolEntries, prefixed: NameGroupIndex, partCount: Int = 1) {
         self.entries = entries
         parts = []
         self.prefixed = prefixed
+        self.partCount = partCount
     }
 
     /// The same names with other addresses (kallsyms under another encoding):
@@ -67,6 +69,7 @@ public final class SymbolIndex: Sendable {
         self.entries = entries
         self.parts = other.parts
         prefixed = other.prefixed
+        partCount = other.partCount
     }
 
     /// The names' hash: of the length, the first 8 bytes (zero-padded) and,

@@ -16,55 +16,61 @@ struct SymbolMapText: SymbolEntries {
     /// kernel arrays end them by their own terminators).
     var sizesFromNextAddress: Bool { true }
 
-    /// Finds the lines and hashes their names in one pass; a big file's two
-    /// halves side by side (`runSideBySide`), split after a newline. Files
-    /// over 4 GiB are read up to there (the caller's limit is far below).
-    static func parse(_ store: StableBytes) -> (SymbolMapText, [SymbolBuckets]) {
+    /// Finds the lines and their names' groups (`NameGroupIndex`) in one
+    /// pass; a big file's two halves side by side (`runSideBySide`), split
+    /// after a newline. Files over 4 GiB are read up to there (the caller's
+    /// limit is far below). Also says how many parts it was read in.
+    static func parse(_ store: StableBytes) -> (SymbolMapText, NameGroupIndex, parts: Int) {
         let text = store.buffer
         let end = min(text.count, Int(UInt32.max))
-        var halves: (Range<Int>, Range<Int>)?
+        var parts: [(HugeArray<UInt32>, HugeArray<UInt16>)] = []
         if end >= 1 << 20, let newline = (end / 2..<end).first(where: { text[$0] == 0x0a }), newline + 1 < end {
-            halves = (0..<newline + 1, newline + 1..<end)
+            var first: (HugeArray<UInt32>, HugeArray<UInt16>)?
+            var second: (HugeArray<UInt32>, HugeArray<UInt16>)?
+            runSideBySide({ first = scan(text, in: 0..<newline + 1) }, { second = scan(text, in: newline + 1..<end) })
+            parts = [first, second].compactMap { $0 }
+        } else {
+            parts = [scan(text, in: 0..<end)]
         }
-        let parts = SymbolBuckets.inParts(whole: 0..<end, halves: halves, rowCount: { $0.count }) { scan(text, in: $0) }
-        let names = parts.first?.0 ?? HugeArray()
-        for (more, _) in parts.dropFirst() { names.append(contentsOf: more.buffer) }
-        return (SymbolMapText(store: store, nameStarts: names), parts.map(\.1))
-    }
-
-    /// Lines in `from..<end`, judged from its first 64 KiB.
-    private static func expectedLines(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int {
-        let sample = min(end - from, 1 << 16)
-        guard sample > 0 else { return 0 }
-        var lines = 1
-        for i in from..<from + sample where bytes[i] == 0x0a { lines += 1 }
-        return (end - from) / sample * lines + lines
+        let (names, groups) = parts.first ?? (HugeArray(), HugeArray())
+        for (moreNames, moreGroups) in parts.dropFirst() {
+            names.append(contentsOf: moreNames.buffer)
+            groups.append(contentsOf: moreGroups.buffer)
+        }
+        let entries = SymbolMapText(store: store, nameStarts: names)
+        let index = NameGroupIndex(groups: groups) { members in
+            var buckets = SymbolBuckets(expected: members.count)
+            let text = store.buffer
+            let hash = { (k: Int) -> UInt64 in
+                let start = Int(names.base[Int(members[k])])
+                return SymbolIndex.hash(text.baseAddress! + start, count: fieldEnd(text, from: start, end: end) - start,
+                                        readable: end - start)
+            }
+            for k in 0..<members.count { buckets.append(hash(k), hashOf: hash) }
+            return buckets
+        }
+        return (entries, index, parts.count)
     }
 
     /// The loop of `parse` over the lines in `range`: per symbol line its
-    /// name's start, and the name's `SymbolIndex.hash` into its buckets.
-    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> (HugeArray<UInt32>, SymbolBuckets) {
+    /// name's start and group.
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> (HugeArray<UInt32>, HugeArray<UInt16>) {
         let (from, end) = (range.lowerBound, range.upperBound)
         // The shortest symbol line, `a b c\n`, is 6 bytes: room for every
         // line at once, so the loop writes without capacity checks (pages
         // never written are never touched).
         let names = HugeArray<UInt32>(capacity: (end - from) / 6 + 1)
-        var buckets = SymbolBuckets(expected: expectedLines(bytes, from: from, end: end))
-        guard let base = bytes.baseAddress else { return (names, buckets) }
-        let out = names.base
-        let again = { (k: Int) -> UInt64 in
-            let start = Int(out[k])
-            return SymbolIndex.hash(base + start, count: fieldEnd(bytes, from: start, end: end) - start, readable: end - start)
-        }
+        let groups = HugeArray<UInt16>(capacity: (end - from) / 6 + 1)
+        guard bytes.baseAddress != nil else { return (names, groups) }
+        let (out, groupOut) = (names.base, groups.base)
         var n = 0
         var i = from
         while i < end {
             let line = i
             if let name = nameField(bytes, line: line, end: end) {
                 let nameEnd = fieldEnd(bytes, from: name, end: end)
-                let h = SymbolIndex.hash(base + name, count: nameEnd - name, readable: end - name)
                 out[n] = UInt32(name)
-                buckets.append(h, hashOf: again)
+                groupOut[n] = NameGroupIndex.group(bytes[name], nameEnd - name > 1 ? bytes[name + 1] : 0)
                 n += 1
                 i = nameEnd
             }
@@ -72,7 +78,8 @@ struct SymbolMapText: SymbolEntries {
             i += 1
         }
         names.setCount(n)
-        return (names, buckets)
+        groups.setCount(n)
+        return (names, groups)
     }
 
     @inline(__always) static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
@@ -182,8 +189,8 @@ extension SymbolIndex {
     static func parseMap(_ text: [UInt8]) -> SymbolIndex { parseMap(StableBytes(copying: text)) }
 
     static func parseMap(_ store: StableBytes) -> SymbolIndex {
-        let (entries, parts) = SymbolMapText.parse(store)
-        return SymbolIndex(entries: entries, parts: parts)
+        let (entries, groups, parts) = SymbolMapText.parse(store)
+        return SymbolIndex(entries: entries, prefixed: groups, partCount: parts)
     }
 
     /// No symbols (a stripped vmlinux).

@@ -1,19 +1,21 @@
 import Glibc
 
-/// The dump's kallsyms looked up by name without hashing every name: one
-/// pass sorts the symbols into groups by their names' first two bytes (read
-/// from the first tokens only), and a group's names are decoded and hashed
-/// the first time a name of that group is asked for.
+/// A symbol table looked up by name without hashing every name: the pass
+/// that finds the symbols sorts them into groups by their names' first two
+/// bytes, and a group's names are hashed the first time a name of that
+/// group is asked for.
 ///
-/// Why: a listing asks for a few dozen names, and decoding and hashing all of
-/// Debian 6.1's 140,000 was more than half of a dump-alone run (callgrind,
-/// 25M of 46M instructions; issue 16). The groups asked for hold a small part
-/// of the table.
-final class KallsymsPrefixIndex: @unchecked Sendable {
-    private let hasher: KallsymsNameHasher
-    private let encoded: HugeArray<UInt8>
-    private let skip: Int
-    private let entryStarts: HugeArray<UInt32>
+/// Why: a listing asks for a few dozen names, and hashing all of a kernel's
+/// 100,000 or more was most of a short run: decoding and hashing Debian
+/// 6.1's kallsyms took 25M of a dump-alone run's 46M instructions
+/// (callgrind; issue 16). The groups asked for hold a small part of the
+/// table. Used for the dump's kallsyms and for System.map text.
+final class NameGroupIndex: @unchecked Sendable {
+    /// Builds the buckets of a group's symbols (ordinals in table order;
+    /// bucket ordinal j stands for the group's j-th symbol).
+    typealias HashGroup = @Sendable (UnsafeBufferPointer<UInt32>) -> SymbolBuckets
+
+    private let hashGroup: HashGroup
     /// Symbol numbers by group, in table order within each: group g's are
     /// `ordinals[groupStarts[g]..<groupStarts[g + 1]]`.
     private let groupStarts: [UInt32]
@@ -36,12 +38,9 @@ final class KallsymsPrefixIndex: @unchecked Sendable {
         Int(group(name.count > 0 ? name[0] : 0, name.count > 1 ? name[1] : 0))
     }
 
-    init(hasher: KallsymsNameHasher, encoded: HugeArray<UInt8>, skip: Int, entryStarts: HugeArray<UInt32>) {
-        self.hasher = hasher
-        self.encoded = encoded
-        self.skip = skip
-        self.entryStarts = entryStarts
-        let groups = hasher.groups(encoded: encoded, skip: skip, entryStarts: entryStarts)
+    /// `groups`: each symbol's `group`, in table order.
+    init(groups: HugeArray<UInt16>, hashGroup: @escaping HashGroup) {
+        self.hashGroup = hashGroup
         // A counting sort: stable, so each group keeps the table's order.
         var starts = [UInt32](repeating: 0, count: Self.groupCount + 1)
         let ordinals = HugeArray<UInt32>(zeroed: groups.count)
@@ -81,7 +80,7 @@ final class KallsymsPrefixIndex: @unchecked Sendable {
         if let done = built[g] {
             buckets = done
         } else {
-            buckets = hasher.buckets(encoded: encoded, skip: skip, entryStarts: entryStarts, ordinals: members)
+            buckets = hashGroup(members)
             built[g] = buckets
         }
         pthread_mutex_unlock(lock)
