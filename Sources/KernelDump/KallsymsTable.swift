@@ -171,12 +171,8 @@ struct KallsymsNameHasher {
         let name = UnsafeMutableRawBufferPointer.allocate(byteCount: KallsymsTable.longestName + 16, alignment: 8)
         defer { name.deallocate() }
         guard let named = name.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return buckets }
-        let starts = entryStarts.buffer
-        encoded.withUnsafeBufferPointer { bytes in
-        tokenBytes.withUnsafeBufferPointer { tb in
-        tokenStarts.withUnsafeBufferPointer { ts in
-        shortWords.withUnsafeBufferPointer { shortWords in
-        shortLengths.withUnsafeBufferPointer { shortLengths in
+        let (starts, bytes) = (entryStarts.buffer, encoded.buffer)
+        withTables { tb, ts, shortWords, shortLengths in
             @inline(__always) func hash(_ i: Int) -> UInt64 {
                 let range = KallsymsTable.tokenRange(bytes, skip: skip, start: starts[Int(ordinals[i])])
                 let (cursor, end) = (range.lowerBound, range.upperBound)
@@ -208,8 +204,21 @@ struct KallsymsNameHasher {
             for i in 0..<ordinals.count {
                 buckets.append(hash(i), hashOf: hash)
             }
-        }}}}}
+        }
         return buckets
+    }
+
+    /// The token table and the packed short tokens as buffers, for the
+    /// loops over many entries.
+    private func withTables<R>(_ body: (_ tokenBytes: UnsafeBufferPointer<UInt8>, _ tokenStarts: UnsafeBufferPointer<Int32>,
+                                        _ shortWords: UnsafeBufferPointer<UInt64>, _ shortLengths: UnsafeBufferPointer<UInt8>) -> R) -> R {
+        tokenBytes.withUnsafeBufferPointer { tb in
+            tokenStarts.withUnsafeBufferPointer { ts in
+                shortWords.withUnsafeBufferPointer { words in
+                    shortLengths.withUnsafeBufferPointer { lengths in body(tb, ts, words, lengths) }
+                }
+            }
+        }
     }
 
     /// The `NameGroupIndex.group` of each entry's name (its first two
@@ -217,12 +226,8 @@ struct KallsymsNameHasher {
     func groups(encoded: HugeArray<UInt8>, skip: Int, entryStarts: HugeArray<UInt32>) -> HugeArray<UInt16> {
         let count = entryStarts.count
         let groups = HugeArray<UInt16>(zeroed: count)
-        let starts = entryStarts.buffer
-        encoded.withUnsafeBufferPointer { bytes in
-        tokenBytes.withUnsafeBufferPointer { tb in
-        tokenStarts.withUnsafeBufferPointer { ts in
-        shortWords.withUnsafeBufferPointer { shortWords in
-        shortLengths.withUnsafeBufferPointer { shortLengths in
+        let (starts, bytes) = (entryStarts.buffer, encoded.buffer)
+        withTables { tb, ts, shortWords, shortLengths in
             for i in 0..<count {
                 let range = KallsymsTable.tokenRange(bytes, skip: skip, start: starts[i])
                 // The type letter and the name's first two bytes, in a word
@@ -248,7 +253,7 @@ struct KallsymsNameHasher {
                 }
                 groups.base[i] = NameGroupIndex.group(UInt8(truncatingIfNeeded: head >> 8), UInt8(truncatingIfNeeded: head >> 16))
             }
-        }}}}}
+        }
         return groups
     }
 }
