@@ -227,8 +227,20 @@ struct KallsymsNameHasher {
         let count = entryStarts.count
         let groups = HugeArray<UInt16>(zeroed: count)
         let (starts, bytes) = (entryStarts.buffer, encoded.buffer)
+        // A big table in two halves side by side: each writes its own part.
+        if count >= SymbolBuckets.sideBySideFrom {
+            runSideBySide({ fillGroups(groups, 0..<count / 2, starts: starts, bytes: bytes, skip: skip) },
+                          { fillGroups(groups, count / 2..<count, starts: starts, bytes: bytes, skip: skip) })
+        } else {
+            fillGroups(groups, 0..<count, starts: starts, bytes: bytes, skip: skip)
+        }
+        return groups
+    }
+
+    private func fillGroups(_ groups: HugeArray<UInt16>, _ entries: Range<Int>, starts: UnsafeBufferPointer<UInt32>,
+                            bytes: UnsafeBufferPointer<UInt8>, skip: Int) {
         withTables { tb, ts, shortWords, shortLengths in
-            for i in 0..<count {
+            for i in entries {
                 let range = KallsymsTable.tokenRange(bytes, skip: skip, start: starts[i])
                 // The type letter and the name's first two bytes, in a word
                 // (zero past the name's end).
@@ -254,6 +266,5 @@ struct KallsymsNameHasher {
                 groups.base[i] = NameGroupIndex.group(UInt8(truncatingIfNeeded: head >> 8), UInt8(truncatingIfNeeded: head >> 16))
             }
         }
-        return groups
     }
 }
