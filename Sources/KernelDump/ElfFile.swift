@@ -184,8 +184,8 @@ public final class ElfFile {
             guard count > 0, let symbols = data.pointee.d_buf, let names = stringData.pointee.d_buf else { continue }
             let table = ElfSymbolTable(owner: self, symbols: UnsafeRawPointer(symbols), count: count, is64: is64,
                                        names: UnsafeRawPointer(names), namesSize: Int(stringData.pointee.d_size))
-            let (entries, parts) = table.index()
-            return SymbolIndex(entries: entries, parts: parts)
+            let (entries, groups) = table.index()
+            return SymbolIndex(entries: entries, groups: groups)
         }
         return .empty
     }

@@ -21,7 +21,11 @@ struct ElfSymbolTable: SymbolEntries, @unchecked Sendable {
         self.rowCount = min(count, Int(UInt32.max))
         self.is64 = is64
         self.names = names
-        self.namesSize = namesSize
+        // Cut after the last NUL: every name that starts before it ends at
+        // a NUL, and one that starts past it (a corrupt table's) is no name.
+        var end = namesSize
+        while end > 0 && names.load(fromByteOffset: end - 1, as: UInt8.self) != 0 { end -= 1 }
+        self.namesSize = end
     }
 
     var count: Int { rows.count }
@@ -57,32 +61,51 @@ struct ElfSymbolTable: SymbolEntries, @unchecked Sendable {
         return nil
     }
 
-    /// Picks the rows and hashes their names in one pass; a big table's two
-    /// halves side by side (`runSideBySide`).
-    func index() -> (ElfSymbolTable, [SymbolBuckets]) {
+    /// Picks the rows and their names' groups (`NameGroupIndex`) in one
+    /// pass; a big table's two halves side by side (`runSideBySide`).
+    func index() -> (ElfSymbolTable, NameGroupIndex) {
         var table = self
-        let halves = rowCount >= SymbolBuckets.sideBySideFrom ? (0..<rowCount / 2, rowCount / 2..<rowCount) : nil
-        let parts = SymbolBuckets.inParts(whole: 0..<rowCount, halves: halves, rowCount: { $0.count }) { index(rows: $0) }
+        var parts: [([UInt32], [UInt16])] = []
+        if rowCount >= SymbolBuckets.sideBySideFrom {
+            var first: ([UInt32], [UInt16])?
+            var second: ([UInt32], [UInt16])?
+            runSideBySide({ first = rowsAndGroups(0..<rowCount / 2) }, { second = rowsAndGroups(rowCount / 2..<rowCount) })
+            parts = [first, second].compactMap { $0 }
+        } else {
+            parts = [rowsAndGroups(0..<rowCount)]
+        }
         table.rows = parts.flatMap(\.0)
-        return (table, parts.map(\.1))
+        let groups = HugeArray<UInt16>(capacity: table.rows.count)
+        for (_, more) in parts { groups.append(contentsOf: more) }
+        let picked = table
+        let index = NameGroupIndex(groups: groups) { members in
+            var buckets = SymbolBuckets(expected: members.count)
+            let bytes = picked.names.assumingMemoryBound(to: UInt8.self)
+            let hash = { (k: Int) -> UInt64 in
+                let offset = picked.nameOffset(row: Int(picked.rows[Int(members[k])]))
+                return SymbolIndex.hash(bytes + offset, count: picked.nameLength(at: offset) ?? 0, readable: picked.namesSize - offset)
+            }
+            for k in 0..<members.count { buckets.append(hash(k), hashOf: hash) }
+            return buckets
+        }
+        return (table, index)
     }
 
-    /// The symbols among `rows` (an address, a name) and their buckets.
-    private func index(rows range: Range<Int>) -> ([UInt32], SymbolBuckets) {
+    /// The symbols among `rows` (an address, a name) and their names' groups.
+    private func rowsAndGroups(_ range: Range<Int>) -> ([UInt32], [UInt16]) {
         var rows: [UInt32] = []
+        var groups: [UInt16] = []
         rows.reserveCapacity(range.count)
-        var buckets = SymbolBuckets(expected: range.count)
+        groups.reserveCapacity(range.count)
         let bytes = names.assumingMemoryBound(to: UInt8.self)
         for row in range where value(row: row) != 0 {
             let offset = nameOffset(row: row)
-            guard let length = nameLength(at: offset), length > 0 else { continue }
+            // A name that starts before `namesSize` ends at a NUL before it.
+            guard offset < namesSize, bytes[offset] != 0 else { continue }
             rows.append(UInt32(row))
-            buckets.append(SymbolIndex.hash(bytes + offset, count: length, readable: namesSize - offset)) { i in
-                let offset = nameOffset(row: Int(rows[i]))
-                return SymbolIndex.hash(bytes + offset, count: nameLength(at: offset) ?? 0, readable: namesSize - offset)
-            }
+            groups.append(NameGroupIndex.group(bytes[offset], bytes[offset + 1]))
         }
-        return (rows, buckets)
+        return (rows, groups)
     }
 
     private func name(row: Int) -> UnsafeBufferPointer<UInt8> {

@@ -125,7 +125,7 @@ enum KallsymsDecoder {
         }
         let hasher = KallsymsNameHasher(tokenBytes: tokenBytes, tokenStarts: tokenStarts)
         let (encoded, skip) = (names.loaded, names.skip)
-        let prefixed = NameGroupIndex(groups: hasher.groups(encoded: encoded, skip: skip, entryStarts: entryStarts)) {
+        let groups = NameGroupIndex(groups: hasher.groups(encoded: encoded, skip: skip, entryStarts: entryStarts)) {
             hasher.buckets(encoded: encoded, skip: skip, entryStarts: entryStarts, ordinals: $0)
         }
 
@@ -134,7 +134,7 @@ enum KallsymsDecoder {
         for addresses in try addressCandidates(loc, count: count, order: order, fetch: fetch) {
             let table = KallsymsTable(tokenBytes: tokenBytes, tokenStarts: tokenStarts, encoded: names.loaded,
                                       skip: names.skip, entryStarts: entryStarts, addresses: addresses)
-            let index = first.map { SymbolIndex(entries: table, namesOf: $0) } ?? SymbolIndex(entries: table, prefixed: prefixed)
+            let index = first.map { SymbolIndex(entries: table, namesOf: $0) } ?? SymbolIndex(entries: table, groups: groups)
             first = first ?? index
             switch check(index, against: info) {
             case .success: return index

@@ -3,9 +3,9 @@ import Glibc
 /// Runs `first` on this thread and `second` on a new one, and returns when
 /// both are done; both in turn here if no thread can be made.
 ///
-/// For the two halves of a big symbol table (`SymbolBuckets.inParts`;
-/// hashing 140,000 kallsyms names was a third of a listing's instructions,
-/// issue 16). The two must share nothing they
+/// For the two halves of a big symbol table's first pass (finding the
+/// names and their groups: `SymbolMapText.parse`, `ElfSymbolTable.index`,
+/// `KallsymsNameHasher.groups`; issue 16). The two must share nothing they
 /// write.
 func runSideBySide(_ first: () -> Void, _ second: () -> Void) {
     withoutActuallyEscaping(second) { second in

@@ -1,18 +1,14 @@
-/// The hash table of a `SymbolIndex`, filled while a symbol table is scanned:
-/// open addressing over the symbols' ordinals (slot = ordinal + 1; 0 empty),
-/// at most two thirds full.
+/// The hash table of one `NameGroupIndex` group, filled as its names are
+/// hashed: open addressing over the group's ordinals (slot = ordinal + 1;
+/// 0 empty), at most two thirds full.
 ///
 /// Symbols go straight in as their names are hashed, so no per-symbol hash
 /// array is kept: each MiB a run writes costs 256 page faults, about 0.35 ms
 /// here (issue 16; 140,000 hashes were 1.1 MiB).
 struct SymbolBuckets {
     private(set) var slots: HugeArray<UInt32>
-    /// Symbols added so far; the next one's ordinal within this part.
+    /// Symbols added so far; the next one's ordinal.
     private(set) var count = 0
-    /// The table's ordinal of this part's first symbol: a big table is
-    /// hashed in two parts side by side (`runSideBySide`), each its own
-    /// buckets, the second's ordinals counted from where the first's end.
-    var first = 0
     private var limit: Int
 
     /// `expected`: how many symbols the table is thought to hold; more only
@@ -58,20 +54,4 @@ struct SymbolBuckets {
 extension SymbolBuckets {
     /// Below this many symbols a second thread costs more than it saves.
     static let sideBySideFrom = 20_000
-
-    /// Hashes a table in `part`s: over `halves` side by side on two threads
-    /// (`runSideBySide`) when given, else over `whole` alone. `part` returns
-    /// the symbols it found (its rows) and their buckets; the second half's
-    /// ordinals are counted on from the first's (`rowCount` of its rows).
-    /// The parts come back in table order.
-    static func inParts<Rows>(whole: Range<Int>, halves: (Range<Int>, Range<Int>)?, rowCount: (Rows) -> Int,
-                              _ part: (Range<Int>) -> (Rows, SymbolBuckets)) -> [(Rows, SymbolBuckets)] {
-        guard let (firstRange, secondRange) = halves else { return [part(whole)] }
-        var firstHalf: (Rows, SymbolBuckets)?
-        var secondHalf: (Rows, SymbolBuckets)?
-        runSideBySide({ firstHalf = part(firstRange) }, { secondHalf = part(secondRange) })
-        guard let firstHalf, var secondHalf else { return [] }
-        secondHalf.1.first = rowCount(firstHalf.0)
-        return [firstHalf, secondHalf]
-    }
 }

@@ -26,49 +26,32 @@ protocol SymbolEntries: Sendable {
 /// hash of the names.
 ///
 /// A listing asks for a few dozen names out of 100,000 or more (issue 16):
-/// building this is one pass that hashes each name where it lies; a name's
-/// bytes, address and size are read only for the symbols asked for, and
-/// an address-sorted list only when a nearest-symbol lookup needs one
-/// (`SymbolChain.nearest`).
+/// building this is one pass that finds the names where they lie and sorts
+/// them into groups by their first two bytes (`NameGroupIndex`); a group is
+/// hashed when one of its names is asked for, a name's bytes, address and
+/// size are read only for the symbols asked for, and an address-sorted list
+/// only when a nearest-symbol lookup needs one (`SymbolChain.nearest`).
 public final class SymbolIndex: Sendable {
     let entries: any SymbolEntries
-    /// Symbol ordinal + 1 by name hash (`SymbolBuckets`), in parts of the
-    /// table in its order, each with its first ordinal. Names are compared in
-    /// the table itself, so no hash is kept per symbol.
-    private let parts: [(slots: HugeArray<UInt32>, first: Int)]
-    /// Instead of `parts`: names hashed a group at a time as they are
-    /// asked for (kallsyms, System.map).
-    private let prefixed: NameGroupIndex?
+    /// The names by group, each group hashed on demand. Names are compared
+    /// in the table itself, so no name is copied.
+    private let groups: NameGroupIndex
 
     public var count: Int { entries.count }
     /// How many parts the table was read in (2 when side by side).
     let partCount: Int
 
-    convenience init(entries: any SymbolEntries, buckets: SymbolBuckets) {
-        self.init(entries: entries, parts: [buckets])
-    }
-
-    /// `parts`: the table's symbols in order, each part's `first` where it starts.
-    init(entries: any SymbolEntries, parts: [SymbolBuckets]) {
+    init(entries: any SymbolEntries, groups: NameGroupIndex, partCount: Int = 1) {
         self.entries = entries
-        self.parts = parts.map { ($0.slots, $0.first) }
-        prefixed = nil
-        partCount = parts.count
-    }
-
-    init(entries: any SymbolEntries, prefixed: NameGroupIndex, partCount: Int = 1) {
-        self.entries = entries
-        parts = []
-        self.prefixed = prefixed
+        self.groups = groups
         self.partCount = partCount
     }
 
     /// The same names with other addresses (kallsyms under another encoding):
-    /// the hash is the names', so it is shared.
+    /// the groups are the names', so they are shared.
     init(entries: any SymbolEntries, namesOf other: SymbolIndex) {
         self.entries = entries
-        self.parts = other.parts
-        prefixed = other.prefixed
+        groups = other.groups
         partCount = other.partCount
     }
 
@@ -115,20 +98,7 @@ public final class SymbolIndex: Sendable {
             let keyBytes = UnsafeBufferPointer(k)
             guard let base = keyBytes.baseAddress else { return nil }
             let h = Self.hash(base, count: keyBytes.count)
-            if let prefixed {
-                return prefixed.first(hash: h, name: keyBytes) { entries.name($0, equals: keyBytes) && entries.address($0) != nil }
-            }
-            // Parts in table order: the first part's match is the earlier symbol.
-            for (buckets, first) in parts {
-                let mask = buckets.count - 1
-                var slot = Int(truncatingIfNeeded: h) & mask
-                while buckets[slot] != 0 {
-                    let i = Int(buckets[slot]) - 1 + first
-                    if entries.name(i, equals: keyBytes), entries.address(i) != nil { return i }
-                    slot = (slot + 1) & mask
-                }
-            }
-            return nil
+            return groups.first(hash: h, name: keyBytes) { entries.name($0, equals: keyBytes) && entries.address($0) != nil }
         }
     }
 

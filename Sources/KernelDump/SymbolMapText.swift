@@ -190,7 +190,7 @@ extension SymbolIndex {
 
     static func parseMap(_ store: StableBytes) -> SymbolIndex {
         let (entries, groups, parts) = SymbolMapText.parse(store)
-        return SymbolIndex(entries: entries, prefixed: groups, partCount: parts)
+        return SymbolIndex(entries: entries, groups: groups, partCount: parts)
     }
 
     /// No symbols (a stripped vmlinux).
