@@ -65,28 +65,17 @@ struct ElfSymbolTable: SymbolEntries, @unchecked Sendable {
     /// pass; a big table's two halves side by side (`runSideBySide`).
     func index() -> (ElfSymbolTable, NameGroupIndex) {
         var table = self
-        var parts: [([UInt32], [UInt16])] = []
-        if rowCount >= SymbolBuckets.sideBySideFrom {
-            var first: ([UInt32], [UInt16])?
-            var second: ([UInt32], [UInt16])?
-            runSideBySide({ first = rowsAndGroups(0..<rowCount / 2) }, { second = rowsAndGroups(rowCount / 2..<rowCount) })
-            parts = [first, second].compactMap { $0 }
-        } else {
-            parts = [rowsAndGroups(0..<rowCount)]
-        }
+        let parts = inParts(whole: 0..<rowCount, halves: evenHalves(rowCount)) { rowsAndGroups($0) }
         table.rows = parts.flatMap(\.0)
         let groups = HugeArray<UInt16>(capacity: table.rows.count)
         for (_, more) in parts { groups.append(contentsOf: more) }
         let picked = table
         let index = NameGroupIndex(groups: groups) { members in
-            var buckets = SymbolBuckets(expected: members.count)
             let bytes = picked.names.assumingMemoryBound(to: UInt8.self)
-            let hash = { (k: Int) -> UInt64 in
+            return SymbolBuckets.filled(count: members.count) { k in
                 let offset = picked.nameOffset(row: Int(picked.rows[Int(members[k])]))
                 return SymbolIndex.hash(bytes + offset, count: picked.nameLength(at: offset) ?? 0, readable: picked.namesSize - offset)
             }
-            for k in 0..<members.count { buckets.append(hash(k), hashOf: hash) }
-            return buckets
         }
         return (table, index)
     }

@@ -228,11 +228,8 @@ struct KallsymsNameHasher {
         let groups = HugeArray<UInt16>(zeroed: count)
         let (starts, bytes) = (entryStarts.buffer, encoded.buffer)
         // A big table in two halves side by side: each writes its own part.
-        if count >= SymbolBuckets.sideBySideFrom {
-            runSideBySide({ fillGroups(groups, 0..<count / 2, starts: starts, bytes: bytes, skip: skip) },
-                          { fillGroups(groups, count / 2..<count, starts: starts, bytes: bytes, skip: skip) })
-        } else {
-            fillGroups(groups, 0..<count, starts: starts, bytes: bytes, skip: skip)
+        _ = inParts(whole: 0..<count, halves: evenHalves(count)) {
+            fillGroups(groups, $0, starts: starts, bytes: bytes, skip: skip)
         }
         return groups
     }

@@ -27,6 +27,24 @@ func runSideBySide(_ first: () -> Void, _ second: () -> Void) {
     }
 }
 
+/// Below this many symbols a second thread costs more than it saves.
+let sideBySideFrom = 20_000
+
+/// `part` over `whole`, or over each of `halves` side by side
+/// (`runSideBySide`) when given; the results in table order.
+func inParts<Part>(whole: Range<Int>, halves: (Range<Int>, Range<Int>)?, _ part: (Range<Int>) -> Part) -> [Part] {
+    guard let (firstRange, secondRange) = halves else { return [part(whole)] }
+    var first: Part?
+    var second: Part?
+    runSideBySide({ first = part(firstRange) }, { second = part(secondRange) })
+    return [first, second].compactMap { $0 }
+}
+
+/// `0..<count` in two even halves, or nil below `sideBySideFrom`.
+func evenHalves(_ count: Int) -> (Range<Int>, Range<Int>)? {
+    count >= sideBySideFrom ? (0..<count / 2, count / 2..<count) : nil
+}
+
 private final class ThreadBody: @unchecked Sendable {
     let body: () -> Void
     init(_ body: @escaping () -> Void) { self.body = body }

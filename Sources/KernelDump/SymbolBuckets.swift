@@ -52,6 +52,11 @@ struct SymbolBuckets {
 }
 
 extension SymbolBuckets {
-    /// Below this many symbols a second thread costs more than it saves.
-    static let sideBySideFrom = 20_000
+    /// The buckets of `count` symbols in table order, `hash(k)` the k-th
+    /// one's name hash (asked again for earlier ones when the table grows).
+    static func filled(count: Int, hash: (Int) -> UInt64) -> SymbolBuckets {
+        var buckets = SymbolBuckets(expected: count)
+        for k in 0..<count { buckets.append(hash(k), hashOf: hash) }
+        return buckets
+    }
 }

@@ -38,13 +38,10 @@ public final class SymbolIndex: Sendable {
     private let groups: NameGroupIndex
 
     public var count: Int { entries.count }
-    /// How many parts the table was read in (2 when side by side).
-    let partCount: Int
 
-    init(entries: any SymbolEntries, groups: NameGroupIndex, partCount: Int = 1) {
+    init(entries: any SymbolEntries, groups: NameGroupIndex) {
         self.entries = entries
         self.groups = groups
-        self.partCount = partCount
     }
 
     /// The same names with other addresses (kallsyms under another encoding):
@@ -52,7 +49,6 @@ public final class SymbolIndex: Sendable {
     init(entries: any SymbolEntries, namesOf other: SymbolIndex) {
         self.entries = entries
         groups = other.groups
-        partCount = other.partCount
     }
 
     /// The names' hash: of the length, the first 8 bytes (zero-padded) and,

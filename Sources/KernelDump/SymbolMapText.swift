@@ -23,15 +23,11 @@ struct SymbolMapText: SymbolEntries {
     static func parse(_ store: StableBytes) -> (SymbolMapText, NameGroupIndex, parts: Int) {
         let text = store.buffer
         let end = min(text.count, Int(UInt32.max))
-        var parts: [(HugeArray<UInt32>, HugeArray<UInt16>)] = []
+        var halves: (Range<Int>, Range<Int>)?
         if end >= 1 << 20, let newline = (end / 2..<end).first(where: { text[$0] == 0x0a }), newline + 1 < end {
-            var first: (HugeArray<UInt32>, HugeArray<UInt16>)?
-            var second: (HugeArray<UInt32>, HugeArray<UInt16>)?
-            runSideBySide({ first = scan(text, in: 0..<newline + 1) }, { second = scan(text, in: newline + 1..<end) })
-            parts = [first, second].compactMap { $0 }
-        } else {
-            parts = [scan(text, in: 0..<end)]
+            halves = (0..<newline + 1, newline + 1..<end)
         }
+        let parts = inParts(whole: 0..<end, halves: halves) { scan(text, in: $0) }
         let (names, groups) = parts.first ?? (HugeArray(), HugeArray())
         for (moreNames, moreGroups) in parts.dropFirst() {
             names.append(contentsOf: moreNames.buffer)
@@ -39,15 +35,12 @@ struct SymbolMapText: SymbolEntries {
         }
         let entries = SymbolMapText(store: store, nameStarts: names)
         let index = NameGroupIndex(groups: groups) { members in
-            var buckets = SymbolBuckets(expected: members.count)
             let text = store.buffer
-            let hash = { (k: Int) -> UInt64 in
+            return SymbolBuckets.filled(count: members.count) { k in
                 let start = Int(names.base[Int(members[k])])
                 return SymbolIndex.hash(text.baseAddress! + start, count: fieldEnd(text, from: start, end: end) - start,
                                         readable: end - start)
             }
-            for k in 0..<members.count { buckets.append(hash(k), hashOf: hash) }
-            return buckets
         }
         return (entries, index, parts.count)
     }
@@ -189,8 +182,8 @@ extension SymbolIndex {
     static func parseMap(_ text: [UInt8]) -> SymbolIndex { parseMap(StableBytes(copying: text)) }
 
     static func parseMap(_ store: StableBytes) -> SymbolIndex {
-        let (entries, groups, parts) = SymbolMapText.parse(store)
-        return SymbolIndex(entries: entries, groups: groups, partCount: parts)
+        let (entries, groups, _) = SymbolMapText.parse(store)
+        return SymbolIndex(entries: entries, groups: groups)
     }
 
     /// No symbols (a stripped vmlinux).
